@@ -1,0 +1,326 @@
+//! Run a model exhaustively under loom, with loom's process abort on deadlock contained.
+//!
+//! Loom explores every interleaving of a model (with dynamic partial-order reduction), optionally
+//! bounded by a number of preemptions. When it finds a deadlock it panics from inside its
+//! scheduler and then again while unwinding, which **aborts the process** — `catch_unwind` cannot
+//! stop it. This adapter therefore re-runs the calling `#[test]` in a child process (the same
+//! test binary, filtered to exactly that test) and turns the child's exit into an ordinary result:
+//!
+//! - exit 0 → [`Report`] with the number of executions;
+//! - abort with loom's `deadlock; threads = [...]` message → [`FailureKind::Deadlock`];
+//! - test failure → [`FailureKind::Panic`] with the panic message.
+//!
+//! ```no_run
+//! use lockstep::check::loom;
+//! use lockstep::sync::{Arc, Loom, Mutex, thread};
+//!
+//! #[test]
+//! fn two_increments() {
+//!     let report = loom::check(&loom::Config::default().preemption_bound(2), || {
+//!         let n: Arc<Mutex<u32, Loom>, Loom> = Arc::new(Mutex::new(0));
+//!         let n2 = n.clone();
+//!         let h = thread::spawn::<Loom, _, _>(move || *n2.lock() += 1);
+//!         *n.lock() += 1;
+//!         h.join().unwrap();
+//!         assert_eq!(*n.lock(), 2);
+//!     });
+//!     assert!(report.executions > 1);
+//! }
+//! ```
+//!
+//! # Limitations
+//! - Containment needs the test harness: the child is found by the test thread's name, which
+//!   libtest (and nextest) set to the test's path. Called from any other thread (a `main`, the
+//!   CLI), the check runs in-process and a deadlock aborts that process; run it in a process of
+//!   its own (the `lockstep` CLI does). [`Containment::InProcess`] forces in-process runs.
+//! - A test that calls `check` several times re-runs the earlier checks in each child (they
+//!   are deterministic); the child stops right after the check it was started for.
+//! - Loom allows at most 5 threads per execution (the main thread included); under
+//!   [`Timeouts::Explore`] each timed wait takes one more.
+
+use super::{Failure, FailureKind, Report};
+use crate::sync::thread::panic_message;
+use crate::sync::Timeouts;
+use std::cell::Cell;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Environment variable naming the check (by its index in the test) a child process runs.
+pub const CHILD_ENV: &str = "LOCKSTEP_LOOM_CHILD";
+/// Environment variable: default preemption bound when [`Config::preemption_bound`] is not set.
+pub const PREEMPTIONS_ENV: &str = "LOCKSTEP_LOOM_PREEMPTIONS";
+const REPORT_MARKER: &str = "lockstep-loom-report executions=";
+const FAILURE_MARKER: &str = "lockstep-loom-failure message=";
+
+/// Where a loom check runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Containment {
+    /// In a child process when called from a test thread, else in-process (the default).
+    #[default]
+    ChildProcess,
+    /// Always in this process (a deadlock aborts it).
+    InProcess,
+}
+
+/// Loom settings. Every field has a builder method; the preemption bound can also come from
+/// [`PREEMPTIONS_ENV`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Most preemptions per execution (`None`: unbounded, loom's default; exhaustive).
+    pub preemption_bound: Option<usize>,
+    /// Stop after this many executions (`None`: explore everything within the bound).
+    pub max_permutations: Option<usize>,
+    /// Whether timed waits may time out (default: never, as in loom).
+    pub timeouts: Timeouts,
+    /// Where to run.
+    pub containment: Containment,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            preemption_bound: std::env::var(PREEMPTIONS_ENV)
+                .ok()
+                .and_then(|v| v.parse().ok()),
+            max_permutations: None,
+            timeouts: Timeouts::Never,
+            containment: Containment::ChildProcess,
+        }
+    }
+}
+
+impl Config {
+    /// Bound the preemptions per execution.
+    pub fn preemption_bound(mut self, bound: usize) -> Self {
+        self.preemption_bound = Some(bound);
+        self
+    }
+    /// Stop after `n` executions.
+    pub fn max_permutations(mut self, n: usize) -> Self {
+        self.max_permutations = Some(n);
+        self
+    }
+    /// Set the timeout policy.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+    /// Set where the check runs.
+    pub fn containment(mut self, containment: Containment) -> Self {
+        self.containment = containment;
+        self
+    }
+}
+
+/// Run `model` under loom; panic with a readable report if loom finds a bug.
+#[track_caller]
+pub fn check<F>(config: &Config, model: F) -> Report
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    match try_check(config, model) {
+        Ok(report) => report,
+        Err(failure) => panic!("{failure}"),
+    }
+}
+
+/// Run `model` under loom with the default [`Config`].
+#[track_caller]
+pub fn model<F>(model: F) -> Report
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    check(&Config::default(), model)
+}
+
+thread_local! {
+    /// How many checks this test thread has started (to address one of several in a child).
+    static CHECKS_STARTED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Run `model` under loom and return what it found.
+pub fn try_check<F>(config: &Config, model: F) -> Result<Report, Failure>
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let index = CHECKS_STARTED.with(|c| c.replace(c.get() + 1));
+    if let Ok(target) = std::env::var(CHILD_ENV) {
+        // We are the child. Run the check in-process; after the addressed one, report and exit
+        // before the rest of the test runs.
+        let result = run_in_process(config, model);
+        if target.parse() == Ok(index) {
+            report_to_parent(&result);
+        }
+        return result;
+    }
+    let test_name = std::thread::current()
+        .name()
+        .filter(|name| *name != "main")
+        .map(str::to_owned);
+    match (config.containment, test_name) {
+        (Containment::ChildProcess, Some(test)) => run_in_child(&test, index),
+        _ => run_in_process(config, model),
+    }
+}
+
+fn run_in_process<F>(config: &Config, model: F) -> Result<Report, Failure>
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let executions = Arc::new(AtomicUsize::new(0));
+    let counter = executions.clone();
+    let timeouts = config.timeouts;
+    let mut builder = ::loom::model::Builder::new();
+    builder.preemption_bound = config.preemption_bound;
+    builder.max_permutations = config.max_permutations;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        builder.check(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            crate::sync::checker::begin_execution(timeouts);
+            model();
+        })
+    }));
+    match outcome {
+        Ok(()) => Ok(Report {
+            checker: "loom",
+            executions: executions.load(Ordering::Relaxed),
+        }),
+        Err(payload) => Err(Failure {
+            checker: "loom",
+            kind: FailureKind::Panic,
+            message: panic_message(&*payload).to_owned(),
+            replay: None,
+        }),
+    }
+}
+
+fn run_in_child(test: &str, index: usize) -> Result<Report, Failure> {
+    let exe = std::env::current_exe().map_err(|err| child_error(format!("current_exe: {err}")))?;
+    let output = Command::new(&exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, index.to_string())
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .map_err(|err| child_error(format!("could not start {}: {err}", exe.display())))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if let Some(message) = stdout.lines().find_map(|l| l.strip_prefix(FAILURE_MARKER)) {
+        return Err(Failure {
+            checker: "loom",
+            kind: FailureKind::Panic,
+            message: unescape_line(message),
+            replay: None,
+        });
+    }
+    if output.status.success() {
+        let executions = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(REPORT_MARKER))
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| {
+                child_error(format!(
+                    "the child run of test `{test}` passed without reaching loom check #{index}; \
+                     is the test name unique?\n{stdout}"
+                ))
+            })?;
+        return Ok(Report {
+            checker: "loom",
+            executions,
+        });
+    }
+    if let Some(line) = stderr.lines().find(|l| l.starts_with("deadlock; threads =")) {
+        return Err(Failure {
+            checker: "loom",
+            kind: FailureKind::Deadlock,
+            message: format!("no thread can make progress ({line})"),
+            replay: None,
+        });
+    }
+    Err(Failure {
+        checker: "loom",
+        kind: FailureKind::Panic,
+        message: first_panic_message(&stderr)
+            .unwrap_or_else(|| format!("child exited with {}:\n{stderr}", output.status)),
+        replay: None,
+    })
+}
+
+/// In a child: hand the addressed check's result to the parent on stdout and exit at once, so
+/// the rest of the test (which may assert on the result) does not run twice.
+fn report_to_parent(result: &Result<Report, Failure>) -> ! {
+    use std::io::Write;
+    match result {
+        Ok(report) => println!("\n{REPORT_MARKER}{}", report.executions),
+        Err(failure) => println!("\n{FAILURE_MARKER}{}", escape_line(&failure.message)),
+    }
+    let _ = std::io::stdout().flush();
+    std::process::exit(0)
+}
+
+fn escape_line(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+fn unescape_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// The message of the first panic a child printed (`thread '..' panicked at file:line:` then the
+/// message lines until a `note:` or an empty line).
+fn first_panic_message(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines().skip_while(|l| !l.contains("panicked at"));
+    lines.next()?;
+    let message: Vec<&str> = lines
+        .take_while(|l| !l.is_empty() && !l.starts_with("note:") && !l.starts_with("stack backtrace"))
+        .collect();
+    (!message.is_empty()).then(|| message.join("\n"))
+}
+
+fn child_error(message: String) -> Failure {
+    Failure {
+        checker: "loom",
+        kind: FailureKind::Panic,
+        message: format!("could not run the loom check in a child process: {message}"),
+        replay: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape_line, first_panic_message, unescape_line};
+
+    #[test]
+    fn escaping_round_trips_multiline_messages() {
+        for text in ["plain", "two\nlines", "back\\slash\\n", "", "\\"] {
+            let escaped = escape_line(text);
+            assert!(!escaped.contains('\n'));
+            assert_eq!(unescape_line(&escaped), text);
+        }
+    }
+
+    #[test]
+    fn extracts_the_first_panic_message() {
+        let stderr = "running 1 test\n\nthread 'x' panicked at src/a.rs:3:5:\nassertion failed\nleft: 1\nnote: run with RUST_BACKTRACE\n";
+        assert_eq!(
+            first_panic_message(stderr).as_deref(),
+            Some("assertion failed\nleft: 1")
+        );
+        assert_eq!(first_panic_message("no panic here"), None);
+    }
+}

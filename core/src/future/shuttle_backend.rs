@@ -1,0 +1,191 @@
+//! `Shuttle` as an [`AsyncRuntime`]: shuttle's executor (`shuttle::future`) with the
+//! [checked](super::checked) mutex, notify and channel, and the logical clock.
+//!
+//! `timeout` under [`Timeouts::Explore`](crate::sync::Timeouts::Explore) spawns a modelled timer
+//! task at the first pending poll; shuttle may run it at any point, and if it runs before the
+//! future completes the timeout fires (moving the logical clock past the deadline).
+
+use super::checked::{self, SchedulingPoint};
+use super::runtime::{AsyncRuntime, Elapsed, JoinError};
+use crate::sync::channel::{SendError, TryRecvError, TrySendError};
+use crate::sync::time::LogicalInstant;
+use crate::sync::{checker, Shuttle, Timeouts};
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+/// Shuttle's scheduling point, for the checked primitives.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShuttlePoint;
+
+impl SchedulingPoint for ShuttlePoint {
+    fn point() {
+        crate::sync::shuttle_scheduling_point()
+    }
+}
+
+/// A shuttle task handle with lockstep's [`JoinError`].
+#[derive(Debug)]
+pub struct ShuttleJoinHandle<T>(shuttle::future::JoinHandle<T>);
+
+impl<T> Future for ShuttleJoinHandle<T> {
+    type Output = Result<T, JoinError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|result| result.map_err(|_| JoinError::Cancelled))
+    }
+}
+
+/// The modelled timer of one `timeout`: fired by a task shuttle schedules like any other.
+#[derive(Default)]
+struct Timer {
+    fired: AtomicBool,
+    waker: std::sync::Mutex<Option<Waker>>,
+}
+
+impl AsyncRuntime for Shuttle {
+    const NAME: &'static str = "shuttle";
+
+    type JoinHandle<T: Send + 'static> = ShuttleJoinHandle<T>;
+
+    fn spawn<F>(_name: Option<&str>, future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        ShuttleJoinHandle(shuttle::future::spawn(future))
+    }
+
+    fn abort<T: Send + 'static>(handle: &Self::JoinHandle<T>) {
+        handle.0.abort()
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        shuttle::future::yield_now()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        shuttle::future::block_on(future)
+    }
+
+    type Mutex<T: Send> = checked::Mutex<T, ShuttlePoint>;
+    type MutexGuard<'a, T: Send + 'a> = checked::MutexGuard<'a, T, ShuttlePoint>;
+
+    fn mutex_new<T: Send>(value: T) -> Self::Mutex<T> {
+        checked::Mutex::new(value)
+    }
+
+    fn mutex_lock<'a, T: Send + 'a>(
+        mutex: &'a Self::Mutex<T>,
+    ) -> impl Future<Output = Self::MutexGuard<'a, T>> + Send {
+        mutex.lock()
+    }
+
+    fn mutex_try_lock<'a, T: Send + 'a>(mutex: &'a Self::Mutex<T>) -> Option<Self::MutexGuard<'a, T>> {
+        mutex.try_lock()
+    }
+
+    type Notify = checked::Notify<ShuttlePoint>;
+
+    fn notify_new() -> Self::Notify {
+        checked::Notify::new()
+    }
+
+    fn notify_one(notify: &Self::Notify) {
+        notify.notify_one()
+    }
+
+    fn notify_waiters(notify: &Self::Notify) {
+        notify.notify_waiters()
+    }
+
+    fn notified(notify: &Self::Notify) -> impl Future<Output = ()> + Send + '_ {
+        notify.notified()
+    }
+
+    type Sender<T: Send> = checked::Sender<T, ShuttlePoint>;
+    type Receiver<T: Send> = checked::Receiver<T, ShuttlePoint>;
+
+    fn channel<T: Send>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
+        checked::channel(capacity)
+    }
+
+    fn send<T: Send>(
+        sender: &Self::Sender<T>,
+        value: T,
+    ) -> impl Future<Output = Result<(), SendError<T>>> + Send + '_ {
+        sender.send(value)
+    }
+
+    fn try_send<T: Send>(sender: &Self::Sender<T>, value: T) -> Result<(), TrySendError<T>> {
+        sender.try_send(value)
+    }
+
+    fn recv<T: Send>(receiver: &mut Self::Receiver<T>) -> impl Future<Output = Option<T>> + Send + '_ {
+        receiver.recv()
+    }
+
+    fn try_recv<T: Send>(receiver: &mut Self::Receiver<T>) -> Result<T, TryRecvError> {
+        receiver.try_recv()
+    }
+
+    type Instant = LogicalInstant;
+
+    fn now() -> Self::Instant {
+        checker::now()
+    }
+
+    fn instant_saturating_sub(later: Self::Instant, earlier: Self::Instant) -> Duration {
+        checker::instant_saturating_sub(later, earlier)
+    }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        let deadline = checker::instant_add(checker::now(), duration);
+        async move {
+            checker::advance_to(deadline);
+            shuttle::future::yield_now().await;
+        }
+    }
+
+    fn timeout<F: Future + Send>(
+        duration: Duration,
+        future: F,
+    ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send {
+        let deadline = checker::instant_add(checker::now(), duration);
+        let explore = checker::timeouts() == Timeouts::Explore;
+        async move {
+            let mut future = pin!(future);
+            let mut timer: Option<Arc<Timer>> = None;
+            poll_fn(move |cx| {
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Ok(output));
+                }
+                if !explore {
+                    return Poll::Pending;
+                }
+                let timer = timer.get_or_insert_with(|| {
+                    let timer = Arc::new(Timer::default());
+                    let fire = timer.clone();
+                    drop(shuttle::future::spawn(async move {
+                        fire.fired.store(true, Ordering::SeqCst);
+                        if let Some(waker) = checked::lock(&fire.waker).take() {
+                            waker.wake();
+                        }
+                    }));
+                    timer
+                });
+                if timer.fired.load(Ordering::SeqCst) {
+                    checker::advance_to(deadline);
+                    return Poll::Ready(Err(Elapsed));
+                }
+                *checked::lock(&timer.waker) = Some(cx.waker().clone());
+                Poll::Pending
+            })
+            .await
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The std/tokio-shaped async types over any [`AsyncRuntime`].
+
+use super::runtime::{AsyncRuntime, Elapsed, JoinError};
+use super::Tokio;
+use std::fmt;
+use std::future::Future;
+use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// An async mutex on runtime `A` (tokio's by default): hold it across `.await`.
+pub struct Mutex<T: Send, A: AsyncRuntime = Tokio> {
+    raw: A::Mutex<T>,
+}
+
+/// Proof of holding an async [`Mutex`].
+pub struct MutexGuard<'a, T: Send + 'a, A: AsyncRuntime = Tokio> {
+    raw: A::MutexGuard<'a, T>,
+}
+
+impl<T: Send, A: AsyncRuntime> Mutex<T, A> {
+    /// A new unlocked mutex.
+    #[inline]
+    pub fn new(value: T) -> Self {
+        Self {
+            raw: A::mutex_new(value),
+        }
+    }
+
+    /// Wait until the lock is held (first come, first served).
+    #[inline]
+    pub async fn lock(&self) -> MutexGuard<'_, T, A> {
+        MutexGuard {
+            raw: A::mutex_lock(&self.raw).await,
+        }
+    }
+
+    /// Take the lock if it is free now.
+    #[inline]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T, A>> {
+        A::mutex_try_lock(&self.raw).map(|raw| MutexGuard { raw })
+    }
+}
+
+impl<T: Send, A: AsyncRuntime> Deref for MutexGuard<'_, T, A> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.raw
+    }
+}
+
+impl<T: Send, A: AsyncRuntime> DerefMut for MutexGuard<'_, T, A> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.raw
+    }
+}
+
+impl<T: Send, A: AsyncRuntime> fmt::Debug for Mutex<T, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mutex")
+            .field("runtime", &A::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + fmt::Debug, A: AsyncRuntime> fmt::Debug for MutexGuard<'_, T, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Notifies tasks (tokio's `Notify` semantics on runtime `A`).
+pub struct Notify<A: AsyncRuntime = Tokio> {
+    raw: A::Notify,
+}
+
+impl<A: AsyncRuntime> Notify<A> {
+    /// A new notify without a permit.
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            raw: A::notify_new(),
+        }
+    }
+    /// Wake one waiter, or store a permit for the next [`Notify::notified`].
+    #[inline]
+    pub fn notify_one(&self) {
+        A::notify_one(&self.raw)
+    }
+    /// Wake every current waiter; store nothing.
+    #[inline]
+    pub fn notify_waiters(&self) {
+        A::notify_waiters(&self.raw)
+    }
+    /// Wait for a notification.
+    #[inline]
+    pub fn notified(&self) -> impl Future<Output = ()> + Send + '_ {
+        A::notified(&self.raw)
+    }
+}
+
+impl<A: AsyncRuntime> Default for Notify<A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<A: AsyncRuntime> fmt::Debug for Notify<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notify")
+            .field("runtime", &A::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Handle to a spawned task; await it for the task's output.
+pub struct JoinHandle<T: Send + 'static, A: AsyncRuntime = Tokio> {
+    raw: A::JoinHandle<T>,
+}
+
+impl<T: Send + 'static, A: AsyncRuntime> JoinHandle<T, A> {
+    /// Ask the task to stop at its next await point; awaiting then gives
+    /// [`JoinError::Cancelled`] (unless it had already finished).
+    pub fn abort(&self) {
+        A::abort(&self.raw)
+    }
+}
+
+impl<T: Send + 'static, A: AsyncRuntime> Future for JoinHandle<T, A> {
+    type Output = Result<T, JoinError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.raw).poll(cx)
+    }
+}
+
+impl<T: Send + 'static, A: AsyncRuntime> fmt::Debug for JoinHandle<T, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("runtime", &A::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Spawn a task on runtime `A`.
+#[inline]
+pub fn spawn<A: AsyncRuntime, F>(future: F) -> JoinHandle<F::Output, A>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    JoinHandle {
+        raw: A::spawn(None, future),
+    }
+}
+
+/// Spawn a named task (the name shows in checker reports; tokio ignores it).
+#[inline]
+pub fn spawn_named<A: AsyncRuntime, F>(name: &str, future: F) -> JoinHandle<F::Output, A>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    JoinHandle {
+        raw: A::spawn(Some(name), future),
+    }
+}
+
+/// Let other tasks run.
+#[inline]
+pub fn yield_now<A: AsyncRuntime>() -> impl Future<Output = ()> + Send {
+    A::yield_now()
+}
+
+/// Wait until `duration` has passed on the runtime's clock.
+#[inline]
+pub fn sleep<A: AsyncRuntime>(duration: Duration) -> impl Future<Output = ()> + Send {
+    A::sleep(duration)
+}
+
+/// Run `future`, giving up with [`Elapsed`] after `duration`.
+#[inline]
+pub fn timeout<A: AsyncRuntime, F: Future + Send>(
+    duration: Duration,
+    future: F,
+) -> impl Future<Output = Result<F::Output, Elapsed>> + Send {
+    A::timeout(duration, future)
+}
+
+/// Run `future` to completion on the current thread (builds a runtime under tokio).
+#[inline]
+pub fn block_on<A: AsyncRuntime, F: Future>(future: F) -> F::Output {
+    A::block_on(future)
+}

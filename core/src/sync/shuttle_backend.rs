@@ -1,0 +1,269 @@
+//! [`Shuttle`]: the facade on shuttle's primitives (randomized and PCT scheduling). Enabled by
+//! the `shuttle` feature; adding it does not change [`Std`](super::Std).
+//!
+//! Everything but the condition variable is shuttle's own. The condvar is [`ShuttleCondvar`],
+//! built from shuttle's park/unpark so that timed waits can really time out: shuttle's own
+//! `wait_timeout` never does.
+//!
+//! Time: `now()` is the per-execution [logical clock](super::time::LogicalInstant); `sleep`
+//! advances it and is a scheduling point. Under [`Timeouts::Explore`](super::Timeouts::Explore)
+//! (the default of [`crate::check::shuttle`]) every timed wait spawns a modelled timer thread that
+//! shuttle may schedule at any point after the wait began; if it runs before a notification
+//! reaches the waiter, that waiter (and only it) returns `timed_out = true` with the clock moved
+//! past the timeout. So both outcomes are explored, and a program that needs a timeout for
+//! progress is not misreported as a deadlock.
+
+use super::checker::{self, RelockGuard, Relockable};
+use super::time::Timeouts;
+use super::runtime::{PanicPayload, Runtime};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+/// The shuttle backend. Use it through [`crate::check::shuttle`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shuttle;
+
+crate::impl_raw_atomics!(shuttle::sync::atomic);
+
+impl<T> Relockable for shuttle::sync::Mutex<T> {
+    type Target = T;
+    type Guard<'a>
+        = shuttle::sync::MutexGuard<'a, T>
+    where
+        T: 'a;
+    fn relock(&self) -> Self::Guard<'_> {
+        self.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A scheduling point with no other effect: shuttle switches before every atomic operation, and
+/// a fresh atomic carries no causal history.
+pub(crate) fn scheduling_point() {
+    shuttle::sync::atomic::AtomicBool::new(false).load(Ordering::SeqCst);
+}
+
+const WAITING: u8 = 0;
+const NOTIFIED: u8 = 1;
+const TIMED_OUT: u8 = 2;
+
+/// One waiting thread. Its state changes only under the condvar's waiter-list lock.
+#[derive(Debug)]
+struct WaitSlot {
+    state: AtomicU8,
+    thread: shuttle::thread::Thread,
+}
+
+#[derive(Debug, Default)]
+struct CondvarInner {
+    /// Threads waiting right now. A plain std mutex: shuttle runs one thread at a time and never
+    /// switches inside a critical section here, so it is never contended.
+    waiters: std::sync::Mutex<Vec<std::sync::Arc<WaitSlot>>>,
+}
+
+impl CondvarInner {
+    fn waiters(&self) -> std::sync::MutexGuard<'_, Vec<std::sync::Arc<WaitSlot>>> {
+        self.waiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Remove `slot` if it is still waiting and give it `outcome`; false if it was already woken.
+    fn wake(&self, slot: &std::sync::Arc<WaitSlot>, outcome: u8) -> bool {
+        let mut waiters = self.waiters();
+        let Some(i) = waiters.iter().position(|w| std::sync::Arc::ptr_eq(w, slot)) else {
+            return false;
+        };
+        waiters.swap_remove(i);
+        drop(waiters);
+        slot.state.store(outcome, Ordering::SeqCst);
+        slot.thread.unpark();
+        true
+    }
+}
+
+/// The shuttle backend's condition variable: a waiter list plus park/unpark.
+///
+/// `notify_one` wakes a waiter chosen with shuttle's (replayable) randomness, as an OS condvar
+/// may wake any of them; `notify_all` wakes all. No spurious wakeups are generated.
+#[derive(Debug, Default)]
+pub struct ShuttleCondvar {
+    inner: std::sync::Arc<CondvarInner>,
+}
+
+impl ShuttleCondvar {
+    fn wait<'a, T: Send>(
+        &self,
+        mut guard: RelockGuard<'a, shuttle::sync::Mutex<T>>,
+        timeout: Option<Duration>,
+    ) -> (RelockGuard<'a, shuttle::sync::Mutex<T>>, bool) {
+        let start = checker::now();
+        let slot = std::sync::Arc::new(WaitSlot {
+            state: AtomicU8::new(WAITING),
+            thread: shuttle::thread::current(),
+        });
+        // Registered before the lock is released: a notifier needs the lock to change what we
+        // waited for, so it cannot miss us.
+        self.inner.waiters().push(slot.clone());
+        if let (Some(_), Timeouts::Explore) = (timeout, checker::timeouts()) {
+            let (inner, timer_slot) = (self.inner.clone(), slot.clone());
+            let _timer = shuttle::thread::Builder::new()
+                .name("lockstep-timer".into())
+                .spawn(move || inner.wake(&timer_slot, TIMED_OUT))
+                .expect("shuttle: spawn timer thread");
+        }
+        drop(guard.take());
+        while slot.state.load(Ordering::SeqCst) == WAITING {
+            shuttle::thread::park();
+        }
+        guard.put(guard.mutex().relock());
+        let timed_out = slot.state.load(Ordering::SeqCst) == TIMED_OUT;
+        if let (true, Some(timeout)) = (timed_out, timeout) {
+            checker::advance_to(checker::instant_add(start, timeout));
+        }
+        (guard, timed_out)
+    }
+
+    fn notify_one(&self) {
+        use shuttle::rand::Rng;
+        scheduling_point();
+        let chosen = {
+            let waiters = self.inner.waiters();
+            match waiters.len() {
+                0 => return,
+                1 => waiters[0].clone(),
+                n => waiters[shuttle::rand::thread_rng().gen_range(0..n)].clone(),
+            }
+        };
+        self.inner.wake(&chosen, NOTIFIED);
+    }
+
+    fn notify_all(&self) {
+        scheduling_point();
+        let all = std::mem::take(&mut *self.inner.waiters());
+        for slot in all {
+            slot.state.store(NOTIFIED, Ordering::SeqCst);
+            slot.thread.unpark();
+        }
+    }
+}
+
+impl Runtime for Shuttle {
+    const NAME: &'static str = "shuttle";
+
+    type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
+
+    fn spawn<F, T>(name: Option<String>, f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let builder = match name {
+            Some(name) => shuttle::thread::Builder::new().name(name),
+            None => shuttle::thread::Builder::new(),
+        };
+        builder.spawn(f).expect("shuttle: spawn thread")
+    }
+
+    fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> Result<T, PanicPayload> {
+        handle.join()
+    }
+
+    fn yield_now() {
+        shuttle::thread::yield_now()
+    }
+
+    type Mutex<T: Send> = shuttle::sync::Mutex<T>;
+    type MutexGuard<'a, T: Send + 'a> = RelockGuard<'a, shuttle::sync::Mutex<T>>;
+
+    fn mutex_new<T: Send>(value: T) -> Self::Mutex<T> {
+        shuttle::sync::Mutex::new(value)
+    }
+
+    fn mutex_lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
+        RelockGuard::new(mutex, mutex.relock())
+    }
+
+    fn mutex_try_lock<T: Send>(mutex: &Self::Mutex<T>) -> Option<Self::MutexGuard<'_, T>> {
+        match mutex.try_lock() {
+            Ok(guard) => Some(RelockGuard::new(mutex, guard)),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(RelockGuard::new(mutex, p.into_inner())),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
+    fn mutex_into_inner<T: Send>(mutex: Self::Mutex<T>) -> T {
+        mutex
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    type Condvar = ShuttleCondvar;
+
+    fn condvar_new() -> Self::Condvar {
+        ShuttleCondvar::default()
+    }
+
+    fn condvar_wait<'a, T: Send>(
+        condvar: &Self::Condvar,
+        guard: Self::MutexGuard<'a, T>,
+    ) -> Self::MutexGuard<'a, T> {
+        condvar.wait(guard, None).0
+    }
+
+    fn condvar_wait_timeout<'a, T: Send>(
+        condvar: &Self::Condvar,
+        guard: Self::MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> (Self::MutexGuard<'a, T>, bool) {
+        condvar.wait(guard, Some(timeout))
+    }
+
+    fn condvar_notify_one(condvar: &Self::Condvar) {
+        condvar.notify_one()
+    }
+
+    fn condvar_notify_all(condvar: &Self::Condvar) {
+        condvar.notify_all()
+    }
+
+    type RwLock<T: Send + Sync> = shuttle::sync::RwLock<T>;
+    type RwLockReadGuard<'a, T: Send + Sync + 'a> = shuttle::sync::RwLockReadGuard<'a, T>;
+    type RwLockWriteGuard<'a, T: Send + Sync + 'a> = shuttle::sync::RwLockWriteGuard<'a, T>;
+
+    fn rwlock_new<T: Send + Sync>(value: T) -> Self::RwLock<T> {
+        shuttle::sync::RwLock::new(value)
+    }
+
+    fn rwlock_read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockReadGuard<'_, T> {
+        lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn rwlock_write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockWriteGuard<'_, T> {
+        lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn rwlock_into_inner<T: Send + Sync>(lock: Self::RwLock<T>) -> T {
+        lock.into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    type AtomicBool = shuttle::sync::atomic::AtomicBool;
+    type AtomicUsize = shuttle::sync::atomic::AtomicUsize;
+    type AtomicU64 = shuttle::sync::atomic::AtomicU64;
+
+    type Arc<T: Send + Sync> = std::sync::Arc<T>;
+
+    fn arc_new<T: Send + Sync>(value: T) -> Self::Arc<T> {
+        std::sync::Arc::new(value)
+    }
+
+    fn arc_ptr_eq<T: Send + Sync>(a: &Self::Arc<T>, b: &Self::Arc<T>) -> bool {
+        std::sync::Arc::ptr_eq(a, b)
+    }
+
+    fn arc_try_unwrap<T: Send + Sync>(arc: Self::Arc<T>) -> Result<T, Self::Arc<T>> {
+        std::sync::Arc::try_unwrap(arc)
+    }
+
+    super::checker::logical_time_items!(shuttle::thread::sleep(Duration::ZERO));
+}
