@@ -1,1 +1,7 @@
-pub fn placeholder() {}
+//! # lockstep-models
+//!
+//! The model catalogue: harnesses of lockstep's components and models of real concurrency bugs,
+//! each with a buggy and a fixed variant, written once against the facade so that loom, shuttle
+//! and lockstep-sim all check the same code. Also home of the `lockstep` command.
+
+pub mod handoff;

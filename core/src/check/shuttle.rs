@@ -30,9 +30,11 @@
 use super::{Failure, FailureKind, Report};
 use crate::sync::thread::panic_message;
 use crate::sync::Timeouts;
-use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Scheduler};
-use std::path::PathBuf;
+use shuttle::scheduler::{
+    DfsScheduler, PctScheduler, RandomScheduler, ReplayScheduler, Schedule, Scheduler, TaskId,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// Environment variable: the seed of random and PCT runs when [`Config::seed`] is not set.
 pub const SEED_ENV: &str = "LOCKSTEP_SHUTTLE_SEED";
@@ -178,31 +180,31 @@ where
             None => PctScheduler::new(depth, iterations),
         }),
         Strategy::Dfs { max_iterations } => Box::new(DfsScheduler::new(max_iterations, true)),
-        Strategy::Replay { schedule } => {
-            let parsed = std::panic::catch_unwind(|| ReplayScheduler::new_from_encoded(&schedule));
-            match parsed {
-                Ok(scheduler) => Box::new(scheduler),
-                Err(_) => {
-                    return Err(Failure {
-                        checker,
-                        kind: FailureKind::Panic,
-                        message: format!("malformed shuttle schedule {schedule:?}"),
-                        replay: None,
-                    })
-                }
+        Strategy::Replay { schedule } => match decode_schedule(&schedule) {
+            Ok(schedule) => Box::new(ReplayScheduler::new_from_schedule(schedule.to_shuttle())),
+            Err(message) => {
+                return Err(Failure {
+                    checker,
+                    kind: FailureKind::Panic,
+                    message,
+                    replay: None,
+                })
             }
-        }
+        },
     };
-    let schedule_dir = ScheduleDir::new();
+    let current = Arc::new(std::sync::Mutex::new(RecordedSchedule::default()));
+    let recording = Recording {
+        inner: scheduler,
+        current: current.clone(),
+    };
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.silence_warnings = true;
     shuttle_config.max_steps = shuttle::MaxSteps::FailAfter(config.max_steps);
-    shuttle_config.failure_persistence =
-        shuttle::FailurePersistence::File(Some(schedule_dir.path.clone()));
-    let executions = std::sync::Arc::new(AtomicUsize::new(0));
+    shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
+    let executions = Arc::new(AtomicUsize::new(0));
     let counter = executions.clone();
     let timeouts = config.timeouts;
-    let runner = shuttle::Runner::new(scheduler, shuttle_config);
+    let runner = shuttle::Runner::new(recording, shuttle_config);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         runner.run(move || {
             counter.fetch_add(1, Ordering::Relaxed);
@@ -222,42 +224,191 @@ where
             } else {
                 FailureKind::Panic
             };
+            let schedule = current
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             Err(Failure {
                 checker,
                 kind,
                 message,
-                replay: schedule_dir.read_schedule(),
+                replay: Some(encode_schedule(&schedule)),
             })
         }
     }
 }
 
-/// A private directory shuttle writes the failing schedule into; removed on drop.
-struct ScheduleDir {
-    path: PathBuf,
+/// The schedule of one shuttle execution: its seed and each scheduling decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedSchedule {
+    /// The seed of the execution's random data.
+    pub seed: u64,
+    /// Each decision, in order.
+    pub steps: Vec<Step>,
 }
 
-impl ScheduleDir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "lockstep-shuttle-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        // If it cannot be created shuttle falls back to printing the schedule on stderr.
-        let _ = std::fs::create_dir_all(&path);
-        Self { path }
-    }
+/// One scheduling decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The task (thread or future) that ran next, by shuttle's task id.
+    Task(usize),
+    /// A random value was drawn.
+    Random,
+}
 
-    fn read_schedule(&self) -> Option<String> {
-        let text = std::fs::read_to_string(self.path.join("schedule000.txt")).ok()?;
-        Some(text.trim().to_owned())
+impl RecordedSchedule {
+    fn to_shuttle(&self) -> Schedule {
+        let mut schedule = Schedule::new(self.seed);
+        for step in &self.steps {
+            match step {
+                Step::Task(id) => schedule.push_task(TaskId::from(*id)),
+                Step::Random => schedule.push_random(),
+            }
+        }
+        schedule
     }
 }
 
-impl Drop for ScheduleDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+/// Wraps a scheduler and records the schedule of the current execution, so a failure can be
+/// replayed (shuttle's own record is only printed, through a process-wide panic hook that keeps
+/// the first run's settings).
+struct Recording {
+    inner: Box<dyn Scheduler + Send>,
+    current: Arc<std::sync::Mutex<RecordedSchedule>>,
+}
+
+impl Recording {
+    fn current(&self) -> std::sync::MutexGuard<'_, RecordedSchedule> {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Scheduler for Recording {
+    fn new_execution(&mut self) -> Option<Schedule> {
+        let schedule = self.inner.new_execution()?;
+        *self.current() = RecordedSchedule {
+            seed: schedule.seed,
+            steps: Vec::new(),
+        };
+        Some(schedule)
+    }
+
+    fn next_task(
+        &mut self,
+        runnable_tasks: &[&shuttle::scheduler::Task],
+        current_task: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
+        let next = self
+            .inner
+            .next_task(runnable_tasks, current_task, is_yielding)?;
+        self.current().steps.push(Step::Task(usize::from(next)));
+        Some(next)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.current().steps.push(Step::Random);
+        self.inner.next_u64()
+    }
+}
+
+const SCHEDULE_PREFIX: &str = "shuttle1:";
+
+/// Encode a schedule as `shuttle1:<seed hex>:<steps>`: a step is a task id in decimal or `r`
+/// (a random value), separated by `.`; a run of one step is written `step*count`.
+pub fn encode_schedule(schedule: &RecordedSchedule) -> String {
+    let mut steps: Vec<String> = Vec::new();
+    let mut iter = schedule.steps.iter().peekable();
+    while let Some(step) = iter.next() {
+        let mut count = 1;
+        while iter.peek() == Some(&step) {
+            iter.next();
+            count += 1;
+        }
+        let text = match step {
+            Step::Task(id) => id.to_string(),
+            Step::Random => "r".to_owned(),
+        };
+        steps.push(if count > 1 {
+            format!("{text}*{count}")
+        } else {
+            text
+        });
+    }
+    format!("{SCHEDULE_PREFIX}{:x}:{}", schedule.seed, steps.join("."))
+}
+
+/// Decode [`encode_schedule`]'s format; the error says what is wrong.
+pub fn decode_schedule(text: &str) -> Result<RecordedSchedule, String> {
+    let bad = |why: &str| format!("malformed shuttle schedule {text:?}: {why}");
+    let body = text
+        .trim()
+        .strip_prefix(SCHEDULE_PREFIX)
+        .ok_or_else(|| bad("expected it to start with `shuttle1:`"))?;
+    let (seed, steps) = body
+        .split_once(':')
+        .ok_or_else(|| bad("expected `seed:steps`"))?;
+    let seed = u64::from_str_radix(seed, 16).map_err(|_| bad("the seed is not hexadecimal"))?;
+    let mut schedule = RecordedSchedule {
+        seed,
+        steps: Vec::new(),
+    };
+    for part in steps.split('.').filter(|p| !p.is_empty()) {
+        let (step, count) = match part.split_once('*') {
+            Some((step, count)) => (
+                step,
+                count
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=10_000_000).contains(n))
+                    .ok_or_else(|| bad("a repeat count is not a number in 1..=10000000"))?,
+            ),
+            None => (part, 1),
+        };
+        let step = match step {
+            "r" => Step::Random,
+            id => Step::Task(
+                id.parse::<usize>()
+                    .map_err(|_| bad("a step is neither a task id nor `r`"))?,
+            ),
+        };
+        schedule.steps.extend(std::iter::repeat_n(step, count));
+    }
+    Ok(schedule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_round_trip_through_their_text_form() {
+        let mut steps: Vec<Step> = [0, 0, 0, 1, 2, 2].into_iter().map(Step::Task).collect();
+        steps.extend([Step::Random, Step::Task(17)]);
+        let schedule = RecordedSchedule {
+            seed: 0xdead_beef,
+            steps,
+        };
+        let text = encode_schedule(&schedule);
+        assert_eq!(text, "shuttle1:deadbeef:0*3.1.2*2.r.17");
+        assert_eq!(decode_schedule(&text), Ok(schedule));
+        assert_eq!(decode_schedule("shuttle1:0:"), Ok(RecordedSchedule::default()));
+    }
+
+    #[test]
+    fn malformed_schedules_are_refused_with_a_reason() {
+        for bad in [
+            "",
+            "0*3",
+            "shuttle1:zz:0",
+            "shuttle1:1",
+            "shuttle1:1:x",
+            "shuttle1:1:0*0",
+            "shuttle1:1:0*99999999999",
+        ] {
+            let err = decode_schedule(bad).unwrap_err();
+            assert!(err.starts_with("malformed shuttle schedule"), "{bad}: {err}");
+        }
     }
 }

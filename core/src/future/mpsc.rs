@@ -4,6 +4,7 @@
 use super::{AsyncRuntime, Tokio};
 pub use crate::sync::channel::{SendError, TryRecvError, TrySendError};
 use std::fmt;
+use std::future::Future;
 
 /// Sending half; clone for more producers.
 pub struct Sender<T: Send, A: AsyncRuntime = Tokio> {
@@ -29,8 +30,8 @@ impl<T: Send, A: AsyncRuntime> Sender<T, A> {
     /// Send, waiting while the channel is full; `Err` gives the value back when the receiver is
     /// gone.
     #[inline]
-    pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        A::send(&self.raw, value).await
+    pub fn send(&self, value: T) -> impl Future<Output = Result<(), SendError<T>>> + Send + '_ {
+        A::send(&self.raw, value)
     }
 
     /// Send if there is room now.
@@ -43,8 +44,8 @@ impl<T: Send, A: AsyncRuntime> Sender<T, A> {
 impl<T: Send, A: AsyncRuntime> Receiver<T, A> {
     /// Receive; `None` once the channel is empty and every sender is gone.
     #[inline]
-    pub async fn recv(&mut self) -> Option<T> {
-        A::recv(&mut self.raw).await
+    pub fn recv(&mut self) -> impl Future<Output = Option<T>> + Send + '_ {
+        A::recv(&mut self.raw)
     }
 
     /// Receive if a value is queued now.

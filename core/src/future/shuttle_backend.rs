@@ -23,7 +23,7 @@ pub struct ShuttlePoint;
 
 impl SchedulingPoint for ShuttlePoint {
     fn point() {
-        crate::sync::shuttle_scheduling_point()
+        crate::sync::shuttle_backend::scheduling_point()
     }
 }
 

@@ -30,10 +30,9 @@ impl<T: Send, A: AsyncRuntime> Mutex<T, A> {
 
     /// Wait until the lock is held (first come, first served).
     #[inline]
-    pub async fn lock(&self) -> MutexGuard<'_, T, A> {
-        MutexGuard {
-            raw: A::mutex_lock(&self.raw).await,
-        }
+    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T, A>> + Send + '_ {
+        let lock = A::mutex_lock(&self.raw);
+        async move { MutexGuard { raw: lock.await } }
     }
 
     /// Take the lock if it is free now.

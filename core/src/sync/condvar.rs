@@ -10,10 +10,10 @@ use std::time::Duration;
 /// Waits may wake spuriously; prefer [`Condvar::wait_while`], which re-checks its condition.
 ///
 /// ```
-/// use lockstep::sync::{Arc, Condvar, Mutex, thread};
+/// use lockstep::sync::{thread, Arc, Condvar, Mutex, Std};
 /// let pair: Arc<(Mutex<bool>, Condvar)> = Arc::new((Mutex::new(false), Condvar::new()));
 /// let pair2 = pair.clone();
-/// let h = thread::Builder::new().spawn(move || {
+/// let h = thread::Builder::<Std>::new().spawn(move || {
 ///     *pair2.0.lock() = true;
 ///     pair2.1.notify_all();
 /// });

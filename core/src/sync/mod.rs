@@ -88,7 +88,7 @@ pub(crate) mod checker;
 #[cfg(feature = "loom")]
 mod loom_backend;
 #[cfg(feature = "shuttle")]
-mod shuttle_backend;
+pub(crate) mod shuttle_backend;
 
 pub use arc::Arc;
 pub use condvar::{Condvar, WaitTimeoutResult};
@@ -102,7 +102,5 @@ pub use time::Timeouts;
 pub use checker::{RelockGuard, Relockable};
 #[cfg(feature = "loom")]
 pub use loom_backend::Loom;
-#[cfg(feature = "shuttle")]
-pub(crate) use shuttle_backend::scheduling_point as shuttle_scheduling_point;
 #[cfg(feature = "shuttle")]
 pub use shuttle_backend::{Shuttle, ShuttleCondvar};

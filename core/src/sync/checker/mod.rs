@@ -80,11 +80,13 @@ impl<'a, M: Relockable + 'a> RelockGuard<'a, M> {
     }
 
     /// Release the lock and take it again; other threads may run in between.
+    #[cfg(feature = "loom")]
     pub(crate) fn release_and_relock(&mut self) {
         drop(self.guard.take());
         self.guard = Some(self.mutex.relock());
     }
 
+    #[cfg(feature = "shuttle")]
     pub(crate) fn mutex(&self) -> &'a M {
         self.mutex
     }

@@ -1,0 +1,6 @@
+//! Everything checked by shuttle, in one test binary (shuttle installs a process-wide panic
+//! hook, so loom tests live elsewhere).
+
+mod facade;
+mod facade_async;
+mod handoff;
