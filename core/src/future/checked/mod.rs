@@ -26,3 +26,105 @@ pub trait SchedulingPoint: Send + Sync + 'static {
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Semantics of the checked primitives, polled by hand (no checker: the scheduling point is a
+    //! no-op), including the cancellation paths a checker rarely reaches.
+    use super::{channel, Mutex, Notify, SchedulingPoint};
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    struct NoPoint;
+    impl SchedulingPoint for NoPoint {
+        fn point() {}
+    }
+
+    fn poll<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn mutex_hands_over_in_fifo_order() {
+        let m: Mutex<Vec<u32>, NoPoint> = Mutex::new(Vec::new());
+        let first = m.try_lock().expect("free");
+        let mut a = pin!(m.lock());
+        let mut b = pin!(m.lock());
+        assert!(poll(a.as_mut()).is_pending());
+        assert!(poll(b.as_mut()).is_pending());
+        assert!(m.try_lock().is_none());
+        drop(first);
+        assert!(poll(b.as_mut()).is_pending(), "b queued after a");
+        let Poll::Ready(mut ga) = poll(a.as_mut()) else {
+            panic!("a must get the lock")
+        };
+        ga.push(1);
+        drop(ga);
+        let Poll::Ready(gb) = poll(b.as_mut()) else {
+            panic!("b must get the lock")
+        };
+        assert_eq!(*gb, [1]);
+    }
+
+    #[test]
+    fn a_cancelled_lock_that_was_granted_passes_the_lock_on() {
+        let m: Mutex<u32, NoPoint> = Mutex::new(0);
+        let held = m.try_lock().unwrap();
+        let mut a = Box::pin(m.lock());
+        let mut b = pin!(m.lock());
+        assert!(poll(a.as_mut()).is_pending());
+        assert!(poll(b.as_mut()).is_pending());
+        drop(held); // granted to `a`...
+        drop(a); // ...which is cancelled before it sees it
+        assert!(poll(b.as_mut()).is_ready(), "the lock must reach b");
+    }
+
+    #[test]
+    fn notify_one_stores_at_most_one_permit() {
+        let n: Notify<NoPoint> = Notify::new();
+        n.notify_one();
+        n.notify_one();
+        assert!(poll(pin!(n.notified())).is_ready());
+        assert!(poll(pin!(n.notified())).is_pending());
+    }
+
+    #[test]
+    fn notify_waiters_wakes_futures_created_before_it_and_stores_nothing() {
+        let n: Notify<NoPoint> = Notify::new();
+        let mut created = pin!(n.notified()); // not yet polled
+        n.notify_waiters();
+        assert!(poll(created.as_mut()).is_ready());
+        assert!(poll(pin!(n.notified())).is_pending(), "no permit stored");
+    }
+
+    #[test]
+    fn a_cancelled_waiter_forwards_its_notify_one() {
+        let n: Notify<NoPoint> = Notify::new();
+        let mut a = Box::pin(n.notified());
+        let mut b = pin!(n.notified());
+        assert!(poll(a.as_mut()).is_pending());
+        assert!(poll(b.as_mut()).is_pending());
+        n.notify_one(); // delivered to a
+        drop(a);
+        assert!(poll(b.as_mut()).is_ready(), "forwarded to b");
+    }
+
+    #[test]
+    fn channel_applies_capacity_and_reports_closure() {
+        let (tx, mut rx) = channel::<u32, NoPoint>(1);
+        assert!(poll(pin!(tx.send(1))).is_ready());
+        {
+            let mut blocked = pin!(tx.send(2));
+            assert!(poll(blocked.as_mut()).is_pending(), "full");
+            assert_eq!(poll(pin!(rx.recv())), Poll::Ready(Some(1)));
+            assert!(matches!(poll(blocked.as_mut()), Poll::Ready(Ok(()))));
+        }
+        drop(tx);
+        assert_eq!(poll(pin!(rx.recv())), Poll::Ready(Some(2)));
+        assert_eq!(poll(pin!(rx.recv())), Poll::Ready(None));
+        let (tx, rx) = channel::<u32, NoPoint>(1);
+        drop(rx);
+        assert!(matches!(poll(pin!(tx.send(9))), Poll::Ready(Err(e)) if e.0 == 9));
+    }
+}
