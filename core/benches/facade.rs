@@ -121,7 +121,9 @@ fn ping_pong_std(iters: u64) -> Duration {
     });
     let (turn, cv) = &*shared;
     for i in 0..iters {
-        let mut t = cv.wait_while(turn.lock().unwrap(), |t| *t != 2 * i).unwrap();
+        let mut t = cv
+            .wait_while(turn.lock().unwrap(), |t| *t != 2 * i)
+            .unwrap();
         *t += 1;
         drop(t);
         cv.notify_one();
@@ -133,9 +135,19 @@ fn ping_pong_std(iters: u64) -> Duration {
 type Case = (&'static str, fn(u64) -> Duration, fn(u64) -> Duration, u64);
 
 const CASES: [Case; 3] = [
-    ("mutex_uncontended", uncontended_facade::<Std>, uncontended_std, 100_000),
+    (
+        "mutex_uncontended",
+        uncontended_facade::<Std>,
+        uncontended_std,
+        100_000,
+    ),
     ("mutex_counter", counter_facade::<Std>, counter_std, 20_000),
-    ("condvar_ping_pong", ping_pong_facade::<Std>, ping_pong_std, 1_000),
+    (
+        "condvar_ping_pong",
+        ping_pong_facade::<Std>,
+        ping_pong_std,
+        1_000,
+    ),
 ];
 
 fn benches(c: &mut Criterion) {

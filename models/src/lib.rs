@@ -4,4 +4,6 @@
 //! each with a buggy and a fixed variant, written once against the facade so that loom, shuttle
 //! and lockstep-sim all check the same code. Also home of the `lockstep` command.
 
+pub mod catalog;
+pub mod cli;
 pub mod handoff;

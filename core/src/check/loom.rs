@@ -52,6 +52,7 @@ pub const CHILD_ENV: &str = "LOCKSTEP_LOOM_CHILD";
 pub const PREEMPTIONS_ENV: &str = "LOCKSTEP_LOOM_PREEMPTIONS";
 const REPORT_MARKER: &str = "lockstep-loom-report executions=";
 const FAILURE_MARKER: &str = "lockstep-loom-failure message=";
+const EXECUTIONS_MARKER: &str = "lockstep-loom-executions=";
 
 /// Where a loom check runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -139,6 +140,23 @@ where
 thread_local! {
     /// How many checks this test thread has started (to address one of several in a child).
     static CHECKS_STARTED: Cell<usize> = const { Cell::new(0) };
+    /// Executions started by the running check (loom runs them all on this OS thread).
+    static EXECUTIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// In a child: on loom's deadlock panic (which runs the panic hook before loom aborts the
+/// process), tell the parent how many executions had started.
+fn report_executions_on_panic() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            use std::io::Write;
+            println!("\n{EXECUTIONS_MARKER}{}", EXECUTIONS.with(Cell::get));
+            let _ = std::io::stdout().flush();
+            previous(info);
+        }));
+    });
 }
 
 /// Run `model` under loom and return what it found.
@@ -150,6 +168,7 @@ where
     if let Ok(target) = std::env::var(CHILD_ENV) {
         // We are the child. Run the check in-process; after the addressed one, report and exit
         // before the rest of the test runs.
+        report_executions_on_panic();
         let result = run_in_process(config, model);
         if target.parse() == Ok(index) {
             report_to_parent(&result);
@@ -173,12 +192,14 @@ where
     let executions = Arc::new(AtomicUsize::new(0));
     let counter = executions.clone();
     let timeouts = config.timeouts;
+    EXECUTIONS.with(|c| c.set(0));
     let mut builder = ::loom::model::Builder::new();
     builder.preemption_bound = config.preemption_bound;
     builder.max_permutations = config.max_permutations;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         builder.check(move || {
-            counter.fetch_add(1, Ordering::Relaxed);
+            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            EXECUTIONS.with(|c| c.set(n));
             crate::sync::checker::begin_execution(timeouts);
             model();
         })
@@ -193,26 +214,48 @@ where
             kind: FailureKind::Panic,
             message: panic_message(&*payload).to_owned(),
             replay: None,
+            executions: executions.load(Ordering::Relaxed),
         }),
     }
 }
 
 fn run_in_child(test: &str, index: usize) -> Result<Report, Failure> {
     let exe = std::env::current_exe().map_err(|err| child_error(format!("current_exe: {err}")))?;
-    let output = Command::new(&exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+    let mut command = Command::new(exe);
+    command.args([test, "--exact", "--nocapture", "--test-threads=1"]);
+    run_contained(command, index)
+}
+
+/// Run a loom check in a child process, for programs that are not tests (the `lockstep` CLI
+/// re-runs itself this way). `command` must start a program whose first loom check is the one
+/// wanted and that reaches it through [`try_check`] or [`check`]; the child reports its result
+/// and exits right after it. A deadlock (loom's abort) comes back as [`FailureKind::Deadlock`].
+pub fn try_check_in_child(command: Command) -> Result<Report, Failure> {
+    run_contained(command, 0)
+}
+
+fn run_contained(mut command: Command, index: usize) -> Result<Report, Failure> {
+    let program = format!("{:?}", command.get_program());
+    let output = command
         .env(CHILD_ENV, index.to_string())
         .env("RUST_BACKTRACE", "0")
         .output()
-        .map_err(|err| child_error(format!("could not start {}: {err}", exe.display())))?;
+        .map_err(|err| child_error(format!("could not start {program}: {err}")))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let executions = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(EXECUTIONS_MARKER))
+        .filter_map(|n| n.trim().parse().ok())
+        .next_back()
+        .unwrap_or(0);
     if let Some(message) = stdout.lines().find_map(|l| l.strip_prefix(FAILURE_MARKER)) {
         return Err(Failure {
             checker: "loom",
             kind: FailureKind::Panic,
             message: unescape_line(message),
             replay: None,
+            executions,
         });
     }
     if output.status.success() {
@@ -222,8 +265,8 @@ fn run_in_child(test: &str, index: usize) -> Result<Report, Failure> {
             .and_then(|n| n.trim().parse().ok())
             .ok_or_else(|| {
                 child_error(format!(
-                    "the child run of test `{test}` passed without reaching loom check #{index}; \
-                     is the test name unique?\n{stdout}"
+                    "the child {program} exited without reaching loom check #{index} \
+                     (for a test: is its name unique?)\n{stdout}"
                 ))
             })?;
         return Ok(Report {
@@ -231,12 +274,16 @@ fn run_in_child(test: &str, index: usize) -> Result<Report, Failure> {
             executions,
         });
     }
-    if let Some(line) = stderr.lines().find(|l| l.starts_with("deadlock; threads =")) {
+    if let Some(line) = stderr
+        .lines()
+        .find(|l| l.starts_with("deadlock; threads ="))
+    {
         return Err(Failure {
             checker: "loom",
             kind: FailureKind::Deadlock,
             message: format!("no thread can make progress ({line})"),
             replay: None,
+            executions,
         });
     }
     Err(Failure {
@@ -245,6 +292,7 @@ fn run_in_child(test: &str, index: usize) -> Result<Report, Failure> {
         message: first_panic_message(&stderr)
             .unwrap_or_else(|| format!("child exited with {}:\n{stderr}", output.status)),
         replay: None,
+        executions,
     })
 }
 
@@ -287,7 +335,9 @@ fn first_panic_message(stderr: &str) -> Option<String> {
     let mut lines = stderr.lines().skip_while(|l| !l.contains("panicked at"));
     lines.next()?;
     let message: Vec<&str> = lines
-        .take_while(|l| !l.is_empty() && !l.starts_with("note:") && !l.starts_with("stack backtrace"))
+        .take_while(|l| {
+            !l.is_empty() && !l.starts_with("note:") && !l.starts_with("stack backtrace")
+        })
         .collect();
     (!message.is_empty()).then(|| message.join("\n"))
 }
@@ -298,6 +348,7 @@ fn child_error(message: String) -> Failure {
         kind: FailureKind::Panic,
         message: format!("could not run the loom check in a child process: {message}"),
         replay: None,
+        executions: 0,
     }
 }
 

@@ -2,10 +2,10 @@
 //! ordinary test failure.
 //!
 //! A *model* is a closure `Fn() + Send + Sync + 'static` that builds its state, spawns threads on
-//! the checker's backend ([`Loom`](crate::sync::Loom), [`Shuttle`](crate::sync::Shuttle)) and
+//! the checker's backend (`Loom`, `Shuttle`; features `loom` and `shuttle`) and
 //! asserts. Each adapter offers:
 //! - a test-style call that panics with a readable report when the checker finds a bug
-//!   ([`loom::check`], [`shuttle::check_pct`], ...), and
+//!   (`loom::check`, `shuttle::check_pct`, ...), and
 //! - a `try_` call returning `Result<Report, Failure>` for tools.
 //!
 //! Every execution starts with a fresh logical clock and the configured
@@ -50,6 +50,8 @@ pub struct Failure {
     pub message: String,
     /// A string that reproduces the execution, where the checker offers one (shuttle's schedule).
     pub replay: Option<String>,
+    /// Executions explored up to and including the failing one (0 if unknown).
+    pub executions: usize,
 }
 
 impl fmt::Display for Failure {

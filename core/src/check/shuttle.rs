@@ -116,7 +116,11 @@ impl Config {
 /// `iterations` random schedules; panics with a report on failure.
 #[track_caller]
 pub fn check_random<F: Fn() + Send + Sync + 'static>(model: F, iterations: usize) -> Report {
-    or_panic(try_check(&Config::default(), Strategy::Random { iterations }, model))
+    or_panic(try_check(
+        &Config::default(),
+        Strategy::Random { iterations },
+        model,
+    ))
 }
 
 /// `iterations` PCT schedules of bug depth `depth`; panics with a report on failure.
@@ -188,6 +192,7 @@ where
                     kind: FailureKind::Panic,
                     message,
                     replay: None,
+                    executions: 0,
                 })
             }
         },
@@ -232,6 +237,7 @@ where
                 kind,
                 message,
                 replay: Some(encode_schedule(&schedule)),
+                executions: executions.load(Ordering::Relaxed),
             })
         }
     }
@@ -314,6 +320,8 @@ impl Scheduler for Recording {
 }
 
 const SCHEDULE_PREFIX: &str = "shuttle1:";
+/// A decoded schedule longer than this is refused (a token is user input).
+const MAX_DECODED_STEPS: usize = 10_000_000;
 
 /// Encode a schedule as `shuttle1:<seed hex>:<steps>`: a step is a task id in decimal or `r`
 /// (a random value), separated by `.`; a run of one step is written `step*count`.
@@ -373,6 +381,9 @@ pub fn decode_schedule(text: &str) -> Result<RecordedSchedule, String> {
                     .map_err(|_| bad("a step is neither a task id nor `r`"))?,
             ),
         };
+        if schedule.steps.len() + count > MAX_DECODED_STEPS {
+            return Err(bad("more than 10000000 steps"));
+        }
         schedule.steps.extend(std::iter::repeat_n(step, count));
     }
     Ok(schedule)
@@ -393,7 +404,10 @@ mod tests {
         let text = encode_schedule(&schedule);
         assert_eq!(text, "shuttle1:deadbeef:0*3.1.2*2.r.17");
         assert_eq!(decode_schedule(&text), Ok(schedule));
-        assert_eq!(decode_schedule("shuttle1:0:"), Ok(RecordedSchedule::default()));
+        assert_eq!(
+            decode_schedule("shuttle1:0:"),
+            Ok(RecordedSchedule::default())
+        );
     }
 
     #[test]
@@ -406,9 +420,13 @@ mod tests {
             "shuttle1:1:x",
             "shuttle1:1:0*0",
             "shuttle1:1:0*99999999999",
+            "shuttle1:1:0*10000000.1*10000000",
         ] {
             let err = decode_schedule(bad).unwrap_err();
-            assert!(err.starts_with("malformed shuttle schedule"), "{bad}: {err}");
+            assert!(
+                err.starts_with("malformed shuttle schedule"),
+                "{bad}: {err}"
+            );
         }
     }
 }

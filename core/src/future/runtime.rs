@@ -70,7 +70,9 @@ pub trait AsyncRuntime: Sized + Send + Sync + 'static {
         mutex: &'a Self::Mutex<T>,
     ) -> impl Future<Output = Self::MutexGuard<'a, T>> + Send;
     /// Take the lock if it is free.
-    fn mutex_try_lock<'a, T: Send + 'a>(mutex: &'a Self::Mutex<T>) -> Option<Self::MutexGuard<'a, T>>;
+    fn mutex_try_lock<'a, T: Send + 'a>(
+        mutex: &'a Self::Mutex<T>,
+    ) -> Option<Self::MutexGuard<'a, T>>;
 
     /// Task notification with tokio's semantics: `notify_one` stores one permit when nobody
     /// waits; `notify_waiters` wakes the current waiters and stores nothing.
@@ -98,7 +100,9 @@ pub trait AsyncRuntime: Sized + Send + Sync + 'static {
     /// Send if there is room now.
     fn try_send<T: Send>(sender: &Self::Sender<T>, value: T) -> Result<(), TrySendError<T>>;
     /// Receive; `None` when the channel is empty and every sender is gone.
-    fn recv<T: Send>(receiver: &mut Self::Receiver<T>) -> impl Future<Output = Option<T>> + Send + '_;
+    fn recv<T: Send>(
+        receiver: &mut Self::Receiver<T>,
+    ) -> impl Future<Output = Option<T>> + Send + '_;
     /// Receive if a value is queued now.
     fn try_recv<T: Send>(receiver: &mut Self::Receiver<T>) -> Result<T, TryRecvError>;
 

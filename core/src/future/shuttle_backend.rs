@@ -85,7 +85,9 @@ impl AsyncRuntime for Shuttle {
         mutex.lock()
     }
 
-    fn mutex_try_lock<'a, T: Send + 'a>(mutex: &'a Self::Mutex<T>) -> Option<Self::MutexGuard<'a, T>> {
+    fn mutex_try_lock<'a, T: Send + 'a>(
+        mutex: &'a Self::Mutex<T>,
+    ) -> Option<Self::MutexGuard<'a, T>> {
         mutex.try_lock()
     }
 
@@ -125,7 +127,9 @@ impl AsyncRuntime for Shuttle {
         sender.try_send(value)
     }
 
-    fn recv<T: Send>(receiver: &mut Self::Receiver<T>) -> impl Future<Output = Option<T>> + Send + '_ {
+    fn recv<T: Send>(
+        receiver: &mut Self::Receiver<T>,
+    ) -> impl Future<Output = Option<T>> + Send + '_ {
         receiver.recv()
     }
 

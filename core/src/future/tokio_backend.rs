@@ -77,7 +77,9 @@ impl AsyncRuntime for Tokio {
     }
 
     #[inline]
-    fn mutex_try_lock<'a, T: Send + 'a>(mutex: &'a Self::Mutex<T>) -> Option<Self::MutexGuard<'a, T>> {
+    fn mutex_try_lock<'a, T: Send + 'a>(
+        mutex: &'a Self::Mutex<T>,
+    ) -> Option<Self::MutexGuard<'a, T>> {
         mutex.try_lock().ok()
     }
 
@@ -112,11 +114,8 @@ impl AsyncRuntime for Tokio {
     }
 
     #[inline]
-    fn send<T: Send>(
-        sender: &Self::Sender<T>,
-        value: T,
-    ) -> impl Future<Output = Result<(), SendError<T>>> + Send + '_ {
-        async move { sender.send(value).await.map_err(|err| SendError(err.0)) }
+    async fn send<T: Send>(sender: &Self::Sender<T>, value: T) -> Result<(), SendError<T>> {
+        sender.send(value).await.map_err(|err| SendError(err.0))
     }
 
     #[inline]
@@ -129,7 +128,9 @@ impl AsyncRuntime for Tokio {
     }
 
     #[inline]
-    fn recv<T: Send>(receiver: &mut Self::Receiver<T>) -> impl Future<Output = Option<T>> + Send + '_ {
+    fn recv<T: Send>(
+        receiver: &mut Self::Receiver<T>,
+    ) -> impl Future<Output = Option<T>> + Send + '_ {
         receiver.recv()
     }
 
@@ -160,14 +161,12 @@ impl AsyncRuntime for Tokio {
     }
 
     #[inline]
-    fn timeout<F: Future + Send>(
+    async fn timeout<F: Future + Send>(
         duration: Duration,
         future: F,
-    ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send {
-        async move {
-            tokio::time::timeout(duration, future)
-                .await
-                .map_err(|_| Elapsed)
-        }
+    ) -> Result<F::Output, Elapsed> {
+        tokio::time::timeout(duration, future)
+            .await
+            .map_err(|_| Elapsed)
     }
 }

@@ -118,7 +118,10 @@ pub struct Receiver<T: Send, R: Runtime = Std> {
 /// assert!(rx.recv().is_err()); // empty and disconnected
 /// ```
 pub fn bounded<T: Send, R: Runtime>(capacity: usize) -> (Sender<T, R>, Receiver<T, R>) {
-    assert!(capacity > 0, "channel::bounded: capacity must be at least 1");
+    assert!(
+        capacity > 0,
+        "channel::bounded: capacity must be at least 1"
+    );
     new_channel(Some(capacity))
 }
 
@@ -192,9 +195,9 @@ impl<T: Send, R: Runtime> Receiver<T, R> {
     #[track_caller]
     pub fn recv(&self) -> Result<T, RecvError> {
         let shared = &*self.shared;
-        let state = shared.not_empty.wait_while(shared.state.lock(), |s| {
-            s.queue.is_empty() && s.senders > 0
-        });
+        let state = shared
+            .not_empty
+            .wait_while(shared.state.lock(), |s| s.queue.is_empty() && s.senders > 0);
         self.pop(state).ok_or(RecvError)
     }
 

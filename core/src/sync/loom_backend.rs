@@ -12,8 +12,8 @@
 //! fire timeouts on their own.
 
 use super::checker::{self, RelockGuard, Relockable};
-use super::time::Timeouts;
 use super::runtime::{PanicPayload, Runtime};
+use super::time::Timeouts;
 use std::time::Duration;
 
 /// The loom backend. Use it through [`crate::check::loom`], which runs a model exhaustively and
@@ -30,7 +30,8 @@ impl<T> Relockable for loom::sync::Mutex<T> {
     where
         T: 'a;
     fn relock(&self) -> Self::Guard<'_> {
-        self.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -85,7 +86,9 @@ impl Runtime for Loom {
     fn mutex_try_lock<T: Send>(mutex: &Self::Mutex<T>) -> Option<Self::MutexGuard<'_, T>> {
         match mutex.try_lock() {
             Ok(guard) => Some(RelockGuard::new(mutex, guard)),
-            Err(std::sync::TryLockError::Poisoned(p)) => Some(RelockGuard::new(mutex, p.into_inner())),
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                Some(RelockGuard::new(mutex, p.into_inner()))
+            }
             Err(std::sync::TryLockError::WouldBlock) => None,
         }
     }
@@ -144,11 +147,13 @@ impl Runtime for Loom {
     }
 
     fn rwlock_read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockReadGuard<'_, T> {
-        lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock.read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn rwlock_write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockWriteGuard<'_, T> {
-        lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock.write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn rwlock_into_inner<T: Send + Sync>(lock: Self::RwLock<T>) -> T {

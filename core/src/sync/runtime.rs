@@ -191,13 +191,13 @@ pub trait RawAtomicBool: RawAtomic<Value = bool> {
 macro_rules! impl_raw_atomics {
     ($path:path) => {
         const _: () = {
-            use $path as atomic_mod;
             use ::std::sync::atomic::Ordering;
-            $crate::impl_raw_atomics!(@common atomic_mod::AtomicBool, bool);
-            $crate::impl_raw_atomics!(@common atomic_mod::AtomicUsize, usize);
-            $crate::impl_raw_atomics!(@common atomic_mod::AtomicU64, u64);
-            $crate::impl_raw_atomics!(@int atomic_mod::AtomicUsize);
-            $crate::impl_raw_atomics!(@int atomic_mod::AtomicU64);
+            use $path as atomic_mod;
+    $crate::impl_raw_atomics!(@common atomic_mod::AtomicBool, bool);
+    $crate::impl_raw_atomics!(@common atomic_mod::AtomicUsize, usize);
+    $crate::impl_raw_atomics!(@common atomic_mod::AtomicU64, u64);
+    $crate::impl_raw_atomics!(@int atomic_mod::AtomicUsize);
+    $crate::impl_raw_atomics!(@int atomic_mod::AtomicU64);
             impl $crate::sync::RawAtomicBool for atomic_mod::AtomicBool {
                 #[inline]
                 fn fetch_or(&self, value: bool, order: Ordering) -> bool {

@@ -14,8 +14,8 @@
 //! progress is not misreported as a deadlock.
 
 use super::checker::{self, RelockGuard, Relockable};
-use super::time::Timeouts;
 use super::runtime::{PanicPayload, Runtime};
+use super::time::Timeouts;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
@@ -32,7 +32,8 @@ impl<T> Relockable for shuttle::sync::Mutex<T> {
     where
         T: 'a;
     fn relock(&self) -> Self::Guard<'_> {
-        self.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -186,7 +187,9 @@ impl Runtime for Shuttle {
     fn mutex_try_lock<T: Send>(mutex: &Self::Mutex<T>) -> Option<Self::MutexGuard<'_, T>> {
         match mutex.try_lock() {
             Ok(guard) => Some(RelockGuard::new(mutex, guard)),
-            Err(std::sync::TryLockError::Poisoned(p)) => Some(RelockGuard::new(mutex, p.into_inner())),
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                Some(RelockGuard::new(mutex, p.into_inner()))
+            }
             Err(std::sync::TryLockError::WouldBlock) => None,
         }
     }
@@ -235,11 +238,13 @@ impl Runtime for Shuttle {
     }
 
     fn rwlock_read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockReadGuard<'_, T> {
-        lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock.read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn rwlock_write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockWriteGuard<'_, T> {
-        lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock.write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn rwlock_into_inner<T: Send + Sync>(lock: Self::RwLock<T>) -> T {

@@ -14,12 +14,15 @@ fn flag_waiter_model() {
         setter.1.notify_one();
     });
     let start = Instant::<Loom>::now();
-    let (guard, result) = pair
-        .1
-        .wait_timeout_while(pair.0.lock(), Duration::from_millis(10), |set| !*set);
+    let (guard, result) =
+        pair.1
+            .wait_timeout_while(pair.0.lock(), Duration::from_millis(10), |set| !*set);
     if result.timed_out() {
         assert!(!*guard, "timed out although the flag was set");
-        assert!(start.elapsed() >= Duration::from_millis(10), "clock did not move");
+        assert!(
+            start.elapsed() >= Duration::from_millis(10),
+            "clock did not move"
+        );
     } else {
         assert!(*guard);
     }
@@ -47,14 +50,21 @@ fn loom_explores_both_outcomes_of_a_timed_wait() {
         let (guard, result) =
             pair.1
                 .wait_timeout_while(pair.0.lock(), Duration::from_millis(10), |set| !*set);
-        let flag = if result.timed_out() { &TIMED_OUT } else { &NOTIFIED };
+        let flag = if result.timed_out() {
+            &TIMED_OUT
+        } else {
+            &NOTIFIED
+        };
         flag.store(true, Ordering::Relaxed);
         drop(guard);
         h.join().unwrap();
     });
     assert!(report.executions > 1);
     assert!(TIMED_OUT.load(Ordering::Relaxed), "no execution timed out");
-    assert!(NOTIFIED.load(Ordering::Relaxed), "no execution saw the flag");
+    assert!(
+        NOTIFIED.load(Ordering::Relaxed),
+        "no execution saw the flag"
+    );
 }
 
 #[test]
@@ -72,9 +82,7 @@ fn loom_never_policy_reports_a_wait_nobody_ends_as_deadlock() {
     let failure = loom::try_check(&config, || {
         let pair: Arc<(Mutex<bool, Loom>, Condvar<Loom>), Loom> =
             Arc::new((Mutex::new(false), Condvar::new()));
-        let (_guard, _) = pair
-            .1
-            .wait_timeout(pair.0.lock(), Duration::from_millis(1));
+        let (_guard, _) = pair.1.wait_timeout(pair.0.lock(), Duration::from_millis(1));
     })
     .expect_err("a wait that only a timeout could end is a deadlock under Timeouts::Never");
     assert_eq!(failure.kind, FailureKind::Deadlock);

@@ -1,4 +1,3 @@
-
 use lockstep::check::{loom, FailureKind};
 use lockstep::sync::Loom;
 use lockstep_models::handoff::Handoff;
@@ -16,7 +15,10 @@ fn fixed_handoff_passes_exhaustive_loom() {
         "explored only {} executions",
         report.executions
     );
-    eprintln!("loom explored {} executions of the fixed hand-off", report.executions);
+    eprintln!(
+        "loom explored {} executions of the fixed hand-off",
+        report.executions
+    );
 }
 
 #[test]

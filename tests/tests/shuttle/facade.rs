@@ -23,7 +23,10 @@ fn lonely_timed_wait() {
             .wait_timeout_while(pair.0.lock(), Duration::from_millis(50), |set| !*set);
     assert!(result.timed_out());
     assert!(!*guard);
-    assert!(start.elapsed() >= Duration::from_millis(50), "logical clock did not move");
+    assert!(
+        start.elapsed() >= Duration::from_millis(50),
+        "logical clock did not move"
+    );
 }
 
 #[test]
@@ -61,7 +64,11 @@ fn shuttle_explores_both_outcomes_of_a_timed_wait() {
                 pair.1
                     .wait_timeout_while(pair.0.lock(), Duration::from_millis(5), |set| !*set);
             assert_eq!(result.timed_out(), !*guard);
-            let seen = if result.timed_out() { &TIMED_OUT } else { &NOTIFIED };
+            let seen = if result.timed_out() {
+                &TIMED_OUT
+            } else {
+                &NOTIFIED
+            };
             seen.store(true, Ordering::Relaxed);
             drop(guard);
             h.join().unwrap();
@@ -70,7 +77,10 @@ fn shuttle_explores_both_outcomes_of_a_timed_wait() {
         2,
     );
     assert!(TIMED_OUT.load(Ordering::Relaxed), "no schedule timed out");
-    assert!(NOTIFIED.load(Ordering::Relaxed), "no schedule was notified in time");
+    assert!(
+        NOTIFIED.load(Ordering::Relaxed),
+        "no schedule was notified in time"
+    );
 }
 
 #[test]

@@ -1,17 +1,10 @@
 use lockstep::check::shuttle::{self, Config, Strategy};
 use lockstep::check::FailureKind;
 use lockstep::future::{self, mpsc, Elapsed, Mutex, Notify};
-use lockstep::sync::Shuttle;
 use lockstep::sync::atomic::{AtomicBool, Ordering};
+use lockstep::sync::Shuttle;
 use std::sync::Arc;
 use std::time::Duration;
-
-fn pct(iterations: usize) -> Strategy {
-    Strategy::Pct {
-        iterations,
-        depth: 3,
-    }
-}
 
 #[test]
 fn async_mutex_excludes_across_await_points() {

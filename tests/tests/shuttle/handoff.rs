@@ -1,4 +1,3 @@
-
 use lockstep::check::shuttle::{self, Config, Strategy};
 use lockstep::check::FailureKind;
 use lockstep::sync::Shuttle;

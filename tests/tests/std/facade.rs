@@ -140,8 +140,14 @@ fn rwlock_atomics_and_arc_behave_like_std() {
     let n: AtomicUsize = AtomicUsize::new(5);
     assert_eq!(n.fetch_max(9, Ordering::SeqCst), 5);
     assert_eq!(n.fetch_min(2, Ordering::SeqCst), 9);
-    assert_eq!(n.compare_exchange(2, 3, Ordering::SeqCst, Ordering::SeqCst), Ok(2));
-    assert_eq!(n.compare_exchange(2, 4, Ordering::SeqCst, Ordering::SeqCst), Err(3));
+    assert_eq!(
+        n.compare_exchange(2, 3, Ordering::SeqCst, Ordering::SeqCst),
+        Ok(2)
+    );
+    assert_eq!(
+        n.compare_exchange(2, 4, Ordering::SeqCst, Ordering::SeqCst),
+        Err(3)
+    );
     let big: AtomicU64 = AtomicU64::new(u64::MAX);
     assert_eq!(big.fetch_add(1, Ordering::SeqCst), u64::MAX);
     assert_eq!(big.load(Ordering::SeqCst), 0);

@@ -15,7 +15,10 @@ async fn tokio_mutex_notify_and_channel_through_the_facade() {
         s.1.notify_one();
     });
     tx.send(1).await.unwrap();
-    assert!(matches!(tx.try_send(2), Ok(()) | Err(TrySendError::Full(2))));
+    assert!(matches!(
+        tx.try_send(2),
+        Ok(()) | Err(TrySendError::Full(2))
+    ));
     drop(tx);
     shared.1.notified().await;
     consumer.await.unwrap();
@@ -29,7 +32,10 @@ async fn tokio_timeout_and_sleep_use_tokio_time() {
     let r = future::timeout::<Tokio, _>(Duration::from_secs(60), never.notified()).await;
     assert_eq!(r, Err(Elapsed));
     future::sleep::<Tokio>(Duration::from_secs(3600)).await; // paused clock: instant
-    assert_eq!(future::timeout::<Tokio, _>(Duration::from_secs(1), async { 5 }).await, Ok(5));
+    assert_eq!(
+        future::timeout::<Tokio, _>(Duration::from_secs(1), async { 5 }).await,
+        Ok(5)
+    );
 }
 
 #[tokio::test]

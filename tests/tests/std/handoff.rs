@@ -1,4 +1,3 @@
-
 use lockstep::sync::Std;
 use lockstep_models::handoff::Handoff;
 

@@ -24,7 +24,9 @@ pub trait SchedulingPoint: Send + Sync + 'static {
 
 /// Lock a never-contended std mutex, ignoring poison (a panicking task must not wedge others).
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

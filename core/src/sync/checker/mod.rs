@@ -101,7 +101,9 @@ impl<'a, M: Relockable + 'a> Deref for RelockGuard<'a, M> {
 
 impl<'a, M: Relockable + 'a> DerefMut for RelockGuard<'a, M> {
     fn deref_mut(&mut self) -> &mut M::Target {
-        self.guard.as_deref_mut().expect("RelockGuard: lock not held")
+        self.guard
+            .as_deref_mut()
+            .expect("RelockGuard: lock not held")
     }
 }
 
