@@ -1,5 +1,6 @@
 //! The production backends (std threads, tokio): stress runs and the feature-unification guard.
 
+mod external_backend;
 mod facade;
 mod facade_async;
 mod feature_guard;
