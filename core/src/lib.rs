@@ -15,7 +15,10 @@
 
 #![warn(missing_docs)]
 
+pub mod block;
 pub mod check;
 #[cfg(feature = "tokio")]
 pub mod future;
+pub mod ordered;
 pub mod sync;
+pub mod tasktree;

@@ -5,5 +5,8 @@
 //! Default runs are bounded (preemption bounds, sizes) to fit CI; set
 //! `LOCKSTEP_LOOM_PREEMPTIONS` to explore deeper in the tests that use the default config.
 
+mod block;
 mod facade;
 mod handoff;
+mod ordered;
+mod tasktree;

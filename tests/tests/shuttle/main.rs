@@ -1,6 +1,9 @@
 //! Everything checked by shuttle, in one test binary (shuttle installs a process-wide panic
 //! hook, so loom tests live elsewhere).
 
+mod block;
 mod facade;
 mod facade_async;
 mod handoff;
+mod ordered;
+mod tasktree;

@@ -1,7 +1,10 @@
 //! The production backends (std threads, tokio): stress runs and the feature-unification guard.
 
+mod block;
 mod external_backend;
 mod facade;
 mod facade_async;
 mod feature_guard;
 mod handoff;
+mod ordered;
+mod tasktree;

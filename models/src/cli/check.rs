@@ -1,4 +1,5 @@
-//! The `lockstep` command: `list` the built-in models and `check` them under loom and shuttle.
+//! `lockstep check`: run model variants under loom and shuttle and compare each verdict with the
+//! variant's expectation.
 //!
 //! Every check runs in a child process of this same binary: loom aborts the process on a
 //! deadlock, and shuttle prints its own diagnostics on stderr; a child contains both, and the
@@ -8,31 +9,12 @@
 //! bad usage or input.
 
 use crate::catalog::{self, Entry};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::ValueEnum;
 use lockstep::check::{loom, shuttle, Failure, Report};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
-
-/// Prove concurrent code correct, then ship the same code.
-#[derive(Debug, Parser)]
-#[command(name = "lockstep", version, about)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Cmd,
-}
-
-#[derive(Debug, Subcommand)]
-enum Cmd {
-    /// List the built-in models and their variants.
-    List,
-    /// Check models (all by default) under the chosen checkers.
-    Check(CheckArgs),
-    /// Internal: run one check in this (child) process and print its result.
-    #[command(hide = true)]
-    Child(ChildArgs),
-}
 
 #[derive(Debug, Clone, clap::Args)]
 struct Budget {
@@ -51,7 +33,7 @@ struct Budget {
 }
 
 #[derive(Debug, clap::Args)]
-struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Models to check (see `lockstep list`); all when none are given.
     models: Vec<String>,
     /// Which checker(s) to run.
@@ -65,7 +47,7 @@ struct CheckArgs {
 }
 
 #[derive(Debug, clap::Args)]
-struct ChildArgs {
+pub(crate) struct ChildArgs {
     model: String,
     variant: String,
     #[arg(value_enum)]
@@ -178,37 +160,8 @@ pub struct Summary {
     pub ok: bool,
 }
 
-/// Run the command line; the exit code follows the module docs.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match cli.command {
-        Cmd::List => list(),
-        Cmd::Check(args) => check(args),
-        Cmd::Child(args) => child(args),
-    }
-}
-
-fn list() -> ExitCode {
-    println!("{:<12} {:<7} {:<6} SUMMARY", "MODEL", "VARIANT", "EXPECT");
-    for e in catalog::entries() {
-        println!(
-            "{:<12} {:<7} {:<6} {}",
-            e.model,
-            e.variant,
-            e.expect.as_str(),
-            e.summary
-        );
-    }
-    ExitCode::SUCCESS
-}
-
-fn check(args: CheckArgs) -> ExitCode {
+/// `lockstep check`.
+pub(crate) fn check(args: CheckArgs) -> ExitCode {
     let mut entries = Vec::new();
     if args.models.is_empty() {
         entries = catalog::entries();
@@ -354,7 +307,8 @@ fn run_contained(entry: &Entry, checker: Checker, budget: &Budget) -> Row {
 
 /// In the child: run the check in-process and print its row (loom reports through its own
 /// adapter, which exits right after the check).
-fn child(args: ChildArgs) -> ExitCode {
+/// `lockstep child` (internal).
+pub(crate) fn child(args: ChildArgs) -> ExitCode {
     let Some(entry) = catalog::find(&args.model)
         .into_iter()
         .find(|e| e.variant == args.variant)

@@ -1,0 +1,1 @@
+//! Buffer-block state machine and block manager (in progress).

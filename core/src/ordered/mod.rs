@@ -1,0 +1,1 @@
+//! Ordered output monitor (in progress; see issue "Ordered output monitor").

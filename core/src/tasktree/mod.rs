@@ -1,0 +1,1 @@
+//! Barrier task scheduler (in progress).

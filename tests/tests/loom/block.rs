@@ -1,0 +1,1 @@
+//! block under loom (in progress).

@@ -1,0 +1,1 @@
+//! ordered under loom (in progress).

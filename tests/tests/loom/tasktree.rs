@@ -1,0 +1,1 @@
+//! tasktree under loom (in progress).

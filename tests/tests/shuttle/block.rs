@@ -1,0 +1,1 @@
+//! block under shuttle (in progress).

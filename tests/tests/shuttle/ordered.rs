@@ -1,0 +1,1 @@
+//! ordered under shuttle (in progress).

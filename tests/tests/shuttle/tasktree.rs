@@ -1,0 +1,1 @@
+//! tasktree under shuttle (in progress).

@@ -1,0 +1,1 @@
+//! block under std (in progress).

@@ -1,0 +1,1 @@
+//! ordered under std (in progress).

@@ -1,0 +1,1 @@
+//! tasktree under std (in progress).
