@@ -5,6 +5,9 @@
 //! and lockstep-sim all check the same code. Also home of the `lockstep` command.
 
 pub mod bench;
+pub mod block;
 pub mod catalog;
 pub mod cli;
 pub mod handoff;
+pub mod ordered;
+pub mod tasktree;
