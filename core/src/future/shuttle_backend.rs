@@ -22,7 +22,7 @@ use std::time::Duration;
 pub struct ShuttlePoint;
 
 impl SchedulingPoint for ShuttlePoint {
-    fn point() {
+    fn point(_object: usize) {
         crate::sync::shuttle_backend::scheduling_point()
     }
 }

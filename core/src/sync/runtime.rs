@@ -135,6 +135,18 @@ pub trait Runtime: Sized + Send + Sync + 'static {
     fn instant_saturating_sub(later: Self::Instant, earlier: Self::Instant) -> Duration;
     /// Let at least `duration` pass on the backend's clock.
     fn sleep(duration: Duration);
+
+    // ----- fault injection ------------------------------------------------------------------------
+
+    /// A named fault point: `true` when the backend decides the fault fires here. Test doubles
+    /// written against the facade call it (`if R::fault("store.put") { return Err(..) }`);
+    /// lockstep-sim explores it like an interleaving (by seed, with a per-execution budget) and
+    /// names the faults that fired in its reports. Every other backend never fires a fault.
+    #[inline]
+    fn fault(point: &'static str) -> bool {
+        let _ = point;
+        false
+    }
 }
 
 /// Operations shared by every atomic type of a backend. The method names and meanings are those

@@ -18,8 +18,15 @@ pub use notify::Notify;
 
 /// A checker's scheduling point: a call that lets the checker switch to another task.
 pub trait SchedulingPoint: Send + Sync + 'static {
-    /// Give the checker a chance to run another task before the caller continues.
-    fn point();
+    /// Give the checker a chance to run another task before the caller continues. `object` is
+    /// the address of the primitive about to be touched, so a checker that tracks dependencies
+    /// (lockstep-sim's DPOR) knows which operations conflict; others may ignore it.
+    fn point(object: usize);
+}
+
+/// The address of a primitive, as [`SchedulingPoint::point`] takes it.
+pub(crate) fn addr<T>(object: &T) -> usize {
+    object as *const T as usize
 }
 
 /// Lock a never-contended std mutex, ignoring poison (a panicking task must not wedge others).
@@ -40,7 +47,7 @@ mod tests {
 
     struct NoPoint;
     impl SchedulingPoint for NoPoint {
-        fn point() {}
+        fn point(_object: usize) {}
     }
 
     fn poll<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {

@@ -1,6 +1,6 @@
 //! A bounded MPSC channel for checker backends, with tokio's `mpsc` semantics.
 
-use super::{lock, SchedulingPoint};
+use super::{addr, lock, SchedulingPoint};
 use crate::sync::channel::{SendError, TryRecvError, TrySendError};
 use std::collections::VecDeque;
 use std::fmt;
@@ -67,7 +67,7 @@ pub fn channel<T, H: SchedulingPoint>(capacity: usize) -> (Sender<T, H>, Receive
 impl<T: Send, H: SchedulingPoint> Sender<T, H> {
     /// Send, waiting while the channel is full.
     pub fn send(&self, value: T) -> impl Future<Output = Result<(), SendError<T>>> + Send + '_ {
-        H::point();
+        H::point(addr(&*self.shared));
         let mut value = Some(value);
         poll_fn(move |cx| {
             let mut state = lock(&self.shared.state);
@@ -90,7 +90,7 @@ impl<T: Send, H: SchedulingPoint> Sender<T, H> {
 
     /// Send if there is room now.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        H::point();
+        H::point(addr(&*self.shared));
         let mut state = lock(&self.shared.state);
         if !state.receiver_alive {
             return Err(TrySendError::Disconnected(value));
@@ -109,7 +109,7 @@ impl<T: Send, H: SchedulingPoint> Sender<T, H> {
 impl<T: Send, H: SchedulingPoint> Receiver<T, H> {
     /// Receive; `None` once the channel is empty and every sender is gone.
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + Send + '_ {
-        H::point();
+        H::point(addr(&*self.shared));
         poll_fn(move |cx| {
             let mut state = lock(&self.shared.state);
             if let Some(value) = Self::pop(&mut state) {
@@ -125,7 +125,7 @@ impl<T: Send, H: SchedulingPoint> Receiver<T, H> {
 
     /// Receive if a value is queued now.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        H::point();
+        H::point(addr(&*self.shared));
         let mut state = lock(&self.shared.state);
         match Self::pop(&mut state) {
             Some(value) => Ok(value),

@@ -1,6 +1,6 @@
 //! A FIFO async mutex: the lock is handed directly to the longest waiter on release.
 
-use super::{lock, SchedulingPoint};
+use super::{addr, lock, SchedulingPoint};
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::fmt;
@@ -61,7 +61,7 @@ impl<T, H: SchedulingPoint> Mutex<T, H> {
     where
         T: Send,
     {
-        H::point();
+        H::point(addr(self));
         Lock {
             mutex: self,
             waiter: None,
@@ -70,7 +70,7 @@ impl<T, H: SchedulingPoint> Mutex<T, H> {
 
     /// Take the lock if it is free and nobody queues for it.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T, H>> {
-        H::point();
+        H::point(addr(self));
         let mut state = lock(&self.state);
         if state.locked {
             return None;
@@ -165,7 +165,7 @@ impl<T, H: SchedulingPoint> DerefMut for MutexGuard<'_, T, H> {
 impl<T, H: SchedulingPoint> Drop for MutexGuard<'_, T, H> {
     fn drop(&mut self) {
         if !std::thread::panicking() {
-            H::point();
+            H::point(addr(self.mutex));
         }
         self.mutex.release();
     }

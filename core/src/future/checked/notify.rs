@@ -2,7 +2,7 @@
 //! `notify_waiters` wakes every waiter registered or *created* before it, storing nothing; a
 //! `notify_one` delivered to a waiter that is then dropped passes on to the next.
 
-use super::{lock, SchedulingPoint};
+use super::{addr, lock, SchedulingPoint};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -53,7 +53,7 @@ impl<H: SchedulingPoint> Notify<H> {
 
     /// Wake the longest waiter, or store a permit if nobody waits.
     pub fn notify_one(&self) {
-        H::point();
+        H::point(addr(self));
         self.deliver_one(&mut lock(&self.state));
     }
 
@@ -69,7 +69,7 @@ impl<H: SchedulingPoint> Notify<H> {
 
     /// Wake every current waiter; store no permit.
     pub fn notify_waiters(&self) {
-        H::point();
+        H::point(addr(self));
         let mut state = lock(&self.state);
         state.generation += 1;
         for waiter in state.waiters.drain(..) {
@@ -104,7 +104,7 @@ impl<H: SchedulingPoint> Future for Notified<'_, H> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if !self.pointed {
             self.pointed = true;
-            H::point();
+            H::point(addr(self.notify));
         }
         let mut state = lock(&self.notify.state);
         if let Some(waiter) = &self.waiter {
