@@ -1,1 +1,3 @@
-//! Ordered output monitor (in progress; see issue "Ordered output monitor").
+//! Ordered output monitor (in progress).
+mod ledger;
+pub use ledger::ItemFailure;
