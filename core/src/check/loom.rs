@@ -48,10 +48,14 @@ use std::sync::Arc;
 
 /// Environment variable naming the check (by its index in the test) a child process runs.
 pub const CHILD_ENV: &str = "LOCKSTEP_LOOM_CHILD";
+/// Environment variable carrying the results of the test's earlier checks into a child, so the
+/// child returns them without running those checks again.
+const PRIOR_ENV: &str = "LOCKSTEP_LOOM_PRIOR";
 /// Environment variable: default preemption bound when [`Config::preemption_bound`] is not set.
 pub const PREEMPTIONS_ENV: &str = "LOCKSTEP_LOOM_PREEMPTIONS";
-const REPORT_MARKER: &str = "lockstep-loom-report executions=";
-const FAILURE_MARKER: &str = "lockstep-loom-failure message=";
+/// A child's result line on stdout.
+const RESULT_MARKER: &str = "lockstep-loom-result ";
+/// Executions started so far, printed by a child when loom panics (before its abort).
 const EXECUTIONS_MARKER: &str = "lockstep-loom-executions=";
 
 /// Where a loom check runs.
@@ -140,6 +144,9 @@ where
 thread_local! {
     /// How many checks this test thread has started (to address one of several in a child).
     static CHECKS_STARTED: Cell<usize> = const { Cell::new(0) };
+    /// Encoded results of the checks this test thread has completed.
+    static PRIOR_RESULTS: std::cell::RefCell<Vec<String>> =
+        const { std::cell::RefCell::new(Vec::new()) };
     /// Executions started by the running check (loom runs them all on this OS thread).
     static EXECUTIONS: Cell<usize> = const { Cell::new(0) };
 }
@@ -166,11 +173,15 @@ where
 {
     let index = CHECKS_STARTED.with(|c| c.replace(c.get() + 1));
     if let Ok(target) = std::env::var(CHILD_ENV) {
-        // We are the child. Run the check in-process; after the addressed one, report and exit
-        // before the rest of the test runs.
+        // We are the child: earlier checks were run by the parent (their results came along);
+        // run the addressed one, report it and exit before the rest of the test runs.
+        let target: usize = target.parse().unwrap_or(0);
+        if index < target {
+            return prior_result(index);
+        }
         report_executions_on_panic();
         let result = run_in_process(config, model);
-        if target.parse() == Ok(index) {
+        if index == target {
             report_to_parent(&result);
         }
         return result;
@@ -179,10 +190,22 @@ where
         .name()
         .filter(|name| *name != "main")
         .map(str::to_owned);
-    match (config.containment, test_name) {
+    let result = match (config.containment, test_name) {
         (Containment::ChildProcess, Some(test)) => run_in_child(&test, index),
         _ => run_in_process(config, model),
-    }
+    };
+    PRIOR_RESULTS.with(|p| p.borrow_mut().push(encode_result(&result)));
+    result
+}
+
+/// In a child: the parent's result of check `index` of this test.
+fn prior_result(index: usize) -> Result<Report, Failure> {
+    let prior = std::env::var(PRIOR_ENV).unwrap_or_default();
+    prior
+        .lines()
+        .nth(index)
+        .and_then(decode_result)
+        .unwrap_or_else(|| Err(child_error(format!("no result for earlier check #{index}"))))
 }
 
 fn run_in_process<F>(config: &Config, model: F) -> Result<Report, Failure>
@@ -209,20 +232,40 @@ where
             checker: "loom",
             executions: executions.load(Ordering::Relaxed),
         }),
-        Err(payload) => Err(Failure {
-            checker: "loom",
-            kind: FailureKind::Panic,
-            message: panic_message(&*payload).to_owned(),
-            replay: None,
-            executions: executions.load(Ordering::Relaxed),
-        }),
+        Err(payload) => {
+            let message = panic_message(&*payload).to_owned();
+            Err(Failure {
+                checker: "loom",
+                kind: classify(&message),
+                message,
+                replay: None,
+                executions: executions.load(Ordering::Relaxed),
+            })
+        }
+    }
+}
+
+/// Loom's deadlock panic starts with "deadlock"; anything else is a failed assertion or panic.
+fn classify(message: &str) -> FailureKind {
+    if message.starts_with("deadlock") {
+        FailureKind::Deadlock
+    } else {
+        FailureKind::Panic
     }
 }
 
 fn run_in_child(test: &str, index: usize) -> Result<Report, Failure> {
     let exe = std::env::current_exe().map_err(|err| child_error(format!("current_exe: {err}")))?;
     let mut command = Command::new(exe);
-    command.args([test, "--exact", "--nocapture", "--test-threads=1"]);
+    command.args([
+        test,
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+        "--include-ignored",
+    ]);
+    let prior = PRIOR_RESULTS.with(|p| p.borrow().join("\n"));
+    command.env(PRIOR_ENV, prior);
     run_contained(command, index)
 }
 
@@ -249,30 +292,18 @@ fn run_contained(mut command: Command, index: usize) -> Result<Report, Failure> 
         .filter_map(|n| n.trim().parse().ok())
         .next_back()
         .unwrap_or(0);
-    if let Some(message) = stdout.lines().find_map(|l| l.strip_prefix(FAILURE_MARKER)) {
-        return Err(Failure {
-            checker: "loom",
-            kind: FailureKind::Panic,
-            message: unescape_line(message),
-            replay: None,
-            executions,
-        });
+    if let Some(result) = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(RESULT_MARKER))
+        .and_then(decode_result)
+    {
+        return result;
     }
     if output.status.success() {
-        let executions = stdout
-            .lines()
-            .find_map(|line| line.strip_prefix(REPORT_MARKER))
-            .and_then(|n| n.trim().parse().ok())
-            .ok_or_else(|| {
-                child_error(format!(
-                    "the child {program} exited without reaching loom check #{index} \
-                     (for a test: is its name unique?)\n{stdout}"
-                ))
-            })?;
-        return Ok(Report {
-            checker: "loom",
-            executions,
-        });
+        return Err(child_error(format!(
+            "the child {program} exited without reaching loom check #{index} \
+             (for a test: is its name unique?)\n{stdout}"
+        )));
     }
     if let Some(line) = stderr
         .lines()
@@ -300,12 +331,48 @@ fn run_contained(mut command: Command, index: usize) -> Result<Report, Failure> 
 /// the rest of the test (which may assert on the result) does not run twice.
 fn report_to_parent(result: &Result<Report, Failure>) -> ! {
     use std::io::Write;
-    match result {
-        Ok(report) => println!("\n{REPORT_MARKER}{}", report.executions),
-        Err(failure) => println!("\n{FAILURE_MARKER}{}", escape_line(&failure.message)),
-    }
+    println!("\n{RESULT_MARKER}{}", encode_result(result));
     let _ = std::io::stdout().flush();
     std::process::exit(0)
+}
+
+/// One line: `ok <executions>`, or `deadlock|panic <executions> <escaped message>`.
+fn encode_result(result: &Result<Report, Failure>) -> String {
+    match result {
+        Ok(report) => format!("ok {}", report.executions),
+        Err(failure) => {
+            let kind = match failure.kind {
+                FailureKind::Deadlock => "deadlock",
+                _ => "panic",
+            };
+            let message = escape_line(&failure.message);
+            format!("{kind} {} {message}", failure.executions)
+        }
+    }
+}
+
+fn decode_result(line: &str) -> Option<Result<Report, Failure>> {
+    let mut parts = line.trim_end_matches('\r').splitn(3, ' ');
+    let kind = parts.next()?;
+    let executions = parts.next()?.parse().ok()?;
+    let kind = match kind {
+        "ok" => {
+            return Some(Ok(Report {
+                checker: "loom",
+                executions,
+            }))
+        }
+        "deadlock" => FailureKind::Deadlock,
+        "panic" => FailureKind::Panic,
+        _ => return None,
+    };
+    Some(Err(Failure {
+        checker: "loom",
+        kind,
+        message: unescape_line(parts.next().unwrap_or("")),
+        replay: None,
+        executions,
+    }))
 }
 
 fn escape_line(text: &str) -> String {
@@ -354,7 +421,27 @@ fn child_error(message: String) -> Failure {
 
 #[cfg(test)]
 mod tests {
-    use super::{escape_line, first_panic_message, unescape_line};
+    use super::{decode_result, encode_result, escape_line, first_panic_message, unescape_line};
+    use crate::check::{Failure, FailureKind, Report};
+
+    #[test]
+    fn results_round_trip_through_their_line_form() {
+        let ok: Result<Report, Failure> = Ok(Report {
+            checker: "loom",
+            executions: 12,
+        });
+        let failed: Result<Report, Failure> = Err(Failure {
+            checker: "loom",
+            kind: FailureKind::Deadlock,
+            message: "deadlock; threads = [..]\nsecond line".into(),
+            replay: None,
+            executions: 3,
+        });
+        for result in [ok, failed] {
+            assert_eq!(decode_result(&encode_result(&result)), Some(result));
+        }
+        assert_eq!(decode_result("garbage"), None);
+    }
 
     #[test]
     fn escaping_round_trips_multiline_messages() {

@@ -36,6 +36,9 @@ pub enum FailureKind {
     Deadlock,
     /// A thread panicked (an assertion failed).
     Panic,
+    /// The check could not run as asked: a malformed or mismatched replay string, an invalid
+    /// setting. Not a verdict about the model.
+    InvalidInput,
 }
 
 /// A failing execution found by a checker.
@@ -57,10 +60,11 @@ pub struct Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {
-            FailureKind::Deadlock => "a deadlock",
-            FailureKind::Panic => "a failing execution",
+            FailureKind::Deadlock => "found a deadlock",
+            FailureKind::Panic => "found a failing execution",
+            FailureKind::InvalidInput => "could not run",
         };
-        write!(f, "{} found {what}: {}", self.checker, self.message)?;
+        write!(f, "{} {what}: {}", self.checker, self.message)?;
         if let Some(replay) = &self.replay {
             write!(f, "\nreplay it with the schedule: {replay}")?;
         }

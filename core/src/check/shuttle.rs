@@ -173,6 +173,24 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let checker = strategy.checker_name();
+    let invalid = |message: String| Failure {
+        checker,
+        kind: FailureKind::InvalidInput,
+        message,
+        replay: None,
+        executions: 0,
+    };
+    match strategy {
+        Strategy::Pct { depth: 0, .. } => {
+            return Err(invalid("PCT depth must be at least 1".into()))
+        }
+        Strategy::Random { iterations: 0 } | Strategy::Pct { iterations: 0, .. } => {
+            return Err(invalid("at least one iteration is needed".into()))
+        }
+        _ => {}
+    }
+    let is_replay = matches!(strategy, Strategy::Replay { .. });
+    let mut timeouts = config.timeouts;
     let seed = config.seed;
     let scheduler: Box<dyn Scheduler + Send> = match strategy {
         Strategy::Random { iterations } => Box::new(match seed {
@@ -185,16 +203,12 @@ where
         }),
         Strategy::Dfs { max_iterations } => Box::new(DfsScheduler::new(max_iterations, true)),
         Strategy::Replay { schedule } => match decode_schedule(&schedule) {
-            Ok(schedule) => Box::new(ReplayScheduler::new_from_schedule(schedule.to_shuttle())),
-            Err(message) => {
-                return Err(Failure {
-                    checker,
-                    kind: FailureKind::Panic,
-                    message,
-                    replay: None,
-                    executions: 0,
-                })
+            Ok(schedule) => {
+                // Replay under the timeout policy the schedule was recorded with.
+                timeouts = schedule.timeouts;
+                Box::new(ReplayScheduler::new_from_schedule(schedule.to_shuttle()))
             }
+            Err(message) => return Err(invalid(message)),
         },
     };
     let current = Arc::new(std::sync::Mutex::new(RecordedSchedule::default()));
@@ -208,7 +222,6 @@ where
     shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
     let executions = Arc::new(AtomicUsize::new(0));
     let counter = executions.clone();
-    let timeouts = config.timeouts;
     let runner = shuttle::Runner::new(recording, shuttle_config);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         runner.run(move || {
@@ -224,14 +237,29 @@ where
         }),
         Err(payload) => {
             let message = panic_message(&*payload).to_owned();
+            if message.contains("did not exercise any concurrency") {
+                return Err(invalid(
+                    "PCT needs a model with at least one scheduling choice; use random \
+                     scheduling for this model"
+                        .into(),
+                ));
+            }
+            if is_replay && REPLAY_MISMATCH.iter().any(|m| message.contains(m)) {
+                return Err(invalid(format!(
+                    "the schedule does not match this model (recorded for another model or \
+                     version of it): {message}"
+                )));
+            }
             let kind = if message.starts_with("deadlock") {
                 FailureKind::Deadlock
             } else {
                 FailureKind::Panic
             };
-            let schedule = current
+            let mut schedule = current
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            schedule.timeouts = timeouts;
             Err(Failure {
                 checker,
                 kind,
@@ -243,11 +271,21 @@ where
     }
 }
 
-/// The schedule of one shuttle execution: its seed and each scheduling decision.
+/// What shuttle's replay scheduler says when a schedule does not fit the model it runs.
+const REPLAY_MISMATCH: [&str; 4] = [
+    "schedule ended early",
+    "scheduled task is not runnable",
+    "expected context switch but next schedule step is random choice",
+    "expected random choice but next schedule step is context switch",
+];
+
+/// The schedule of one shuttle execution: its seed, timeout policy and each scheduling decision.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordedSchedule {
     /// The seed of the execution's random data.
     pub seed: u64,
+    /// The timeout policy it ran under (timed waits spawn timer threads only under `Explore`).
+    pub timeouts: Timeouts,
     /// Each decision, in order.
     pub steps: Vec<Step>,
 }
@@ -295,6 +333,7 @@ impl Scheduler for Recording {
         let schedule = self.inner.new_execution()?;
         *self.current() = RecordedSchedule {
             seed: schedule.seed,
+            timeouts: Timeouts::default(),
             steps: Vec::new(),
         };
         Some(schedule)
@@ -323,8 +362,9 @@ const SCHEDULE_PREFIX: &str = "shuttle1:";
 /// A decoded schedule longer than this is refused (a token is user input).
 const MAX_DECODED_STEPS: usize = 10_000_000;
 
-/// Encode a schedule as `shuttle1:<seed hex>:<steps>`: a step is a task id in decimal or `r`
-/// (a random value), separated by `.`; a run of one step is written `step*count`.
+/// Encode a schedule as `shuttle1:<seed hex>:<timeouts>:<steps>`: timeouts is `e` (explored) or
+/// `n` (never); a step is a task id in decimal or `r` (a random value), separated by `.`; a run
+/// of one step is written `step*count`.
 pub fn encode_schedule(schedule: &RecordedSchedule) -> String {
     let mut steps: Vec<String> = Vec::new();
     let mut iter = schedule.steps.iter().peekable();
@@ -344,7 +384,15 @@ pub fn encode_schedule(schedule: &RecordedSchedule) -> String {
             text
         });
     }
-    format!("{SCHEDULE_PREFIX}{:x}:{}", schedule.seed, steps.join("."))
+    let timeouts = match schedule.timeouts {
+        Timeouts::Explore => 'e',
+        _ => 'n',
+    };
+    format!(
+        "{SCHEDULE_PREFIX}{:x}:{timeouts}:{}",
+        schedule.seed,
+        steps.join(".")
+    )
 }
 
 /// Decode [`encode_schedule`]'s format; the error says what is wrong.
@@ -354,12 +402,20 @@ pub fn decode_schedule(text: &str) -> Result<RecordedSchedule, String> {
         .trim()
         .strip_prefix(SCHEDULE_PREFIX)
         .ok_or_else(|| bad("expected it to start with `shuttle1:`"))?;
-    let (seed, steps) = body
-        .split_once(':')
-        .ok_or_else(|| bad("expected `seed:steps`"))?;
+    let mut fields = body.splitn(3, ':');
+    let (Some(seed), Some(timeouts), Some(steps)) = (fields.next(), fields.next(), fields.next())
+    else {
+        return Err(bad("expected `seed:timeouts:steps`"));
+    };
     let seed = u64::from_str_radix(seed, 16).map_err(|_| bad("the seed is not hexadecimal"))?;
+    let timeouts = match timeouts {
+        "e" => Timeouts::Explore,
+        "n" => Timeouts::Never,
+        _ => return Err(bad("the timeout policy is neither `e` nor `n`")),
+    };
     let mut schedule = RecordedSchedule {
         seed,
+        timeouts,
         steps: Vec::new(),
     };
     for part in steps.split('.').filter(|p| !p.is_empty()) {
@@ -399,13 +455,14 @@ mod tests {
         steps.extend([Step::Random, Step::Task(17)]);
         let schedule = RecordedSchedule {
             seed: 0xdead_beef,
+            timeouts: Timeouts::Explore,
             steps,
         };
         let text = encode_schedule(&schedule);
-        assert_eq!(text, "shuttle1:deadbeef:0*3.1.2*2.r.17");
+        assert_eq!(text, "shuttle1:deadbeef:e:0*3.1.2*2.r.17");
         assert_eq!(decode_schedule(&text), Ok(schedule));
         assert_eq!(
-            decode_schedule("shuttle1:0:"),
+            decode_schedule("shuttle1:0:n:"),
             Ok(RecordedSchedule::default())
         );
     }
@@ -415,12 +472,14 @@ mod tests {
         for bad in [
             "",
             "0*3",
-            "shuttle1:zz:0",
+            "shuttle1:zz:e:0",
             "shuttle1:1",
-            "shuttle1:1:x",
-            "shuttle1:1:0*0",
-            "shuttle1:1:0*99999999999",
-            "shuttle1:1:0*10000000.1*10000000",
+            "shuttle1:1:0",
+            "shuttle1:1:x:0",
+            "shuttle1:1:e:x",
+            "shuttle1:1:e:0*0",
+            "shuttle1:1:e:0*99999999999",
+            "shuttle1:1:e:0*10000000.1*10000000",
         ] {
             let err = decode_schedule(bad).unwrap_err();
             assert!(

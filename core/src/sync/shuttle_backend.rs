@@ -68,8 +68,14 @@ impl CondvarInner {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Remove `slot` if it is still waiting and give it `outcome`; false if it was already woken.
-    fn wake(&self, slot: &std::sync::Arc<WaitSlot>, outcome: u8) -> bool {
+    /// Remove `slot` if it is still waiting and give it `outcome`, running `before_wakeup` before
+    /// the waiter can run; false if it was already woken.
+    fn wake(
+        &self,
+        slot: &std::sync::Arc<WaitSlot>,
+        outcome: u8,
+        before_wakeup: impl FnOnce(),
+    ) -> bool {
         let mut waiters = self.waiters();
         let Some(i) = waiters.iter().position(|w| std::sync::Arc::ptr_eq(w, slot)) else {
             return false;
@@ -77,6 +83,8 @@ impl CondvarInner {
         waiters.swap_remove(i);
         drop(waiters);
         slot.state.store(outcome, Ordering::SeqCst);
+        before_wakeup();
+        // `unpark` is a scheduling point: the waiter may run right away.
         slot.thread.unpark();
         true
     }
@@ -105,11 +113,15 @@ impl ShuttleCondvar {
         // Registered before the lock is released: a notifier needs the lock to change what we
         // waited for, so it cannot miss us.
         self.inner.waiters().push(slot.clone());
-        if let (Some(_), Timeouts::Explore) = (timeout, checker::timeouts()) {
+        if let (Some(timeout), Timeouts::Explore) = (timeout, checker::timeouts()) {
             let (inner, timer_slot) = (self.inner.clone(), slot.clone());
+            let deadline = checker::instant_add(start, timeout);
             let _timer = shuttle::thread::Builder::new()
                 .name("lockstep-timer".into())
-                .spawn(move || inner.wake(&timer_slot, TIMED_OUT))
+                .spawn(move || {
+                    // The clock reaches the deadline when the timer fires, before anyone runs.
+                    inner.wake(&timer_slot, TIMED_OUT, || checker::advance_to(deadline));
+                })
                 .expect("shuttle: spawn timer thread");
         }
         drop(guard.take());
@@ -118,9 +130,6 @@ impl ShuttleCondvar {
         }
         guard.put(guard.mutex().relock());
         let timed_out = slot.state.load(Ordering::SeqCst) == TIMED_OUT;
-        if let (true, Some(timeout)) = (timed_out, timeout) {
-            checker::advance_to(checker::instant_add(start, timeout));
-        }
         (guard, timed_out)
     }
 
@@ -135,7 +144,7 @@ impl ShuttleCondvar {
                 n => waiters[shuttle::rand::thread_rng().gen_range(0..n)].clone(),
             }
         };
-        self.inner.wake(&chosen, NOTIFIED);
+        self.inner.wake(&chosen, NOTIFIED, || {});
     }
 
     fn notify_all(&self) {

@@ -142,3 +142,28 @@ fn rwlock_readers_see_whole_writes_under_loom() {
         h.join().unwrap();
     });
 }
+
+#[test]
+fn several_checks_in_one_test_each_run_once_in_their_own_child() {
+    let config = loom::Config::default().preemption_bound(2);
+    // Check #0 deadlocks (its child aborts); check #1 must still run and pass, in a child that
+    // is handed #0's result instead of running it again.
+    let first = loom::try_check(&config, || {
+        let pair: Arc<(Mutex<bool, Loom>, Condvar<Loom>), Loom> =
+            Arc::new((Mutex::new(false), Condvar::new()));
+        drop(pair.1.wait(pair.0.lock()));
+    });
+    assert_eq!(
+        first.expect_err("nobody notifies").kind,
+        FailureKind::Deadlock
+    );
+    let second = loom::check(&config, || {
+        let n: Arc<Mutex<u32, Loom>, Loom> = Arc::new(Mutex::new(0));
+        let n2 = n.clone();
+        let h = thread::spawn::<Loom, _, _>(move || *n2.lock() += 1);
+        *n.lock() += 1;
+        h.join().unwrap();
+        assert_eq!(*n.lock(), 2);
+    });
+    assert!(second.executions > 1);
+}

@@ -77,9 +77,9 @@ impl<T: Send, H: SchedulingPoint> Sender<T, H> {
             }
             if state.queue.len() < state.capacity {
                 state.queue.push_back(v);
-                if let Some(waker) = state.receiver_waker.take() {
-                    waker.wake();
-                }
+                let receiver = state.receiver_waker.take();
+                drop(state);
+                receiver.into_iter().for_each(Waker::wake);
                 return Poll::Ready(Ok(()));
             }
             value = Some(v);
@@ -99,9 +99,9 @@ impl<T: Send, H: SchedulingPoint> Sender<T, H> {
             return Err(TrySendError::Full(value));
         }
         state.queue.push_back(value);
-        if let Some(waker) = state.receiver_waker.take() {
-            waker.wake();
-        }
+        let receiver = state.receiver_waker.take();
+        drop(state);
+        receiver.into_iter().for_each(Waker::wake);
         Ok(())
     }
 }
@@ -112,7 +112,9 @@ impl<T: Send, H: SchedulingPoint> Receiver<T, H> {
         H::point(addr(&*self.shared));
         poll_fn(move |cx| {
             let mut state = lock(&self.shared.state);
-            if let Some(value) = Self::pop(&mut state) {
+            if let Some((value, senders)) = Self::pop(&mut state) {
+                drop(state);
+                senders.into_iter().for_each(Waker::wake);
                 return Poll::Ready(Some(value));
             }
             if state.senders == 0 {
@@ -128,23 +130,27 @@ impl<T: Send, H: SchedulingPoint> Receiver<T, H> {
         H::point(addr(&*self.shared));
         let mut state = lock(&self.shared.state);
         match Self::pop(&mut state) {
-            Some(value) => Ok(value),
+            Some((value, senders)) => {
+                drop(state);
+                senders.into_iter().for_each(Waker::wake);
+                Ok(value)
+            }
             None if state.senders == 0 => Err(TryRecvError::Disconnected),
             None => Err(TryRecvError::Empty),
         }
     }
 
-    fn pop(state: &mut State<T>) -> Option<T> {
+    /// Pop a value and take the wakers of the senders waiting for room (to wake once the state
+    /// lock is released).
+    fn pop(state: &mut State<T>) -> Option<(T, Vec<Waker>)> {
         let value = state.queue.pop_front()?;
-        for waker in state.sender_wakers.drain(..) {
-            waker.wake();
-        }
-        Some(value)
+        Some((value, std::mem::take(&mut state.sender_wakers)))
     }
 }
 
 impl<T, H: SchedulingPoint> Clone for Sender<T, H> {
     fn clone(&self) -> Self {
+        H::point(addr(&*self.shared));
         lock(&self.shared.state).senders += 1;
         Self {
             shared: self.shared.clone(),
@@ -155,18 +161,26 @@ impl<T, H: SchedulingPoint> Clone for Sender<T, H> {
 
 impl<T, H: SchedulingPoint> Drop for Sender<T, H> {
     fn drop(&mut self) {
+        if !std::thread::panicking() {
+            H::point(addr(&*self.shared));
+        }
         let mut state = lock(&self.shared.state);
         state.senders -= 1;
-        if state.senders == 0 {
-            if let Some(waker) = state.receiver_waker.take() {
-                waker.wake();
-            }
-        }
+        let receiver = if state.senders == 0 {
+            state.receiver_waker.take()
+        } else {
+            None
+        };
+        drop(state);
+        receiver.into_iter().for_each(Waker::wake);
     }
 }
 
 impl<T, H: SchedulingPoint> Drop for Receiver<T, H> {
     fn drop(&mut self) {
+        if !std::thread::panicking() {
+            H::point(addr(&*self.shared));
+        }
         let mut state = lock(&self.shared.state);
         state.receiver_alive = false;
         let orphans = std::mem::take(&mut state.queue);

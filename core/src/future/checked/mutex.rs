@@ -79,15 +79,19 @@ impl<T, H: SchedulingPoint> Mutex<T, H> {
         Some(MutexGuard { mutex: self })
     }
 
-    /// Release: hand the lock to the first waiter, or mark it free.
+    /// Release: hand the lock to the first waiter (woken once the state lock is released), or
+    /// mark it free.
     fn release(&self) {
         let mut state = lock(&self.state);
-        match state.queue.pop_front() {
-            Some(next) => {
-                next.granted.store(true, Ordering::SeqCst);
-                lock(&next.waker).wake_by_ref();
-            }
+        let next = state.queue.pop_front();
+        match &next {
+            Some(next) => next.granted.store(true, Ordering::SeqCst),
             None => state.locked = false,
+        }
+        drop(state);
+        if let Some(next) = next {
+            let waker = lock(&next.waker).clone();
+            waker.wake();
         }
     }
 }
@@ -136,6 +140,9 @@ impl<T, H: SchedulingPoint> Drop for Lock<'_, T, H> {
         let Some(waiter) = self.waiter.take() else {
             return;
         };
+        if !std::thread::panicking() {
+            H::point(addr(self.mutex));
+        }
         let mut state = lock(&self.mutex.state);
         if waiter.granted.load(Ordering::SeqCst) {
             // Handed the lock but cancelled before seeing it: pass it on.
@@ -164,10 +171,17 @@ impl<T, H: SchedulingPoint> DerefMut for MutexGuard<'_, T, H> {
 
 impl<T, H: SchedulingPoint> Drop for MutexGuard<'_, T, H> {
     fn drop(&mut self) {
+        /// Releases even if the checker unwinds out of the scheduling point.
+        struct Release<'a, T, H: SchedulingPoint>(&'a Mutex<T, H>);
+        impl<T, H: SchedulingPoint> Drop for Release<'_, T, H> {
+            fn drop(&mut self) {
+                self.0.release();
+            }
+        }
+        let _release = Release(self.mutex);
         if !std::thread::panicking() {
             H::point(addr(self.mutex));
         }
-        self.mutex.release();
     }
 }
 

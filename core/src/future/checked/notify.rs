@@ -54,16 +54,22 @@ impl<H: SchedulingPoint> Notify<H> {
     /// Wake the longest waiter, or store a permit if nobody waits.
     pub fn notify_one(&self) {
         H::point(addr(self));
-        self.deliver_one(&mut lock(&self.state));
+        let woken = Self::deliver_one(&mut lock(&self.state));
+        wake(woken);
     }
 
-    fn deliver_one(&self, state: &mut State) {
+    /// Hand one notification to the longest waiter (returned, to be woken once the state lock
+    /// is released) or store the permit.
+    fn deliver_one(state: &mut State) -> Option<Arc<Waiter>> {
         match state.waiters.pop_front() {
             Some(waiter) => {
                 waiter.woken.store(BY_ONE, Ordering::SeqCst);
-                lock(&waiter.waker).wake_by_ref();
+                Some(waiter)
             }
-            None => state.permit = true,
+            None => {
+                state.permit = true;
+                None
+            }
         }
     }
 
@@ -72,21 +78,24 @@ impl<H: SchedulingPoint> Notify<H> {
         H::point(addr(self));
         let mut state = lock(&self.state);
         state.generation += 1;
-        for waiter in state.waiters.drain(..) {
+        let woken: Vec<_> = state.waiters.drain(..).collect();
+        drop(state);
+        for waiter in woken {
             waiter.woken.store(BY_ALL, Ordering::SeqCst);
-            lock(&waiter.waker).wake_by_ref();
+            wake(Some(waiter));
         }
     }
 
     /// Wait for a notification. The future counts as waiting for `notify_waiters` from the
     /// moment it is created.
     pub fn notified(&self) -> impl Future<Output = ()> + Send + '_ {
+        // Creating the future observes the notify's state (its generation): a visible operation.
+        H::point(addr(self));
         let generation = lock(&self.state).generation;
         Notified {
             notify: self,
             generation,
             waiter: None,
-            pointed: false,
         }
     }
 }
@@ -95,17 +104,12 @@ struct Notified<'a, H: SchedulingPoint> {
     notify: &'a Notify<H>,
     generation: u64,
     waiter: Option<Arc<Waiter>>,
-    pointed: bool,
 }
 
 impl<H: SchedulingPoint> Future for Notified<'_, H> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if !self.pointed {
-            self.pointed = true;
-            H::point(addr(self.notify));
-        }
         let mut state = lock(&self.notify.state);
         if let Some(waiter) = &self.waiter {
             if waiter.woken.load(Ordering::SeqCst) != WAITING {
@@ -138,13 +142,28 @@ impl<H: SchedulingPoint> Drop for Notified<'_, H> {
         let Some(waiter) = self.waiter.take() else {
             return;
         };
-        let mut state = lock(&self.notify.state);
-        match waiter.woken.load(Ordering::SeqCst) {
-            WAITING => state.waiters.retain(|w| !Arc::ptr_eq(w, &waiter)),
-            // A `notify_one` meant for us that we will never observe: pass it on.
-            BY_ONE => self.notify.deliver_one(&mut state),
-            _ => {}
+        if !std::thread::panicking() {
+            H::point(addr(self.notify));
         }
+        let mut state = lock(&self.notify.state);
+        let forwarded = match waiter.woken.load(Ordering::SeqCst) {
+            WAITING => {
+                state.waiters.retain(|w| !Arc::ptr_eq(w, &waiter));
+                None
+            }
+            // A `notify_one` meant for us that we will never observe: pass it on.
+            BY_ONE => Notify::<H>::deliver_one(&mut state),
+            _ => None,
+        };
+        drop(state);
+        wake(forwarded);
+    }
+}
+
+fn wake(waiter: Option<Arc<Waiter>>) {
+    if let Some(waiter) = waiter {
+        let waker = lock(&waiter.waker).clone();
+        waker.wake();
     }
 }
 

@@ -115,8 +115,9 @@ impl<'a, M: Relockable + 'a> std::fmt::Debug for RelockGuard<'a, M> {
     }
 }
 
-/// The time items of a checker backend's `Runtime` impl: the logical clock; `sleep` advances it
-/// and then runs `$switch` (a scheduling point).
+/// The time items of a checker backend's `Runtime` impl: the logical clock. `sleep` is a
+/// scheduling point both before and after it moves the clock (`$switch`), so other threads can
+/// observe the sleeper's earlier effects at the earlier time and its later ones after it.
 macro_rules! logical_time_items {
     ($switch:expr) => {
         type Instant = $crate::sync::time::LogicalInstant;
@@ -137,6 +138,7 @@ macro_rules! logical_time_items {
         }
 
         fn sleep(duration: std::time::Duration) {
+            $switch;
             let now = $crate::sync::checker::now();
             $crate::sync::checker::advance_to($crate::sync::checker::instant_add(now, duration));
             $switch;
