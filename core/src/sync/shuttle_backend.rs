@@ -94,6 +94,10 @@ impl CondvarInner {
 ///
 /// `notify_one` wakes a waiter chosen with shuttle's (replayable) randomness, as an OS condvar
 /// may wake any of them; `notify_all` wakes all. No spurious wakeups are generated.
+///
+/// Limitation: shuttle's DFS scheduler draws random values from a fixed source, so under
+/// `check_dfs` the waiter `notify_one` picks is not explored (the same one is picked in every
+/// execution). Random and PCT runs vary it; lockstep-sim's DFS explores every choice.
 #[derive(Debug, Default)]
 pub struct ShuttleCondvar {
     inner: std::sync::Arc<CondvarInner>,
