@@ -1,0 +1,82 @@
+//! Running one execution: the execution state, the suspend protocol the `Sim` primitives use,
+//! and the scheduler loop.
+//!
+//! Protocol. A simulated thread that reaches a visible operation records it (its kind, object
+//! and source location) together with the condition under which it may proceed, and suspends.
+//! The scheduler computes which threads may proceed, asks the strategy to pick one, resolves any
+//! choice the operation needs (which waiter a `notify_one` wakes, whether a fault fires) and
+//! resumes it; the operation takes effect right after the thread resumes and the thread runs
+//! until its next visible operation. So every visible operation is one scheduling decision, and
+//! only one simulated thread ever runs at a time.
+
+pub(crate) mod coroutine;
+pub(crate) mod sched;
+pub(crate) mod state;
+
+use crate::op::{ObjId, Op, OpKind};
+use coroutine::SimYielder;
+use state::{with_exec, Wait};
+use std::panic::Location;
+
+pub(crate) use state::ObjKind;
+
+/// Suspend the current thread before `op`; it resumes once `wait` allows and the scheduler
+/// picks it. Returns the answer to the operation's choice, if it needed one.
+///
+/// While the thread is unwinding from a panic the operation is not a scheduling point (it takes
+/// effect at once), so that destructors run without switching threads mid-unwind.
+pub(crate) fn suspend(op: Op, wait: Wait) -> Option<usize> {
+    if std::thread::panicking() {
+        return None;
+    }
+    let yielder = with_exec(|e| {
+        if e.tearing_down {
+            return 0;
+        }
+        let current = e.current;
+        let thread = &mut e.threads[current];
+        thread.next = op;
+        thread.wait = wait;
+        thread.blocked_at = op.location;
+        thread.answer = None;
+        thread.yielder
+    });
+    if yielder == 0 {
+        // Tearing down: the operation takes effect at once.
+        return None;
+    }
+    // SAFETY: `yielder` is the address of the `Yielder` passed to the current coroutine's body
+    // (registered by `sched::thread_body` when it first ran). That reference is valid for as
+    // long as the coroutine has not returned, and we are running on that coroutine right now.
+    unsafe { (*(yielder as *const SimYielder)).suspend(()) };
+    with_exec(|e| {
+        let current = e.current;
+        e.threads[current].answer.take()
+    })
+}
+
+/// A visible operation that can always proceed (atomics, notifications, unlocks, spawn, ...).
+#[track_caller]
+pub(crate) fn step(kind: OpKind, object: Option<ObjId>) -> Option<usize> {
+    suspend(Op::new(kind, object, Location::caller()), Wait::None)
+}
+
+/// The object id for a lazily registered object: `slot` holds `(generation << 32) | id`; an id
+/// from another execution (an object created outside, or reused across executions) is replaced
+/// by a fresh registration.
+pub(crate) fn object_id(
+    slot: &std::sync::atomic::AtomicU64,
+    kind: ObjKind,
+    at: &'static Location<'static>,
+) -> ObjId {
+    use std::sync::atomic::Ordering::Relaxed;
+    with_exec(|e| {
+        let packed = slot.load(Relaxed);
+        if packed >> 32 == e.generation & 0xFFFF_FFFF && packed != 0 {
+            return (packed & 0xFFFF_FFFF) as ObjId;
+        }
+        let id = e.new_object(kind, at);
+        slot.store(((e.generation & 0xFFFF_FFFF) << 32) | u64::from(id), Relaxed);
+        id
+    })
+}

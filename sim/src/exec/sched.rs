@@ -1,0 +1,468 @@
+//! The scheduler loop of one execution.
+//!
+//! Time is discrete-event: when no thread can run, the clock jumps to the earliest deadline
+//! (sleep, timed wait, async timer) and the timers due fire; a `yield_now` moves it by one
+//! microsecond so that busy-waiting threads also let time pass. Nothing reads the wall clock.
+
+use super::coroutine::{self, SimYielder};
+use super::state::{with_exec, ExecState, PanicRec, StepRec, Wait, EXEC};
+use super::suspend;
+use crate::op::{ObjId, Op, OpKind, ThreadId};
+use crate::strategy::{Decision, Ended, OptionKind, Pick, Scheduler, ThreadView};
+use lockstep::sync::PanicPayload;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::panic::{AssertUnwindSafe, Location};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The model: the body of the main simulated thread.
+pub(crate) type ModelFn = Arc<dyn Fn() + Send + Sync + 'static>;
+
+/// Limits of one execution.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ExecConfig {
+    pub(crate) max_steps: usize,
+    pub(crate) fault_budget: usize,
+    pub(crate) stack_size: usize,
+}
+
+/// A thread blocked when the execution ended, for the deadlock report.
+#[derive(Debug, Clone)]
+pub(crate) struct Blocked {
+    pub(crate) thread: ThreadId,
+    pub(crate) wait: Wait,
+    pub(crate) at: &'static Location<'static>,
+}
+
+/// What a shared object was, for reports.
+#[derive(Debug, Clone)]
+pub(crate) struct ObjInfo {
+    pub(crate) kind: super::ObjKind,
+    pub(crate) created_at: &'static Location<'static>,
+    pub(crate) holder: Option<(ThreadId, &'static Location<'static>)>,
+    pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
+}
+
+/// A caught panic.
+#[derive(Debug, Clone)]
+pub(crate) struct PanicInfo {
+    pub(crate) thread: ThreadId,
+    pub(crate) message: String,
+    pub(crate) location: Option<String>,
+}
+
+/// How one execution ended.
+#[derive(Debug, Clone)]
+pub(crate) enum Outcome {
+    /// Every thread finished (or the main thread finished and the rest are blocked forever:
+    /// `abandoned` of them, as when a process exits).
+    Ok { abandoned: usize },
+    /// The main thread panicked, or another thread panicked and was never joined.
+    Panic(PanicInfo),
+    /// No thread can run and no timer is pending.
+    Deadlock {
+        blocked: Vec<Blocked>,
+        panics: Vec<PanicInfo>,
+    },
+    /// More steps than the bound: a livelock or an unbounded loop.
+    Livelock,
+    /// The strategy pruned this execution (already covered).
+    Pruned,
+    /// The strategy could not follow the program (replay mismatch).
+    Invalid(String),
+}
+
+/// Everything an execution leaves behind.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecResult {
+    pub(crate) outcome: Outcome,
+    pub(crate) trace: Vec<StepRec>,
+    /// Names and objects, for reports: collected only when the execution failed.
+    pub(crate) thread_names: Vec<String>,
+    pub(crate) objects: Vec<ObjInfo>,
+    /// The recorded choice stream (thread picks with ≥ 2 candidates, options with ≥ 2 values).
+    pub(crate) choices: Vec<u32>,
+    pub(crate) faults: Vec<(usize, &'static str)>,
+    pub(crate) preemptions: usize,
+    pub(crate) end_time: Duration,
+}
+
+thread_local! {
+    /// Set while a simulated thread runs: its panics are caught and reported, not printed.
+    static IN_SIM_THREAD: Cell<bool> = const { Cell::new(false) };
+    /// The location of the last panic in a simulated thread.
+    static LAST_PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Install (once per process) a panic hook that silences panics of simulated threads and keeps
+/// their location for the report; every other panic goes to the previous hook.
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_SIM_THREAD.with(Cell::get) {
+                let at = info.location().map(|l| l.to_string());
+                LAST_PANIC_AT.with(|p| *p.borrow_mut() = at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// The body of a simulated thread: register the yielder, run `f` catching a panic, take the
+/// exit step, publish the result.
+pub(crate) fn thread_body(
+    thread: ThreadId,
+    f: Box<dyn FnOnce() -> Box<dyn Any + Send>>,
+) -> Box<dyn FnOnce(&SimYielder)> {
+    Box::new(move |yielder: &SimYielder| {
+        with_exec(|e| e.threads[thread].yielder = yielder as *const SimYielder as usize);
+        let result: Result<Box<dyn Any + Send>, PanicPayload> =
+            std::panic::catch_unwind(AssertUnwindSafe(f));
+        if let Err(payload) = &result {
+            // Publish the panic at once: a panicking main thread ends the execution now.
+            let at = LAST_PANIC_AT.with(|p| p.borrow_mut().take());
+            let message = lockstep::sync::thread::panic_message(&**payload).to_owned();
+            with_exec(|e| {
+                e.panics.push(PanicRec {
+                    thread,
+                    message,
+                    at,
+                })
+            });
+        }
+        let (object, at) = with_exec(|e| (e.threads[thread].object, e.threads[thread].spawned_at));
+        suspend(Op::new(OpKind::Exit, Some(object), at), Wait::None);
+        with_exec(|e| {
+            let rec = &mut e.threads[thread];
+            rec.result = Some(result);
+            rec.wait = Wait::Finished;
+        });
+    })
+}
+
+/// Run one execution of `model` under `strategy`.
+pub(crate) fn run_execution(
+    strategy: &mut dyn Scheduler,
+    model: &ModelFn,
+    config: ExecConfig,
+    generation: u64,
+    model_at: &'static Location<'static>,
+) -> ExecResult {
+    install_panic_hook();
+    EXEC.with(|c| {
+        let mut state = c.borrow_mut();
+        assert!(
+            !state.active,
+            "lockstep-sim: a simulation cannot run inside another simulation"
+        );
+        state.begin(generation, config.fault_budget, config.stack_size);
+    });
+    let main = with_exec(|e| e.new_thread(None, model_at));
+    let model = model.clone();
+    let body = thread_body(
+        main,
+        Box::new(move || {
+            model();
+            Box::new(()) as Box<dyn Any + Send>
+        }),
+    );
+    let main_coroutine = coroutine::spawn_coroutine(config.stack_size, body);
+    with_exec(|e| e.coroutines[main] = Some(main_coroutine));
+
+    let mut run = Run {
+        strategy,
+        config,
+        views: Vec::new(),
+        choices: Vec::new(),
+        last: None,
+        preemptions: 0,
+    };
+    let outcome = run.drive();
+    let ended = match outcome {
+        Outcome::Ok { .. } => Ended::Completed,
+        Outcome::Pruned => Ended::Pruned,
+        _ => Ended::Failed,
+    };
+    let result = finish(outcome, run.choices, run.preemptions);
+    run.strategy.end_execution(ended, result.trace.len());
+    result
+}
+
+struct Run<'s> {
+    strategy: &'s mut dyn Scheduler,
+    config: ExecConfig,
+    views: Vec<ThreadView>,
+    choices: Vec<u32>,
+    last: Option<ThreadId>,
+    preemptions: usize,
+}
+
+impl Run<'_> {
+    fn drive(&mut self) -> Outcome {
+        loop {
+            if let Some(outcome) = self.check_panics() {
+                return outcome;
+            }
+            let enabled = self.refresh_views();
+            if enabled == 0 {
+                match self.idle() {
+                    Some(outcome) => {
+                        let step = with_exec(|e| e.trace.len());
+                        self.strategy.final_state(&Decision {
+                            threads: &self.views,
+                            last: self.last,
+                            step,
+                        });
+                        return outcome;
+                    }
+                    None => continue,
+                }
+            }
+            let step = with_exec(|e| e.trace.len());
+            if step >= self.config.max_steps {
+                return Outcome::Livelock;
+            }
+            let decision = Decision {
+                threads: &self.views,
+                last: self.last,
+                step,
+            };
+            let thread = match self.strategy.pick_thread(&decision) {
+                Pick::Thread(t) if self.views.get(t).is_some_and(|v| v.enabled) => t,
+                Pick::Thread(t) => {
+                    return Outcome::Invalid(format!(
+                        "step {}: thread {t} was chosen but cannot run",
+                        step + 1
+                    ))
+                }
+                Pick::Prune => return Outcome::Pruned,
+                Pick::Invalid(message) => return Outcome::Invalid(message),
+            };
+            let choice_index = (enabled > 1).then(|| {
+                self.choices.push(thread as u32);
+                (self.choices.len() - 1) as u32
+            });
+            if let Err(message) = self.take_step(thread, step, choice_index) {
+                return Outcome::Invalid(message);
+            }
+        }
+    }
+
+    /// A panic ends the execution if it is the main thread's.
+    fn check_panics(&self) -> Option<Outcome> {
+        with_exec(|e| {
+            e.panics
+                .iter()
+                .find(|p| p.thread == 0)
+                .map(|p| Outcome::Panic(panic_info(p)))
+        })
+    }
+
+    /// Rebuild the strategy's view of every thread; returns how many may run.
+    fn refresh_views(&mut self) -> usize {
+        with_exec(|e| {
+            e.fire_timers();
+            self.views.clear();
+            let mut enabled = 0;
+            for id in 0..e.threads.len() {
+                let can_run = e.enabled(id);
+                enabled += usize::from(can_run);
+                self.views.push(ThreadView {
+                    enabled: can_run,
+                    finished: matches!(e.threads[id].wait, Wait::Finished),
+                    next: e.threads[id].next,
+                });
+            }
+            enabled
+        })
+    }
+
+    /// Nobody can run: advance the clock to the next deadline, or end the execution.
+    fn idle(&mut self) -> Option<Outcome> {
+        with_exec(|e| {
+            if let Some(deadline) = e.next_deadline() {
+                e.now = e.now.max(deadline);
+                e.fire_timers();
+                return None;
+            }
+            let main_done = matches!(e.threads[0].wait, Wait::Finished);
+            if main_done {
+                let abandoned = e.threads.iter().filter(|t| !matches!(t.wait, Wait::Finished)).count();
+                let unjoined = e.panics.iter().find(|p| !e.threads[p.thread].joined);
+                return Some(match unjoined {
+                    Some(panic) => Outcome::Panic(panic_info(panic)),
+                    None => Outcome::Ok { abandoned },
+                });
+            }
+            let blocked = (0..e.threads.len())
+                .filter(|&t| !matches!(e.threads[t].wait, Wait::Finished))
+                .map(|t| Blocked {
+                    thread: t,
+                    wait: e.threads[t].wait,
+                    at: e.threads[t].blocked_at,
+                })
+                .collect();
+            let panics = e.panics.iter().map(panic_info).collect();
+            Some(Outcome::Deadlock { blocked, panics })
+        })
+    }
+
+    /// Resolve the choice `thread`'s operation needs, record the step, run the thread.
+    fn take_step(
+        &mut self,
+        thread: ThreadId,
+        step: usize,
+        choice_index: Option<u32>,
+    ) -> Result<(), String> {
+        let (op, options) = with_exec(|e| (e.threads[thread].next, options_for(e, thread)));
+        let mut option_index = None;
+        let answer = match options {
+            Some((_, 1)) => Some(0),
+            Some((kind, n)) => {
+                let answer = self.strategy.pick_option(kind, n, thread)?;
+                if answer >= n {
+                    return Err(format!("step {}: option {answer} of {n}", step + 1));
+                }
+                option_index = Some(self.choices.len() as u32);
+                self.choices.push(answer as u32);
+                Some(answer)
+            }
+            None => None,
+        };
+        let preemption = self.last.is_some_and(|last| {
+            last != thread
+                && self.views[last].enabled
+                && !matches!(self.views[last].next.kind, OpKind::Yield | OpKind::Sleep)
+        });
+        self.preemptions += usize::from(preemption);
+        let coroutine = with_exec(|e| {
+            e.current = thread;
+            e.threads[thread].answer = answer;
+            let now = e.now;
+            e.trace.push(StepRec {
+                thread,
+                op,
+                now,
+                answer,
+                preemption,
+                choice_index,
+                option_index,
+            });
+            e.coroutines[thread].take()
+        });
+        let mut coroutine = coroutine.expect("a runnable thread has a coroutine");
+        IN_SIM_THREAD.with(|f| f.set(true));
+        let finished = coroutine::resume(&mut coroutine);
+        IN_SIM_THREAD.with(|f| f.set(false));
+        if finished {
+            coroutine::recycle(coroutine);
+        } else {
+            with_exec(|e| e.coroutines[thread] = Some(coroutine));
+        }
+        self.last = Some(thread);
+        Ok(())
+    }
+}
+
+/// The choice an operation needs before it runs: a `notify_one` with waiters, a fault point
+/// with budget left.
+fn options_for(e: &ExecState, thread: ThreadId) -> Option<(OptionKind, usize)> {
+    let op = e.threads[thread].next;
+    match op.kind {
+        OpKind::NotifyOne => {
+            let waiters = e.objects[op.object? as usize].waiters.len();
+            (waiters > 0).then_some((OptionKind::NotifyTarget, waiters))
+        }
+        OpKind::Fault if e.fault_budget > 0 => Some((OptionKind::Fault, 2)),
+        OpKind::Fault => Some((OptionKind::Fault, 1)),
+        _ => None,
+    }
+}
+
+fn panic_info(panic: &PanicRec) -> PanicInfo {
+    PanicInfo {
+        thread: panic.thread,
+        message: panic.message.clone(),
+        location: panic.at.clone(),
+    }
+}
+
+/// End the execution: collect what reports need, then dispose of the state. After a clean end
+/// the threads' results are dropped with the simulation still installed (their destructors may
+/// use sim primitives, which then take effect at once); otherwise the remaining coroutines are
+/// abandoned and the state is leaked (see `coroutine::abandon`).
+fn finish(outcome: Outcome, choices: Vec<u32>, preemptions: usize) -> ExecResult {
+    let detailed = !matches!(outcome, Outcome::Ok { .. } | Outcome::Pruned);
+    let result = with_exec(|e| ExecResult {
+        outcome,
+        trace: std::mem::take(&mut e.trace),
+        thread_names: if detailed {
+            let threads = e.threads.iter().enumerate();
+            threads.map(|(id, t)| t.display_name(id)).collect()
+        } else {
+            Vec::new()
+        },
+        objects: if detailed {
+            e.objects
+                .iter()
+                .map(|o| ObjInfo {
+                    kind: o.kind,
+                    created_at: o.created_at,
+                    holder: o.holder,
+                    readers: o.readers.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        choices,
+        faults: std::mem::take(&mut e.faults),
+        preemptions,
+        end_time: e.now,
+    });
+    let clean = with_exec(|e| {
+        e.tearing_down = true;
+        e.coroutines.iter().all(Option::is_none)
+    });
+    // Dispose of the threads' results and coroutines outside the state's borrow: destructors
+    // may use sim primitives (which take effect at once while tearing down).
+    let (results, coroutines) = with_exec(|e| {
+        let results: Vec<_> = e.threads.drain(..).map(|t| t.result).collect();
+        (results, std::mem::take(&mut e.coroutines))
+    });
+    if clean {
+        drop(results);
+    } else {
+        // Abandoned threads may hold std locks inside sim objects that these results reach:
+        // dropping could block. Leak them (see `coroutine::abandon`).
+        std::mem::forget(results);
+        for coroutine in coroutines.into_iter().flatten() {
+            coroutine::abandon(coroutine);
+        }
+    }
+    with_exec(|e| e.active = false);
+    result
+}
+
+/// Register a new simulated thread running `f` (called from the spawning thread).
+pub(crate) fn spawn_thread(
+    name: Option<String>,
+    f: Box<dyn FnOnce() -> Box<dyn Any + Send>>,
+    at: &'static Location<'static>,
+) -> ThreadId {
+    let (thread, stack_size) = with_exec(|e| {
+        (e.new_thread(name, at), e.stack_size)
+    });
+    let coroutine = coroutine::spawn_coroutine(stack_size, thread_body(thread, f));
+    with_exec(|e| e.coroutines[thread] = Some(coroutine));
+    thread
+}
+
+/// The object a thread is known by (spawn, exit and join operate on it).
+pub(crate) fn thread_object(thread: ThreadId) -> ObjId {
+    with_exec(|e| e.threads[thread].object)
+}

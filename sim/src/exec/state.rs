@@ -1,0 +1,338 @@
+//! The state of one execution: threads, shared objects, the virtual clock and the trace.
+//!
+//! It lives in an OS-thread-local (`EXEC`) because every simulated thread is a coroutine on the
+//! OS thread that runs the simulation: facade operations reach it without any argument. The
+//! scheduler and the running coroutine take turns borrowing it; no borrow is held across a
+//! switch.
+
+use crate::op::{ObjId, Op, OpKind, ThreadId};
+use lockstep::sync::PanicPayload;
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::Location;
+use std::time::Duration;
+
+/// Why a thread cannot run right now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Wait {
+    /// Runnable.
+    None,
+    /// Until the mutex is free.
+    Mutex(ObjId),
+    /// Until no writer holds the lock.
+    Read(ObjId),
+    /// Until nobody holds the lock.
+    Write(ObjId),
+    /// Until notified or timed out, then until the mutex is free.
+    Condvar {
+        condvar: ObjId,
+        mutex: ObjId,
+        deadline: Option<Duration>,
+        notified: bool,
+        timed_out: bool,
+    },
+    /// Until the thread has exited.
+    Join(ThreadId),
+    /// Until the clock reaches the deadline.
+    Sleep(Duration),
+    /// An async task: until woken.
+    Park,
+    /// The thread has exited.
+    Finished,
+}
+
+/// What kind of shared object an [`ObjId`] names (for reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ObjKind {
+    Mutex,
+    Condvar,
+    RwLock,
+    Atomic,
+    Thread,
+    Async,
+}
+
+impl ObjKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ObjKind::Mutex => "mutex",
+            ObjKind::Condvar => "condvar",
+            ObjKind::RwLock => "rwlock",
+            ObjKind::Atomic => "atomic",
+            ObjKind::Thread => "thread",
+            ObjKind::Async => "async primitive",
+        }
+    }
+}
+
+/// A shared object's simulation state.
+#[derive(Debug)]
+pub(crate) struct ObjRec {
+    pub(crate) kind: ObjKind,
+    pub(crate) created_at: &'static Location<'static>,
+    /// Mutex / write-lock holder, and where it was acquired.
+    pub(crate) holder: Option<(ThreadId, &'static Location<'static>)>,
+    /// Read-lock holders.
+    pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
+    /// Threads waiting on a condvar (not yet notified).
+    pub(crate) waiters: Vec<ThreadId>,
+}
+
+/// A simulated thread.
+pub(crate) struct ThreadRec {
+    /// `None`: unnamed (reported as `thread-<id>`).
+    pub(crate) name: Option<String>,
+    pub(crate) object: ObjId,
+    pub(crate) wait: Wait,
+    /// The visible operation it performs when next scheduled.
+    pub(crate) next: Op,
+    /// Where it waits (for reports): the location of the blocking call.
+    pub(crate) blocked_at: &'static Location<'static>,
+    /// The answer to the choice its next operation needs (notify target, fault).
+    pub(crate) answer: Option<usize>,
+    /// Its result once finished.
+    pub(crate) result: Option<Result<Box<dyn Any + Send>, PanicPayload>>,
+    pub(crate) joined: bool,
+    /// Async tasks: a wakeup arrived while it was not parked.
+    pub(crate) woken: bool,
+    /// `*const Yielder` of its coroutine, set when it first runs.
+    pub(crate) yielder: usize,
+    /// The fault point its next operation reaches.
+    pub(crate) fault_point: &'static str,
+    /// Where it was spawned (its start and exit are reported there).
+    pub(crate) spawned_at: &'static Location<'static>,
+}
+
+/// A panic caught in a simulated thread.
+#[derive(Debug, Clone)]
+pub(crate) struct PanicRec {
+    pub(crate) thread: ThreadId,
+    pub(crate) message: String,
+    pub(crate) at: Option<String>,
+}
+
+/// One step of the trace.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepRec {
+    pub(crate) thread: ThreadId,
+    pub(crate) op: Op,
+    pub(crate) now: Duration,
+    /// The choice made for this step's operation, if it needed one.
+    pub(crate) answer: Option<usize>,
+    /// Another enabled thread could have run instead of continuing the previous one.
+    pub(crate) preemption: bool,
+    /// Where this step's thread pick sits in the choice stream (if there was a choice).
+    pub(crate) choice_index: Option<u32>,
+    /// Where this step's option answer sits in the choice stream (if there was a choice).
+    pub(crate) option_index: Option<u32>,
+}
+
+/// An async timer: wake `thread` when the clock reaches `deadline`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timer {
+    pub(crate) deadline: Duration,
+    pub(crate) thread: ThreadId,
+}
+
+/// Everything about the running execution.
+pub(crate) struct ExecState {
+    pub(crate) active: bool,
+    pub(crate) generation: u64,
+    pub(crate) threads: Vec<ThreadRec>,
+    pub(crate) objects: Vec<ObjRec>,
+    pub(crate) now: Duration,
+    pub(crate) current: ThreadId,
+    pub(crate) timers: Vec<Timer>,
+    pub(crate) trace: Vec<StepRec>,
+    /// Faults that fired: (step, point).
+    pub(crate) faults: Vec<(usize, &'static str)>,
+    pub(crate) fault_budget: usize,
+    /// Panics caught so far, in order.
+    pub(crate) panics: Vec<PanicRec>,
+    /// The execution is over: operations take effect at once, nothing suspends.
+    pub(crate) tearing_down: bool,
+    /// Stack size for new threads.
+    pub(crate) stack_size: usize,
+    /// Coroutines, indexed by thread; `None` while running or once finished.
+    pub(crate) coroutines: Vec<Option<super::coroutine::SimCoroutine>>,
+}
+
+thread_local! {
+    /// The execution state of this OS thread; reset in place for every execution, so its
+    /// buffers are reused. `active` says whether an execution is running.
+    pub(crate) static EXEC: RefCell<ExecState> = RefCell::new(ExecState::idle());
+}
+
+/// Run `f` on the current execution's state.
+///
+/// # Panics
+/// If no simulation runs on this OS thread (a `Sim` primitive used outside `check_*`), or if
+/// called re-entrantly.
+#[track_caller]
+pub(crate) fn with_exec<R>(f: impl FnOnce(&mut ExecState) -> R) -> R {
+    EXEC.with(|cell| {
+        let mut state = cell.borrow_mut();
+        assert!(
+            state.active,
+            "a lockstep-sim primitive was used outside a simulation: run the model with \
+             lockstep_sim::check_random / check_pct / check_dfs or a Builder"
+        );
+        f(&mut state)
+    })
+}
+
+
+impl ExecState {
+    fn idle() -> Self {
+        Self {
+            active: false,
+            generation: 0,
+            threads: Vec::new(),
+            objects: Vec::new(),
+            now: Duration::ZERO,
+            current: 0,
+            timers: Vec::new(),
+            trace: Vec::new(),
+            faults: Vec::new(),
+            fault_budget: 0,
+            panics: Vec::new(),
+            tearing_down: false,
+            stack_size: 0,
+            coroutines: Vec::new(),
+        }
+    }
+
+    /// Start a new execution in place (keeping the buffers' capacity).
+    pub(crate) fn begin(&mut self, generation: u64, fault_budget: usize, stack_size: usize) {
+        debug_assert!(self.threads.is_empty() && self.coroutines.is_empty());
+        self.active = true;
+        self.generation = generation;
+        self.objects.clear();
+        self.now = Duration::ZERO;
+        self.current = 0;
+        self.timers.clear();
+        self.trace.clear();
+        self.faults.clear();
+        self.fault_budget = fault_budget;
+        self.panics.clear();
+        self.tearing_down = false;
+        self.stack_size = stack_size;
+    }
+
+    pub(crate) fn new_object(&mut self, kind: ObjKind, at: &'static Location<'static>) -> ObjId {
+        let id = ObjId::try_from(self.objects.len()).expect("fewer than 2^32 objects");
+        self.objects.push(ObjRec {
+            kind,
+            created_at: at,
+            holder: None,
+            readers: Vec::new(),
+            waiters: Vec::new(),
+        });
+        id
+    }
+
+    pub(crate) fn new_thread(
+        &mut self,
+        name: Option<String>,
+        at: &'static Location<'static>,
+    ) -> ThreadId {
+        let id = self.threads.len();
+        let object = self.new_object(ObjKind::Thread, at);
+        self.threads.push(ThreadRec {
+            name,
+            object,
+            wait: Wait::None,
+            next: Op::new(OpKind::Start, Some(object), at),
+            blocked_at: at,
+            answer: None,
+            result: None,
+            joined: false,
+            woken: false,
+            yielder: 0,
+            fault_point: "",
+            spawned_at: at,
+        });
+        self.coroutines.push(None);
+        id
+    }
+
+    /// Can `thread` take its next step now?
+    pub(crate) fn enabled(&self, thread: ThreadId) -> bool {
+        let free = |m: ObjId| self.objects[m as usize].holder.is_none();
+        match self.threads[thread].wait {
+            Wait::None => true,
+            Wait::Mutex(m) => free(m),
+            Wait::Read(l) => free(l),
+            Wait::Write(l) => free(l) && self.objects[l as usize].readers.is_empty(),
+            Wait::Condvar {
+                mutex,
+                notified,
+                timed_out,
+                ..
+            } => (notified || timed_out) && free(mutex),
+            Wait::Join(other) => matches!(self.threads[other].wait, Wait::Finished),
+            Wait::Sleep(deadline) => self.now >= deadline,
+            Wait::Park => self.threads[thread].woken,
+            Wait::Finished => false,
+        }
+    }
+
+    /// The earliest pending deadline (sleep, timed wait, async timer), if any.
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
+        let waits = self.threads.iter().filter_map(|t| match t.wait {
+            Wait::Sleep(d) => Some(d),
+            Wait::Condvar {
+                deadline: Some(d),
+                notified: false,
+                timed_out: false,
+                ..
+            } => Some(d),
+            _ => None,
+        });
+        waits.chain(self.timers.iter().map(|t| t.deadline)).min()
+    }
+
+    /// Fire every timer whose deadline has passed: timed waits time out, async timers wake.
+    pub(crate) fn fire_timers(&mut self) {
+        let now = self.now;
+        for id in 0..self.threads.len() {
+            if let Wait::Condvar {
+                condvar,
+                deadline: Some(d),
+                notified: false,
+                ref mut timed_out,
+                ..
+            } = self.threads[id].wait
+            {
+                if d <= now && !*timed_out {
+                    *timed_out = true;
+                    self.objects[condvar as usize].waiters.retain(|&w| w != id);
+                }
+            }
+        }
+        if !self.timers.is_empty() {
+            let mut fired = Vec::new();
+            self.timers.retain(|t| {
+                let due = t.deadline <= now;
+                if due {
+                    fired.push(t.thread);
+                }
+                !due
+            });
+            for thread in fired {
+                self.threads[thread].woken = true;
+            }
+        }
+    }
+}
+
+impl ThreadRec {
+    /// The name reports use.
+    pub(crate) fn display_name(&self, id: ThreadId) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None if id == 0 => "main".to_owned(),
+            None => format!("thread-{id}"),
+        }
+    }
+}

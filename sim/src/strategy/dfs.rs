@@ -1,0 +1,466 @@
+//! Exhaustive depth-first search with dynamic partial-order reduction.
+//!
+//! Stateless model checking: each execution is re-run from the start, following the choices of
+//! a path in the exploration tree, then extending it. Reductions, after Flanagan & Godefroid
+//! ("Dynamic partial-order reduction", POPL 2005):
+//! - **Backtrack sets.** Before every decision, for each thread `p` and its next operation, find
+//!   the latest earlier step that is dependent with it (same object, one of them writes) and not
+//!   ordered before `p` by happens-before (vector clocks); only there is it worth trying `p`
+//!   first. Only backtrack points found this way are explored.
+//! - **Sleep sets.** After a branch is explored, its thread "sleeps" in the sibling branches
+//!   until something dependent with its operation runs; an execution whose every runnable thread
+//!   sleeps is pruned.
+//! - **Preemption bound** (optional). A choice that would switch away from a runnable thread
+//!   beyond the bound is not explored; when DPOR asks for such a choice the thread is also added
+//!   at the latest earlier context switch, where choosing it costs nothing (after Coons et al.,
+//!   "Bounded partial-order reduction", OOPSLA 2013).
+//!
+//! Option decisions (which waiter `notify_one` wakes, whether a fault fires) are tree nodes
+//! whose every option is explored. When no branch is left the search is *exhausted*: within the
+//! bound, every behaviour of the program has been covered.
+
+use super::{Decision, Ended, OptionKind, Pick, Scheduler};
+use crate::clock::VClock;
+use crate::op::{ObjId, Op, OpKind, ThreadId};
+
+/// Thread ids above this cannot be tracked in the bit sets.
+const MAX_THREADS: usize = 64;
+
+#[derive(Debug, Clone)]
+enum NodeKind {
+    /// A thread decision: each thread's next operation at this point (`None`: finished).
+    Thread { ops: Vec<Option<Op>> },
+    /// An option decision with `n` options.
+    Option,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    kind: NodeKind,
+    enabled: u64,
+    chosen: usize,
+    backtrack: u64,
+    done: u64,
+    /// Sleep set inherited from the parent branch.
+    sleep: Vec<(ThreadId, Op)>,
+    /// Thread that ran the step before this decision.
+    previous: Option<ThreadId>,
+    /// Preemptions on the path before this decision.
+    preemptions: usize,
+}
+
+impl Node {
+    /// Is choosing `t` here a preemption?
+    fn preempts(&self, t: ThreadId) -> bool {
+        match (&self.kind, self.previous) {
+            (NodeKind::Thread { ops }, Some(previous)) => {
+                previous != t
+                    && self.enabled & bit(previous) != 0
+                    && !matches!(
+                        ops.get(previous).copied().flatten().map(|op| op.kind),
+                        Some(OpKind::Yield | OpKind::Sleep)
+                    )
+            }
+            _ => false,
+        }
+    }
+
+    /// The sleep set in force for this node's current choice: inherited, plus the siblings
+    /// already explored from here.
+    fn effective_sleep(&self) -> Vec<(ThreadId, Op)> {
+        let mut sleep = self.sleep.clone();
+        if let NodeKind::Thread { ops } = &self.kind {
+            for t in bits(self.done & !bit(self.chosen)) {
+                if let Some(Some(op)) = ops.get(t) {
+                    if !sleep.iter().any(|(s, _)| *s == t) {
+                        sleep.push((t, *op));
+                    }
+                }
+            }
+        }
+        sleep
+    }
+}
+
+fn bit(t: usize) -> u64 {
+    1u64 << t
+}
+
+fn bits(set: u64) -> impl Iterator<Item = usize> {
+    (0..64).filter(move |&t| set & bit(t) != 0)
+}
+
+/// One access to an object, for happens-before and the DPOR search.
+#[derive(Debug, Clone)]
+struct Access {
+    /// Index into `steps`.
+    step: usize,
+    clock: VClock,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ObjectHistory {
+    last_write: Option<Access>,
+    reads: Vec<Access>,
+}
+
+/// One step of the current execution.
+#[derive(Debug, Clone)]
+struct StepInfo {
+    thread: ThreadId,
+    /// `thread`'s own clock entry after the step.
+    local: u32,
+    /// Node of the decision that chose it.
+    node: usize,
+}
+
+/// The DFS/DPOR strategy.
+#[derive(Debug)]
+pub(crate) struct Dfs {
+    bound: Option<usize>,
+    max_executions: Option<usize>,
+    executions: usize,
+    exhausted: bool,
+    /// The path of the current execution.
+    stack: Vec<Node>,
+    /// Next node to follow (< stack.len() while replaying the path's prefix).
+    position: usize,
+    // Happens-before state of the current execution.
+    clocks: Vec<VClock>,
+    objects: Vec<ObjectHistory>,
+    steps: Vec<StepInfo>,
+    /// The operation chosen at the previous decision (applied once the next decision comes).
+    pending: Option<(ThreadId, Op, usize)>,
+    /// Set when the program did not repeat itself on a replayed prefix.
+    nondeterminism: Option<String>,
+}
+
+impl Dfs {
+    pub(crate) fn new(bound: Option<usize>, max_executions: Option<usize>) -> Self {
+        Self {
+            bound,
+            max_executions,
+            executions: 0,
+            exhausted: false,
+            stack: Vec::new(),
+            position: 0,
+            clocks: Vec::new(),
+            objects: Vec::new(),
+            steps: Vec::new(),
+            pending: None,
+            nondeterminism: None,
+        }
+    }
+
+    fn allowed(&self, node: usize, t: ThreadId) -> bool {
+        let n = &self.stack[node];
+        match self.bound {
+            Some(bound) if n.preempts(t) => n.preemptions < bound,
+            _ => true,
+        }
+    }
+
+    /// Apply the previous step (thread, op) to the clocks and object histories.
+    fn apply(&mut self, thread: ThreadId, op: Op, node: usize, threads_now: usize) {
+        // Threads created by this step (a spawn) start with the spawner's clock.
+        while self.clocks.len() < threads_now {
+            let parent = self.clocks.get(thread).cloned().unwrap_or_default();
+            self.clocks.push(parent);
+        }
+        let mut clock = self.clocks[thread].clone();
+        if let Some(object) = op.object {
+            let history = self.history(object);
+            if let Some(write) = &history.last_write {
+                clock.join(&write.clock);
+            }
+            if !reads_only(op) {
+                for read in &history.reads {
+                    clock.join(&read.clock);
+                }
+            }
+        }
+        clock.tick(thread);
+        let step = self.steps.len();
+        self.steps.push(StepInfo {
+            thread,
+            local: clock.get(thread),
+            node,
+        });
+        if let Some(object) = op.object {
+            let access = Access {
+                step,
+                clock: clock.clone(),
+            };
+            let history = self.history(object);
+            if reads_only(op) {
+                history.reads.push(access);
+            } else {
+                history.last_write = Some(access);
+                history.reads.clear();
+            }
+        }
+        self.clocks[thread] = clock;
+    }
+
+    fn history(&mut self, object: ObjId) -> &mut ObjectHistory {
+        let index = object as usize;
+        if self.objects.len() <= index {
+            self.objects.resize(index + 1, ObjectHistory::default());
+        }
+        &mut self.objects[index]
+    }
+
+    /// The latest step dependent with `p`'s next operation and not ordered before `p`.
+    fn race_with(&self, p: ThreadId, op: Op) -> Option<usize> {
+        let history = self.objects.get(op.object? as usize)?;
+        let clock = self.clocks.get(p);
+        let ordered_before = |a: &Access| {
+            let s = &self.steps[a.step];
+            clock.is_some_and(|c| c.get(s.thread) >= s.local)
+        };
+        let mut candidates: Vec<&Access> = history.last_write.iter().collect();
+        if !reads_only(op) {
+            candidates.extend(history.reads.iter());
+        }
+        candidates
+            .into_iter()
+            .filter(|a| self.steps[a.step].thread != p && !ordered_before(a))
+            .map(|a| a.step)
+            .max()
+    }
+
+    /// For every thread's next operation, add backtrack points where it races.
+    fn update_backtracks(&mut self, decision: &Decision<'_>) {
+        for (p, view) in decision.threads.iter().enumerate() {
+            if view.finished || p >= MAX_THREADS {
+                continue;
+            }
+            let Some(step) = self.race_with(p, view.next) else {
+                continue;
+            };
+            let node = self.steps[step].node;
+            if self.stack[node].enabled & bit(p) != 0 {
+                self.add_backtrack(node, p);
+            } else {
+                let enabled = self.stack[node].enabled;
+                for q in bits(enabled) {
+                    self.add_backtrack(node, q);
+                }
+            }
+        }
+    }
+
+    fn add_backtrack(&mut self, node: usize, t: ThreadId) {
+        if self.allowed(node, t) {
+            self.stack[node].backtrack |= bit(t);
+            return;
+        }
+        // Over the preemption bound here: try `t` at the latest earlier context switch.
+        for j in (0..node).rev() {
+            let n = &self.stack[j];
+            let switch = matches!(n.kind, NodeKind::Thread { .. })
+                && n.previous.is_some_and(|prev| prev != n.chosen);
+            if switch && n.enabled & bit(t) != 0 && self.allowed(j, t) {
+                self.stack[j].backtrack |= bit(t);
+                return;
+            }
+        }
+    }
+
+    /// Follow the path (replaying) or extend it (a new node).
+    fn follow_or_extend(
+        &mut self,
+        kind: NodeKind,
+        enabled: u64,
+        default: usize,
+        previous: Option<ThreadId>,
+    ) -> Result<usize, Pick> {
+        if self.position < self.stack.len() {
+            let node = &self.stack[self.position];
+            let same_kind = matches!(
+                (&node.kind, &kind),
+                (NodeKind::Thread { .. }, NodeKind::Thread { .. })
+                    | (NodeKind::Option, NodeKind::Option)
+            );
+            if !same_kind || node.enabled != enabled {
+                let message = format!(
+                    "the program did not repeat itself at decision {} (different runnable \
+                     threads or choices on the same path): it depends on something outside the \
+                     simulation (wall clock, HashMap order, a std atomic or lock, I/O)",
+                    self.position + 1
+                );
+                self.nondeterminism = Some(message.clone());
+                return Err(Pick::Invalid(message));
+            }
+            // Refresh the operations: with the same path they are the same.
+            self.stack[self.position].kind = kind;
+            let chosen = self.stack[self.position].chosen;
+            self.position += 1;
+            return Ok(chosen);
+        }
+        let (sleep, preemptions) = match self.stack.last() {
+            None => (Vec::new(), 0),
+            Some(parent) => {
+                let chosen_op = match &parent.kind {
+                    NodeKind::Thread { ops } => ops.get(parent.chosen).copied().flatten(),
+                    NodeKind::Option => None,
+                };
+                let sleep = parent
+                    .effective_sleep()
+                    .into_iter()
+                    .filter(|(t, op)| {
+                        *t != parent.chosen && chosen_op.is_none_or(|c| !op.dependent(&c))
+                    })
+                    .collect();
+                let preemptions = parent.preemptions + usize::from(parent.preempts(parent.chosen));
+                (sleep, preemptions)
+            }
+        };
+        self.stack.push(Node {
+            kind,
+            enabled,
+            chosen: default,
+            backtrack: 0,
+            done: 0,
+            sleep,
+            previous,
+            preemptions,
+        });
+        let node = self.stack.len() - 1;
+        self.position = self.stack.len();
+        if matches!(self.stack[node].kind, NodeKind::Option) {
+            self.stack[node].backtrack = enabled;
+            return Ok(default);
+        }
+        // Choose: the default if awake and allowed, else any awake allowed thread.
+        let asleep: u64 = self.stack[node]
+            .sleep
+            .iter()
+            .fold(0, |acc, (t, _)| acc | bit(*t));
+        let candidates = std::iter::once(default).chain(bits(enabled));
+        let chosen = candidates
+            .filter(|&t| enabled & bit(t) != 0 && asleep & bit(t) == 0)
+            .find(|&t| self.allowed(node, t));
+        match chosen {
+            Some(t) => {
+                self.stack[node].chosen = t;
+                self.stack[node].backtrack |= bit(t);
+                Ok(t)
+            }
+            None => {
+                // Every runnable thread sleeps (or is over the bound): covered elsewhere.
+                self.stack.pop();
+                self.position = self.stack.len();
+                Err(Pick::Prune)
+            }
+        }
+    }
+
+    /// Move to the next unexplored branch; `false` when none is left.
+    fn backtrack(&mut self) -> bool {
+        while let Some(node) = self.stack.last_mut() {
+            node.done |= bit(node.chosen);
+            let awake = !node.sleep.iter().fold(0u64, |acc, (t, _)| acc | bit(*t));
+            let mut candidates = node.backtrack & !node.done & node.enabled & awake;
+            let index = self.stack.len() - 1;
+            while candidates != 0 {
+                let t = candidates.trailing_zeros() as usize;
+                candidates &= !bit(t);
+                if self.allowed(index, t) {
+                    self.stack[index].chosen = t;
+                    return true;
+                }
+                self.stack[index].done |= bit(t);
+            }
+            self.stack.pop();
+        }
+        false
+    }
+}
+
+fn reads_only(op: Op) -> bool {
+    op.kind.reads_only()
+}
+
+impl Scheduler for Dfs {
+    fn next_execution(&mut self) -> bool {
+        if self.nondeterminism.is_some() || self.exhausted {
+            return false;
+        }
+        if self.max_executions.is_some_and(|max| self.executions >= max) {
+            return false;
+        }
+        if self.executions > 0 && !self.backtrack() {
+            self.exhausted = true;
+            return false;
+        }
+        self.executions += 1;
+        self.position = 0;
+        self.clocks.clear();
+        self.objects.clear();
+        self.steps.clear();
+        self.pending = None;
+        true
+    }
+
+    fn pick_thread(&mut self, decision: &Decision<'_>) -> Pick {
+        if decision.threads.len() > MAX_THREADS {
+            return Pick::Invalid(format!(
+                "DFS supports at most {MAX_THREADS} threads per execution"
+            ));
+        }
+        if let Some((thread, op, node)) = self.pending.take() {
+            self.apply(thread, op, node, decision.threads.len());
+        }
+        while self.clocks.len() < decision.threads.len() {
+            self.clocks.push(VClock::default());
+        }
+        self.update_backtracks(decision);
+        let enabled = decision.enabled().fold(0u64, |acc, t| acc | bit(t));
+        let ops = decision
+            .threads
+            .iter()
+            .map(|v| (!v.finished).then_some(v.next))
+            .collect();
+        let default = decision.non_preemptive();
+        match self.follow_or_extend(NodeKind::Thread { ops }, enabled, default, decision.last) {
+            Ok(t) => {
+                let node = self.position - 1;
+                self.pending = Some((t, decision.threads[t].next, node));
+                Pick::Thread(t)
+            }
+            Err(pick) => pick,
+        }
+    }
+
+    fn pick_option(&mut self, _: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
+        if n > MAX_THREADS {
+            return Err(format!("DFS supports at most {MAX_THREADS} options per choice"));
+        }
+        let all = if n == 64 { u64::MAX } else { bit(n) - 1 };
+        self.follow_or_extend(NodeKind::Option, all, 0, None)
+            .map_err(|pick| match pick {
+                Pick::Invalid(message) => message,
+                _ => "an option decision cannot be pruned".into(),
+            })
+    }
+
+    fn final_state(&mut self, decision: &Decision<'_>) {
+        if let Some((thread, op, node)) = self.pending.take() {
+            self.apply(thread, op, node, decision.threads.len());
+        }
+        while self.clocks.len() < decision.threads.len() {
+            self.clocks.push(VClock::default());
+        }
+        self.update_backtracks(decision);
+    }
+
+    fn end_execution(&mut self, _: Ended, _: usize) {
+        // Nodes past the end of a pruned execution were popped already; the next call to
+        // `next_execution` backtracks from the deepest node left.
+    }
+
+    fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+}

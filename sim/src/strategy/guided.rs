@@ -1,0 +1,78 @@
+//! Guided runs: follow a recorded choice stream. *Strict* for replay tokens — every recorded
+//! choice must still be possible, else the token does not belong to this program; *lenient* for
+//! shrinking candidates — a choice that no longer fits, or a stream that ran out, falls back to
+//! the non-preemptive default (keep running the current thread; no fault; the first waiter).
+
+use super::{Decision, Ended, OptionKind, Pick, Scheduler};
+use crate::op::ThreadId;
+
+/// A strategy that follows a choice stream once.
+#[derive(Debug)]
+pub(crate) struct Guided {
+    choices: Vec<u32>,
+    position: usize,
+    strict: bool,
+    ran: bool,
+}
+
+impl Guided {
+    pub(crate) fn strict(choices: Vec<u32>) -> Self {
+        Self {
+            choices,
+            position: 0,
+            strict: true,
+            ran: false,
+        }
+    }
+
+    pub(crate) fn lenient(choices: Vec<u32>) -> Self {
+        Self {
+            strict: false,
+            ..Self::strict(choices)
+        }
+    }
+
+    fn next_choice(&mut self) -> Option<u32> {
+        let choice = self.choices.get(self.position).copied();
+        self.position += 1;
+        choice
+    }
+}
+
+impl Scheduler for Guided {
+    fn next_execution(&mut self) -> bool {
+        !std::mem::replace(&mut self.ran, true)
+    }
+
+    fn pick_thread(&mut self, decision: &Decision<'_>) -> Pick {
+        let fits = |t: u32| {
+            decision
+                .threads
+                .get(t as usize)
+                .is_some_and(|view| view.enabled)
+        };
+        match (self.next_choice(), self.strict) {
+            (Some(t), _) if fits(t) => Pick::Thread(t as usize),
+            (_, false) => Pick::Thread(decision.non_preemptive()),
+            (Some(t), true) => Pick::Invalid(format!(
+                "at step {} the recorded choice is thread {t}, which cannot run there",
+                decision.step + 1
+            )),
+            (None, true) => Pick::Invalid(format!(
+                "the recorded schedule ends before step {}",
+                decision.step + 1
+            )),
+        }
+    }
+
+    fn pick_option(&mut self, _: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
+        match (self.next_choice(), self.strict) {
+            (Some(k), _) if (k as usize) < n => Ok(k as usize),
+            (_, false) => Ok(0),
+            (Some(k), true) => Err(format!("the recorded choice {k} is not one of {n} options")),
+            (None, true) => Err("the recorded schedule ends before a choice".into()),
+        }
+    }
+
+    fn end_execution(&mut self, _: Ended, _: usize) {}
+}

@@ -1,0 +1,100 @@
+//! Scheduling strategies: who runs next, and the answer to every other nondeterministic choice
+//! (which waiter a `notify_one` wakes, whether a fault fires). One file per strategy.
+//!
+//! A strategy sees each decision as a [`Decision`]: every thread's next operation and whether
+//! it may run. Everything an execution depends on flows through [`Scheduler::pick_thread`] and
+//! [`Scheduler::pick_option`], so recording their answers (the *choice stream*) is enough to
+//! replay an execution exactly.
+
+pub(crate) mod dfs;
+pub(crate) mod guided;
+pub(crate) mod pct;
+pub(crate) mod random;
+
+use crate::op::{Op, ThreadId};
+
+/// One thread as a strategy sees it at a decision.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ThreadView {
+    pub(crate) enabled: bool,
+    pub(crate) finished: bool,
+    pub(crate) next: Op,
+}
+
+/// A scheduling decision.
+#[derive(Debug)]
+pub(crate) struct Decision<'a> {
+    /// Every thread of the execution so far, by id.
+    pub(crate) threads: &'a [ThreadView],
+    /// The thread that ran the previous step.
+    pub(crate) last: Option<ThreadId>,
+    /// Steps taken so far in this execution.
+    pub(crate) step: usize,
+}
+
+impl Decision<'_> {
+    pub(crate) fn enabled(&self) -> impl Iterator<Item = ThreadId> + '_ {
+        self.threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.enabled)
+            .map(|(id, _)| id)
+    }
+
+    /// Continuing `last` would not be a preemption: prefer it, else the lowest enabled id.
+    pub(crate) fn non_preemptive(&self) -> ThreadId {
+        match self.last {
+            Some(last) if self.threads.get(last).is_some_and(|t| t.enabled) => last,
+            _ => self.enabled().next().expect("a decision has an enabled thread"),
+        }
+    }
+}
+
+/// What an option decision is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OptionKind {
+    /// Which of `n` waiters a `notify_one` wakes.
+    NotifyTarget,
+    /// Whether a fault fires (0: no, 1: yes).
+    Fault,
+}
+
+/// The strategy's answer to a thread decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// Run this (enabled) thread.
+    Thread(ThreadId),
+    /// Stop this execution: every continuation is already covered (DPOR sleep set).
+    Prune,
+    /// The strategy cannot continue (a replay that no longer fits the program).
+    Invalid(String),
+}
+
+/// How an execution ended, as far as a strategy cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    Completed,
+    Failed,
+    Pruned,
+}
+
+/// A scheduling strategy.
+pub(crate) trait Scheduler {
+    /// Prepare the next execution; `false` when there is nothing left to run.
+    fn next_execution(&mut self) -> bool;
+    /// Pick the thread that takes the next step.
+    fn pick_thread(&mut self, decision: &Decision<'_>) -> Pick;
+    /// Answer a choice with `n ≥ 2` options for `thread`'s operation.
+    fn pick_option(&mut self, kind: OptionKind, n: usize, thread: ThreadId) -> Result<usize, String>;
+    /// No thread can run any more: the last state of the execution (every thread's next
+    /// operation), so races with the final steps are seen.
+    fn final_state(&mut self, decision: &Decision<'_>) {
+        let _ = decision;
+    }
+    /// The execution ended after `steps` steps.
+    fn end_execution(&mut self, ended: Ended, steps: usize);
+    /// `true` once the strategy has covered its whole space (DFS only).
+    fn exhausted(&self) -> bool {
+        false
+    }
+}
