@@ -61,6 +61,7 @@
 mod clock;
 mod exec;
 mod fault;
+mod future;
 mod op;
 mod output;
 mod report;
@@ -72,6 +73,7 @@ mod strategy;
 mod token;
 
 pub use fault::fault;
+pub use future::{SimPoint, SimTask};
 pub use output::Output;
 pub use report::TraceStep;
 pub use rt::{

@@ -136,11 +136,13 @@ pub(crate) fn thread_body(
         }
         let (object, at) = with_exec(|e| (e.threads[thread].object, e.threads[thread].spawned_at));
         suspend(Op::new(OpKind::Exit, Some(object), at), Wait::None);
-        with_exec(|e| {
+        let joiners = with_exec(|e| {
             let rec = &mut e.threads[thread];
             rec.result = Some(result);
             rec.wait = Wait::Finished;
+            std::mem::take(&mut rec.join_wakers)
         });
+        joiners.into_iter().for_each(std::task::Waker::wake);
     })
 }
 

@@ -101,6 +101,10 @@ pub(crate) struct ThreadRec {
     pub(crate) fault_point: &'static str,
     /// Where it was spawned (its start and exit are reported there).
     pub(crate) spawned_at: &'static Location<'static>,
+    /// Async join handles waiting for it to finish.
+    pub(crate) join_wakers: Vec<std::task::Waker>,
+    /// An async task asked to stop.
+    pub(crate) aborted: bool,
 }
 
 /// A panic caught in a simulated thread.
@@ -155,6 +159,8 @@ pub(crate) struct ExecState {
     pub(crate) stack_size: usize,
     /// Coroutines, indexed by thread; `None` while running or once finished.
     pub(crate) coroutines: Vec<Option<super::coroutine::SimCoroutine>>,
+    /// Async primitives (known by address) registered in this execution.
+    pub(crate) async_objects: std::collections::HashMap<usize, ObjId>,
 }
 
 thread_local! {
@@ -199,6 +205,7 @@ impl ExecState {
             tearing_down: false,
             stack_size: 0,
             coroutines: Vec::new(),
+            async_objects: std::collections::HashMap::new(),
         }
     }
 
@@ -217,6 +224,7 @@ impl ExecState {
         self.panics.clear();
         self.tearing_down = false;
         self.stack_size = stack_size;
+        self.async_objects.clear();
     }
 
     pub(crate) fn new_object(&mut self, kind: ObjKind, at: &'static Location<'static>) -> ObjId {
@@ -251,6 +259,8 @@ impl ExecState {
             yielder: 0,
             fault_point: "",
             spawned_at: at,
+            join_wakers: Vec::new(),
+            aborted: false,
         });
         self.coroutines.push(None);
         id
