@@ -259,21 +259,17 @@ impl<R: Runtime> BufferBlock<R> {
     }
 
     /// `Writable -> Deleted`, handing back the bytes (repacking moves them to another block).
-    pub(crate) fn take_for_repack(&self) -> Result<Vec<u8>, TransitionError> {
+    /// `None`, changing nothing, if the block is not `Writable` (someone committed it: then it
+    /// stays a block of its own).
+    pub(crate) fn take_for_repack(&self) -> Option<Vec<u8>> {
         let mut inner = self.inner.lock();
-        let data = match &mut inner.payload {
-            Payload::Open(data) => std::mem::take(data),
-            _ => Vec::new(),
+        let Payload::Open(data) = &mut inner.payload else {
+            return None;
         };
-        match self.apply(&mut inner, BlockState::Deleted) {
-            Ok(_) => Ok(data),
-            Err(refused) => {
-                if let Payload::Open(bytes) = &mut inner.payload {
-                    *bytes = data;
-                }
-                Err(refused)
-            }
-        }
+        let data = std::mem::take(data);
+        let deleted = self.apply(&mut inner, BlockState::Deleted);
+        debug_assert!(deleted.is_ok(), "Writable -> Deleted is in the table");
+        Some(data)
     }
 
     /// Discard the block (`-> Deleted`); returns the buffered bytes freed. Refused while an

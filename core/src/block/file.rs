@@ -66,6 +66,7 @@ impl<'m, R: Runtime> BlockFile<'m, R> {
     /// how much was taken.
     pub fn append(&mut self, mut data: &[u8]) -> Result<(), BlockError> {
         let block_size = self.manager.config().block_size;
+        let mut sealed_under_us = 0;
         while !data.is_empty() {
             let (id, used) = match self.current {
                 Some(current) => current,
@@ -73,13 +74,22 @@ impl<'m, R: Runtime> BlockFile<'m, R> {
             };
             self.current = Some((id, used));
             let n = data.len().min(block_size - used);
-            self.manager.append(id, &data[..n])?;
+            match self.manager.append(id, &data[..n]) {
+                Ok(()) => sealed_under_us = 0,
+                // `flush`, `commit_all` or another commit sealed the block: write on in a new
+                // one (bounded, in case the manager keeps sealing).
+                Err(BlockError::NotWritable { .. }) if sealed_under_us < 3 => {
+                    sealed_under_us += 1;
+                    self.current = None;
+                    continue;
+                }
+                Err(err) => return Err(err),
+            }
             self.record(id, used, n);
             data = &data[n..];
+            self.current = Some((id, used + n));
             if used + n == block_size {
                 self.seal()?; // full: start its upload now, overlapping the next writes
-            } else {
-                self.current = Some((id, used + n));
             }
         }
         Ok(())
@@ -96,16 +106,28 @@ impl<'m, R: Runtime> BlockFile<'m, R> {
         self.extents.push(Extent { block, offset, len });
     }
 
-    /// Queue the current block's upload; the next write opens a new block.
+    /// Queue the current block's upload; the next write opens a new block. An empty block (a
+    /// write into it was refused) is discarded instead.
     fn seal(&mut self) -> Result<(), BlockError> {
-        if let Some((id, _)) = self.current.take() {
-            self.manager.commit(id, false)?;
+        match self.current.take() {
+            Some((id, 0)) => self.discard_empty(id),
+            Some((id, _)) => self.manager.commit(id, false).map(drop),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Seal the current block; with `sync`, wait until every block of the file is committed.
-    pub fn flush(&mut self, sync: bool) -> Result<(), BlockError> {
+    fn discard_empty(&self, id: BlockId) -> Result<(), BlockError> {
+        match self.manager.discard(id) {
+            // Sealed under us by a flush: an empty upload, harmless.
+            Err(BlockError::InFlight(_)) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Seal the current block (the next write opens a new one); with `sync`, wait until every
+    /// block of the file is committed (Arvados's `ArvadosFile.flush(sync)`; `io::Write::flush`
+    /// is `commit(true)`).
+    pub fn commit(&mut self, sync: bool) -> Result<(), BlockError> {
         self.seal()?;
         if sync {
             for id in self.blocks() {
@@ -121,10 +143,19 @@ impl<'m, R: Runtime> BlockFile<'m, R> {
         ids
     }
 
-    /// Close the file: commit its blocks, wait, and return its manifest.
-    pub fn close(mut self) -> Result<Manifest, BlockError> {
-        self.seal()?;
-        self.manager.resolve(&self.extents)
+    /// Close the file: commit its blocks, wait, and return its manifest. On error the file's
+    /// extents come back in the [`CloseError`], so the manifest can still be had once the store
+    /// recovers ([`ClosedFile::manifest`]).
+    pub fn close(mut self) -> Result<Manifest, CloseError> {
+        let sealed = self.seal();
+        let closed = ClosedFile {
+            extents: std::mem::take(&mut self.extents),
+            len: self.len,
+        };
+        match sealed.and_then(|()| closed.manifest(self.manager)) {
+            Ok(manifest) => Ok(manifest),
+            Err(error) => Err(CloseError { error, file: closed }),
+        }
     }
 
     /// Close the file without waiting: a small last block (below
@@ -133,6 +164,7 @@ impl<'m, R: Runtime> BlockFile<'m, R> {
     /// other blocks are queued.
     pub fn close_deferred(mut self) -> Result<ClosedFile, BlockError> {
         match self.current.take() {
+            Some((id, 0)) => self.discard_empty(id)?,
             Some((id, used)) if used < self.manager.config().repack_below => {
                 self.manager.park(id, used);
             }
@@ -145,6 +177,23 @@ impl<'m, R: Runtime> BlockFile<'m, R> {
             extents: std::mem::take(&mut self.extents),
             len: self.len,
         })
+    }
+}
+
+/// [`BlockFile::close`] failed; the closed file is kept so nothing is lost.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("closing a file: {error}")]
+pub struct CloseError {
+    /// Why.
+    #[source]
+    pub error: BlockError,
+    /// The file, closed; [`ClosedFile::manifest`] retries.
+    pub file: ClosedFile,
+}
+
+impl From<CloseError> for BlockError {
+    fn from(err: CloseError) -> Self {
+        err.error
     }
 }
 
@@ -177,7 +226,7 @@ impl<R: Runtime> io::Write for BlockFile<'_, R> {
 
     /// Seal the current block and wait until the file's blocks are committed.
     fn flush(&mut self) -> io::Result<()> {
-        BlockFile::flush(self, true).map_err(io::Error::other)
+        self.commit(true).map_err(io::Error::other)
     }
 }
 

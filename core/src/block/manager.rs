@@ -473,20 +473,23 @@ impl<R: Runtime> Shared<R> {
             };
             match self.put_checked(&data) {
                 Ok(locator) => {
-                    let done = block.complete(locator);
-                    debug_assert!(done.is_ok(), "only the uploader moves a Pending block");
+                    // Accounting first, so that whoever the outcome wakes sees it done.
                     guard.settled = true;
                     self.release(data.len(), true);
+                    let done = block.complete(locator);
+                    debug_assert!(done.is_ok(), "only the uploader moves a Pending block");
                     return;
                 }
                 Err(error) => {
                     failures += 1;
                     let retry = failures < self.config.retry.max_attempts;
-                    let failed = block.fail(error, retry);
-                    debug_assert!(failed.is_ok(), "only the uploader moves a Pending block");
                     if !retry {
                         guard.settled = true;
                         self.release(0, true);
+                    }
+                    let failed = block.fail(error, retry);
+                    debug_assert!(failed.is_ok(), "only the uploader moves a Pending block");
+                    if !retry {
                         return;
                     }
                     drop(data);
@@ -568,10 +571,14 @@ impl<R: Runtime> Shared<R> {
                     packed.push(Self::install(&mut books, std::mem::take(&mut data)));
                 }
                 // Refused if someone committed it meanwhile: then it stays a block of its own.
-                if let Ok(bytes) = block.take_for_repack() {
-                    let new_id = BlockId(books.next_id);
-                    books.relocated.insert(id, (new_id, data.len()));
-                    data.extend_from_slice(&bytes);
+                // An empty block is just deleted: no extent refers to it.
+                match block.take_for_repack() {
+                    Some(bytes) if !bytes.is_empty() => {
+                        let new_id = BlockId(books.next_id);
+                        books.relocated.insert(id, (new_id, data.len()));
+                        data.extend_from_slice(&bytes);
+                    }
+                    _ => {}
                 }
             }
             if !data.is_empty() {
@@ -606,8 +613,8 @@ impl<R: Runtime> Drop for UploadGuard<'_, R> {
     fn drop(&mut self) {
         if !self.settled {
             let lost = StoreError::Panicked("the upload worker stopped mid-upload".into());
-            let _ = self.block.fail(lost, false);
             self.shared.release(0, true);
+            let _ = self.block.fail(lost, false);
         }
     }
 }

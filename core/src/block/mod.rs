@@ -58,7 +58,7 @@ pub use config::{Config, ConfigError, OnError, RetryPolicy, KEEP_BLOCK_SIZE};
 pub use dir_store::DirStore;
 pub use error::{BlockError, BlockId, CommitAllError};
 pub use fault_store::{Fault, FaultStore, PUT_FAULT_POINT};
-pub use file::{BlockFile, ClosedFile};
+pub use file::{BlockFile, CloseError, ClosedFile};
 pub use locator::{Locator, LocatorParseError};
 pub use manager::{BlockManager, Stats};
 pub use manifest::{Manifest, Segment};
