@@ -89,16 +89,22 @@ pub(crate) enum WriteTo {
     /// The byte window is full: wait for the head to advance.
     Wait,
     /// The item no longer accepts output (it failed, timed out, or was skipped).
-    Rejected(Rejection),
+    Rejected(ItemError),
 }
 
-/// Why an item refuses output or completion.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Rejection {
-    /// The item was already failed (by a timeout, say): `reason`.
+/// Why an item no longer accepts output or completion.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ItemError {
+    /// The item had already failed (it timed out, say); the reason is given.
+    #[error("the item already failed: {0}")]
     Failed(String),
-    /// Fail-fast stopped the run at an earlier item.
-    Stopped { at: usize },
+    /// Fail-fast stopped the run at an earlier item; this item's output is dropped.
+    #[error("the run stopped at failed item {at} (fail-fast)")]
+    Stopped {
+        /// The failed item the run stopped at.
+        at: usize,
+    },
 }
 
 /// One piece of output to write to the sink, in order.
@@ -233,8 +239,7 @@ impl<T: Copy> Ledger<T> {
     }
 
     fn slot(&self, item: usize) -> Option<&Slot<T>> {
-        item.checked_sub(self.base)
-            .and_then(|i| self.slots.get(i))
+        item.checked_sub(self.base).and_then(|i| self.slots.get(i))
     }
 
     /// The slot of `item`, materialising `Free`/`Reserved` slots up to it. `None` if released.
@@ -263,9 +268,9 @@ impl<T: Copy> Ledger<T> {
     // ----- workers and assignment ---------------------------------------------------------------
 
     /// A worker joined. Errors if the run is closed (no workers may join after `close`).
-    pub(crate) fn register_worker(&mut self) -> Result<(), LedgerError> {
+    pub(crate) fn register_worker(&mut self) -> Result<(), OrderedError> {
         if self.closed {
-            return Err(LedgerError::Closed);
+            return Err(OrderedError::Closed);
         }
         self.workers_alive += 1;
         Ok(())
@@ -273,22 +278,22 @@ impl<T: Copy> Ledger<T> {
 
     /// Reserve `list` (strictly increasing, in range, not yet claimed or reserved) for a static
     /// worker.
-    pub(crate) fn reserve(&mut self, list: &[usize]) -> Result<(), LedgerError> {
+    pub(crate) fn reserve(&mut self, list: &[usize]) -> Result<(), OrderedError> {
         for (i, &item) in list.iter().enumerate() {
             if item >= self.items {
-                return Err(LedgerError::OutOfRange {
+                return Err(OrderedError::OutOfRange {
                     item,
                     items: self.items,
                 });
             }
             if i > 0 && list[i - 1] >= item {
-                return Err(LedgerError::NotIncreasing {
+                return Err(OrderedError::NotIncreasing {
                     before: list[i - 1],
                     item,
                 });
             }
             if !self.is_free(item) {
-                return Err(LedgerError::AlreadyAssigned { item });
+                return Err(OrderedError::AlreadyAssigned { item });
             }
         }
         if self.reserved.is_empty() && !list.is_empty() {
@@ -363,7 +368,7 @@ impl<T: Copy> Ledger<T> {
     }
 
     /// Static assignment: `item`, reserved for the caller, if the window allows.
-    pub(crate) fn claim(&mut self, item: usize, now: T) -> Result<Claim, LedgerError> {
+    pub(crate) fn claim(&mut self, item: usize, now: T) -> Result<Claim, OrderedError> {
         if self.stopped_before(item).is_some() {
             return Ok(Claim::Exhausted);
         }
@@ -371,7 +376,7 @@ impl<T: Copy> Ledger<T> {
             Some(Slot::Reserved) => Ok(self.start(item, now)),
             // Failed while waiting for its worker (only possible through `close`).
             Some(Slot::Failed { .. }) | None => Ok(Claim::Exhausted),
-            Some(other) => Err(LedgerError::Transition {
+            Some(other) => Err(OrderedError::Transition {
                 item,
                 from: other.name(),
                 to: "running",
@@ -399,7 +404,7 @@ impl<T: Copy> Ledger<T> {
     /// Where `bytes` of `item` go (buffered bytes are copied in here).
     pub(crate) fn write(&mut self, item: usize, bytes: &[u8]) -> WriteTo {
         if let Some(at) = self.stopped_before(item) {
-            return WriteTo::Rejected(Rejection::Stopped { at });
+            return WriteTo::Rejected(ItemError::Stopped { at });
         }
         let streaming = self.sink == SinkState::Streaming(item);
         let room = self.window.bytes.saturating_sub(self.buffered);
@@ -420,9 +425,9 @@ impl<T: Copy> Ledger<T> {
                 WriteTo::Buffered(n)
             }
             Some(Slot::Failed { reason, .. }) => {
-                WriteTo::Rejected(Rejection::Failed(reason.clone()))
+                WriteTo::Rejected(ItemError::Failed(reason.clone()))
             }
-            _ => WriteTo::Rejected(Rejection::Failed(
+            _ => WriteTo::Rejected(ItemError::Failed(
                 "the item is no longer running".to_owned(),
             )),
         }
@@ -433,18 +438,18 @@ impl<T: Copy> Ledger<T> {
         &mut self,
         item: usize,
         outcome: Result<(), String>,
-    ) -> Result<(), Rejection> {
+    ) -> Result<(), ItemError> {
         if let Some(at) = self.stopped_before(item) {
             if let Some(slot) = self.slot_mut(item) {
                 *slot = Slot::Done { buf: Vec::new() };
             }
             self.discard_buffer_of(item);
-            return Err(Rejection::Stopped { at });
+            return Err(ItemError::Stopped { at });
         }
         let index = item.checked_sub(self.base);
         let slot = index.and_then(|i| self.slots.get_mut(i));
         let Some(slot) = slot else {
-            return Err(Rejection::Failed(
+            return Err(ItemError::Failed(
                 "the item was already released".to_owned(),
             ));
         };
@@ -460,8 +465,8 @@ impl<T: Copy> Ledger<T> {
                 }
                 Ok(())
             }
-            Slot::Failed { reason, .. } => Err(Rejection::Failed(reason.clone())),
-            other => Err(Rejection::Failed(format!(
+            Slot::Failed { reason, .. } => Err(ItemError::Failed(reason.clone())),
+            other => Err(ItemError::Failed(format!(
                 "cannot complete item {item}: it is {}, not running",
                 other.name()
             ))),
@@ -518,7 +523,9 @@ impl<T: Copy> Ledger<T> {
     /// turns `Releasing` and the first batch is returned.
     pub(crate) fn start_release(&mut self) -> Option<Batch> {
         let head_complete = self.slots.front().is_some_and(Slot::is_complete)
-            || self.stop_at.is_some_and(|at| self.base > at && self.base < self.items);
+            || self
+                .stop_at
+                .is_some_and(|at| self.base > at && self.base < self.items);
         let may = match self.sink {
             SinkState::Idle => true,
             SinkState::Streaming(item) => item == self.base,
@@ -615,21 +622,43 @@ impl Batch {
     }
 }
 
-/// A request the ledger refuses.
+/// A request the monitor refuses (bad input or an illegal transition), never a panic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum LedgerError {
+#[non_exhaustive]
+pub enum OrderedError {
+    /// An item index is not below the number of items.
     #[error("item {item} is out of range (the run has {items} items)")]
-    OutOfRange { item: usize, items: usize },
+    OutOfRange {
+        /// The offending item.
+        item: usize,
+        /// The number of items in the run.
+        items: usize,
+    },
+    /// A static worker's list is not strictly increasing.
     #[error("a static worker's items must be strictly increasing: {item} comes after {before}")]
-    NotIncreasing { before: usize, item: usize },
+    NotIncreasing {
+        /// The earlier entry.
+        before: usize,
+        /// The entry that is not greater than it.
+        item: usize,
+    },
+    /// The item is already assigned to (or claimed by) a worker.
     #[error("item {item} is already assigned to a worker")]
-    AlreadyAssigned { item: usize },
+    AlreadyAssigned {
+        /// The offending item.
+        item: usize,
+    },
+    /// An item was asked to change state in a way the monitor does not allow.
     #[error("item {item} cannot go from {from} to {to}")]
     Transition {
+        /// The item.
         item: usize,
+        /// Its state.
         from: &'static str,
+        /// The state asked for.
         to: &'static str,
     },
+    /// A worker was created after `wait()` closed the monitor.
     #[error("the monitor is closed: no worker may join after wait()")]
     Closed,
 }

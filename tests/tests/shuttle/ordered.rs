@@ -1,1 +1,101 @@
-//! ordered under shuttle (in progress).
+//! The ordered output monitor under shuttle: PCT over 3 workers × 6 items with a worker that
+//! panics part-way through an item, the zstash-like snapshot over many schedules, and zstash's
+//! turn-counter bugs found with their fixed twins passing.
+
+use lockstep::check::shuttle::{self, Config, Strategy};
+use lockstep::check::FailureKind;
+use lockstep::ordered::assert_items_in_order;
+use lockstep::sync::Shuttle;
+use lockstep_models::ordered::{OrderedRun, PanicAt, Zstash, ZstashBug, ZstashLike};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+#[test]
+fn three_workers_six_items_with_a_panicking_worker_pass_1000_pct_schedules() {
+    let base = OrderedRun::new(3, 6, 2).lines(2);
+    let mut total = 0;
+    // The panic point varies over every item and every line position (18 points × 56
+    // schedules); each point is a check of its own, so a failure replays exactly.
+    for item in 0..6 {
+        for after_lines in 0..3 {
+            let run = base.panicking(PanicAt { item, after_lines });
+            let report = shuttle::try_check(
+                &Config::default().seed(1_000 + (item * 3 + after_lines) as u64),
+                Strategy::Pct {
+                    iterations: 56,
+                    depth: 3,
+                },
+                run.model::<Shuttle>(),
+            )
+            .unwrap_or_else(|failure| panic!("panic at item {item} after {after_lines} lines: {failure}"));
+            assert_eq!(report.executions, 56);
+            total += report.executions;
+        }
+    }
+    assert!(total >= 1_000, "explored {total} schedules");
+    eprintln!("shuttle PCT explored {total} schedules of 3 workers x 6 items with a panic");
+}
+
+#[test]
+fn three_workers_six_items_pass_1000_random_schedules_with_a_tight_window() {
+    let mut run = OrderedRun::new(3, 6, 1).lines(3);
+    run.window_bytes = 20;
+    let report = shuttle::check_random(run.model::<Shuttle>(), 1_000);
+    assert_eq!(report.executions, 1_000);
+}
+
+#[test]
+fn zstash_like_output_is_the_snapshot_under_every_shuttle_schedule() {
+    let outputs: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let mut total = 0;
+    for workers in 1..=4 {
+        let seen = outputs.clone();
+        let report = shuttle::try_check(
+            &Config::default().seed(workers as u64),
+            Strategy::Pct {
+                iterations: 250,
+                depth: 3,
+            },
+            move || {
+                let (out, _) = ZstashLike { workers }.run::<Shuttle>();
+                seen.lock().unwrap().insert(out);
+            },
+        )
+        .unwrap_or_else(|failure| panic!("{workers} workers: {failure}"));
+        total += report.executions;
+    }
+    assert_eq!(total, 1_000);
+    let outputs = outputs.lock().unwrap();
+    assert_eq!(outputs.len(), 1, "schedules produced different outputs: {outputs:#?}");
+    let out = outputs.first().unwrap();
+    assert_items_in_order(out, ZstashLike::tar_of_line);
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("ordered_zstash_like", out);
+    });
+}
+
+#[test]
+fn shuttle_finds_each_zstash_turn_counter_bug_and_passes_its_fix() {
+    for bug in [
+        ZstashBug::WaitTurnTwice,
+        ZstashBug::EmptyItemNeverReleased,
+        ZstashBug::DeadWorkerHoldsTurn,
+    ] {
+        let failure = shuttle::try_check(
+            &Config::default().seed(5),
+            Strategy::Pct {
+                iterations: 1_000,
+                depth: 3,
+            },
+            Zstash::buggy(bug).model::<Shuttle>(),
+        )
+        .expect_err("shuttle must find the bug");
+        assert_eq!(failure.kind, FailureKind::Deadlock, "{bug:?}: {failure}");
+        let report = shuttle::check_pct(Zstash::fixed(bug).model::<Shuttle>(), 1_000, 3);
+        assert_eq!(report.executions, 1_000, "{bug:?}");
+    }
+}

@@ -70,7 +70,11 @@ fn claims_wait_beyond_the_item_window_but_the_head_never_does() {
     l.complete(0, Ok(())).unwrap();
     let batch = l.start_release().unwrap();
     assert!(l.end_release(batch.bytes).is_none());
-    assert_eq!(l.sink(), SinkState::Streaming(1), "the running head streams");
+    assert_eq!(
+        l.sink(),
+        SinkState::Streaming(1),
+        "the running head streams"
+    );
     assert_eq!(l.claim_next(0), Claim::Item(2));
 }
 
@@ -83,7 +87,11 @@ fn a_full_byte_window_makes_later_items_wait_and_takes_what_fits() {
     }
     assert_eq!(l.write(1, b"abcd"), WriteTo::Buffered(3));
     assert_eq!(l.write(2, b"x"), WriteTo::Wait);
-    assert_eq!(l.write(0, b"head"), WriteTo::Sink, "the head is never told to wait");
+    assert_eq!(
+        l.write(0, b"head"),
+        WriteTo::Sink,
+        "the head is never told to wait"
+    );
     assert_eq!(l.peak_buffered(), 3);
 }
 
@@ -120,9 +128,9 @@ fn fail_fast_stops_after_the_first_failed_item() {
     assert_eq!(l.claim_next(0), Claim::Exhausted);
     assert_eq!(
         l.write(2, b"more"),
-        WriteTo::Rejected(Rejection::Stopped { at: 1 })
+        WriteTo::Rejected(ItemError::Stopped { at: 1 })
     );
-    assert_eq!(l.complete(2, Ok(())), Err(Rejection::Stopped { at: 1 }));
+    assert_eq!(l.complete(2, Ok(())), Err(ItemError::Stopped { at: 1 }));
     l.write(0, b"zero");
     l.complete(0, Ok(())).unwrap();
     let mut out = Vec::new();
@@ -138,16 +146,16 @@ fn static_lists_are_validated() {
     let mut l: Ledger<u32> = Ledger::new(4, window(4, 100), false);
     assert_eq!(
         l.reserve(&[1, 9]),
-        Err(LedgerError::OutOfRange { item: 9, items: 4 })
+        Err(OrderedError::OutOfRange { item: 9, items: 4 })
     );
     assert_eq!(
         l.reserve(&[2, 1]),
-        Err(LedgerError::NotIncreasing { before: 2, item: 1 })
+        Err(OrderedError::NotIncreasing { before: 2, item: 1 })
     );
     l.reserve(&[1, 3]).unwrap();
     assert_eq!(
         l.reserve(&[3]),
-        Err(LedgerError::AlreadyAssigned { item: 3 })
+        Err(OrderedError::AlreadyAssigned { item: 3 })
     );
     // Dynamic claims skip reserved items.
     assert_eq!(l.claim_next(0), Claim::Item(0));
@@ -155,7 +163,7 @@ fn static_lists_are_validated() {
     assert_eq!(l.claim(1, 0), Ok(Claim::Item(1)));
     assert_eq!(
         l.claim(1, 0),
-        Err(LedgerError::Transition {
+        Err(OrderedError::Transition {
             item: 1,
             from: "running",
             to: "running"
@@ -179,7 +187,7 @@ fn a_dead_static_worker_fails_its_remaining_items_and_orphans_fail_on_close() {
             .as_slice()
     );
     assert!(l.is_finished());
-    assert_eq!(l.register_worker(), Err(LedgerError::Closed));
+    assert_eq!(l.register_worker(), Err(OrderedError::Closed));
 }
 
 #[test]
@@ -191,7 +199,7 @@ fn an_expired_streaming_head_hands_over_to_the_releaser() {
     assert!(!l.expire(0, "again".into()));
     assert_eq!(
         l.write(0, b"x"),
-        WriteTo::Rejected(Rejection::Failed("timed out".into()))
+        WriteTo::Rejected(ItemError::Failed("timed out".into()))
     );
     let batch = l.start_release().unwrap();
     assert_eq!(
@@ -203,7 +211,7 @@ fn an_expired_streaming_head_hands_over_to_the_releaser() {
     );
     assert_eq!(
         l.complete(0, Ok(())),
-        Err(Rejection::Failed("the item was already released".into()))
+        Err(ItemError::Failed("the item was already released".into()))
     );
 }
 
@@ -219,7 +227,11 @@ struct Item {
 #[derive(Debug)]
 enum Sim {
     Idle,
-    Running { item: usize, chunk: usize, offset: usize },
+    Running {
+        item: usize,
+        chunk: usize,
+        offset: usize,
+    },
     Releasing(Batch),
     Gone,
 }

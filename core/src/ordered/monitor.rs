@@ -1,0 +1,285 @@
+//! The public face: [`OrderedMonitor`], its [`Worker`]s and their per-item [`ItemWriter`]s,
+//! plus [`OrderedMonitor::run`], which starts the worker threads for you.
+//!
+//! Guarantees: output reaches the sink in item order, each item's bytes contiguous; the head
+//! item's bytes stream straight through; a writer dropped without [`ItemWriter::finish`] fails its
+//! item (a one-line error is written in its place); a worker that goes away fails its unstarted
+//! static items; [`OrderedMonitor::wait`] returns even if every worker died.
+
+use super::assign::Assignment;
+use super::config::Config;
+use super::ledger::{Claim, ItemError, OrderedError};
+use super::logs;
+use super::report::Report;
+use super::shared::Shared;
+use crate::sync::thread::{self, panic_message};
+use crate::sync::{Arc, Runtime, Std};
+use std::collections::VecDeque;
+use std::fmt::{self, Display};
+use std::io::{self, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs items `0..items` on parallel workers and writes their output to one sink in item order.
+///
+/// ```
+/// use lockstep::ordered::{Assignment, Config, OrderedMonitor};
+/// use std::io::Write;
+///
+/// let monitor = OrderedMonitor::new(5, Vec::new(), Config::default());
+/// let (report, out) = monitor
+///     .run(Assignment::dynamic(3), |item, out| writeln!(out, "item {item}"))
+///     .unwrap();
+/// assert!(report.is_success());
+/// assert_eq!(String::from_utf8(out).unwrap(), "item 0\nitem 1\nitem 2\nitem 3\nitem 4\n");
+/// ```
+pub struct OrderedMonitor<W: Write + Send + 'static, R: Runtime = Std> {
+    shared: Arc<Shared<W, R>, R>,
+}
+
+impl<W: Write + Send + 'static> OrderedMonitor<W, Std> {
+    /// A monitor for `items` items writing to `sink`, on std threads.
+    pub fn new(items: usize, sink: W, config: Config) -> Self {
+        Self::with_runtime(items, sink, config)
+    }
+}
+
+impl<W: Write + Send + 'static, R: Runtime> OrderedMonitor<W, R> {
+    /// A monitor on runtime `R` (for generic code and checkers).
+    pub fn with_runtime(items: usize, sink: W, config: Config) -> Self {
+        Self {
+            shared: Arc::new(Shared::new(items, sink, config)),
+        }
+    }
+
+    /// A worker that takes the lowest unclaimed item each time (dynamic assignment).
+    pub fn worker(&self) -> Result<Worker<W, R>, OrderedError> {
+        self.shared.state.lock().register_worker()?;
+        Ok(Worker {
+            shared: self.shared.clone(),
+            queue: None,
+        })
+    }
+
+    /// A worker that runs exactly `items` (strictly increasing), in order (static assignment).
+    pub fn static_worker(&self, items: Vec<usize>) -> Result<Worker<W, R>, OrderedError> {
+        let mut state = self.shared.state.lock();
+        state.reserve(&items)?;
+        state.register_worker()?;
+        drop(state);
+        Ok(Worker {
+            shared: self.shared.clone(),
+            queue: Some(items.into()),
+        })
+    }
+
+    /// Close the monitor to new workers and block until every item has been released (run,
+    /// failed, or skipped by fail-fast); then return the report and the sink, flushed. Items no
+    /// worker is left to run fail, so this returns even if every worker died.
+    pub fn wait(self) -> (Report, W) {
+        let report = self.shared.wait_finished();
+        let sink = self.shared.take_sink();
+        (report, sink)
+    }
+
+    /// Start one thread per worker of `assignment`, run `work(item, writer)` for each item, and
+    /// [`wait`](Self::wait). `Ok` finishes the item; `Err(e)` fails it with `e`'s message; a
+    /// panic fails it with the panic message and ends that worker (its unstarted static items
+    /// fail). Worker threads are joined before returning, unless an item timeout is set (a
+    /// worker stuck past its timeout is then left behind rather than waited for).
+    pub fn run<F, E>(self, assignment: Assignment, work: F) -> Result<(Report, W), OrderedError>
+    where
+        F: Fn(usize, &mut ItemWriter<'_, W, R>) -> Result<(), E> + Send + Sync + 'static,
+        E: Display,
+    {
+        let workers: Result<Vec<Worker<W, R>>, OrderedError> = match assignment {
+            Assignment::Dynamic { workers } => (0..workers).map(|_| self.worker()).collect(),
+            Assignment::Static(lists) => lists
+                .into_iter()
+                .map(|list| self.static_worker(list))
+                .collect(),
+        };
+        let workers = workers?;
+        let work: Arc<F, R> = Arc::new(work);
+        let handles: Vec<_> = workers
+            .into_iter()
+            .enumerate()
+            .map(|(k, worker)| {
+                let work = work.clone();
+                thread::Builder::<R>::new()
+                    .name(format!("ordered-worker-{k}"))
+                    .spawn(move || worker.run(&*work))
+            })
+            .collect();
+        let detach = self.shared.config.item_timeout.is_some();
+        let result = self.wait();
+        if !detach {
+            for handle in handles {
+                let _ = handle.join();
+            }
+        }
+        Ok(result)
+    }
+}
+
+impl<W: Write + Send + 'static, R: Runtime> fmt::Debug for OrderedMonitor<W, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.state.lock();
+        f.debug_struct("OrderedMonitor")
+            .field("runtime", &R::NAME)
+            .field("items", &state.items())
+            .field("head", &state.head())
+            .field("sink", &state.sink())
+            .field("buffered", &state.buffered())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One worker's handle: claims items one at a time. Dropping it (normally, or because its
+/// thread panicked) fails its unstarted static items.
+pub struct Worker<W: Write + Send + 'static, R: Runtime = Std> {
+    shared: Arc<Shared<W, R>, R>,
+    /// The remaining static items, or `None` for dynamic assignment.
+    queue: Option<VecDeque<usize>>,
+}
+
+impl<W: Write + Send + 'static, R: Runtime> Worker<W, R> {
+    /// The next item and its writer; blocks while the item is too far ahead of the head.
+    /// `None` when this worker has nothing left (or fail-fast stopped the run).
+    pub fn next_item(&mut self) -> Option<ItemWriter<'_, W, R>> {
+        let shared = &*self.shared;
+        let mut state = shared.state.lock();
+        let item = loop {
+            let claim = match &self.queue {
+                None => state.claim_next(shared.now()),
+                Some(queue) => match queue.front() {
+                    None => Claim::Exhausted,
+                    Some(&item) => state
+                        .claim(item, shared.now())
+                        .unwrap_or(Claim::Exhausted),
+                },
+            };
+            match claim {
+                Claim::Item(item) => break item,
+                Claim::Wait => state = shared.changed.wait(state),
+                Claim::Exhausted => return None,
+            }
+        };
+        if let Some(queue) = &mut self.queue {
+            queue.pop_front();
+        }
+        shared.settle(state);
+        let routed = shared.config.route_logs && logs::route(self.shared.clone(), item);
+        Some(ItemWriter {
+            shared,
+            item,
+            ended: false,
+            routed,
+        })
+    }
+
+    fn run<F, E>(mut self, work: &F)
+    where
+        F: Fn(usize, &mut ItemWriter<'_, W, R>) -> Result<(), E>,
+        E: Display,
+    {
+        while let Some(mut writer) = self.next_item() {
+            let item = writer.item();
+            match catch_unwind(AssertUnwindSafe(|| work(item, &mut writer))) {
+                Ok(Ok(())) => {
+                    let _ = writer.finish();
+                }
+                Ok(Err(error)) => writer.fail(error),
+                Err(panic) => {
+                    writer.fail(format!("worker panicked: {}", panic_message(&*panic)));
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl<W: Write + Send + 'static, R: Runtime> Drop for Worker<W, R> {
+    fn drop(&mut self) {
+        let remaining: Vec<usize> = self.queue.iter().flatten().copied().collect();
+        let mut state = self.shared.state.lock();
+        state.worker_exited(
+            &remaining,
+            "not started: its worker exited before reaching it",
+        );
+        self.shared.settle(state);
+    }
+}
+
+impl<W: Write + Send + 'static, R: Runtime> fmt::Debug for Worker<W, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker")
+            .field("static_items_left", &self.queue)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Output of one item. Write to it like any [`std::io::Write`]; end it with
+/// [`finish`](Self::finish) or [`fail`](Self::fail). Dropped without either (a panic, an early
+/// return), it fails the item: the output written so far is kept and an error line follows.
+pub struct ItemWriter<'w, W: Write + Send + 'static, R: Runtime = Std> {
+    shared: &'w Shared<W, R>,
+    item: usize,
+    ended: bool,
+    routed: bool,
+}
+
+impl<W: Write + Send + 'static, R: Runtime> ItemWriter<'_, W, R> {
+    /// The item this writer belongs to.
+    pub fn item(&self) -> usize {
+        self.item
+    }
+
+    /// The item completed. `Err` if it had already failed (it timed out) or fail-fast stopped
+    /// the run before it; its output is then not written.
+    pub fn finish(mut self) -> Result<(), ItemError> {
+        self.end(Ok(()))
+    }
+
+    /// The item failed: its output so far is kept and `reason` (made one line) follows it as
+    /// the item's error line.
+    pub fn fail(mut self, reason: impl Display) {
+        let reason = reason.to_string().replace(['\n', '\r'], " ");
+        let _ = self.end(Err(reason));
+    }
+
+    fn end(&mut self, outcome: Result<(), String>) -> Result<(), ItemError> {
+        self.ended = true;
+        if self.routed {
+            logs::unroute(self.shared as *const Shared<W, R> as usize, self.item);
+        }
+        self.shared.complete(self.item, outcome)
+    }
+}
+
+impl<W: Write + Send + 'static, R: Runtime> Write for ItemWriter<'_, W, R> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.shared.write(self.item, buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.shared.flush(self.item)
+    }
+}
+
+impl<W: Write + Send + 'static, R: Runtime> Drop for ItemWriter<'_, W, R> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let _ = self.end(Err(
+                "its writer was dropped before finish() (the worker panicked or returned early)"
+                    .to_owned(),
+            ));
+        }
+    }
+}
+
+impl<W: Write + Send + 'static, R: Runtime> fmt::Debug for ItemWriter<'_, W, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemWriter")
+            .field("item", &self.item)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,251 @@
+//! The thread-pool executor, written once on the facade (std threads in production, loom or
+//! shuttle threads under a checker).
+//!
+//! One `Mutex` guards the pool: a queue of submitted jobs, the finished jobs not yet collected,
+//! and which job each worker runs. Workers wait on `work`, the coordinator on `done`. Guarantees:
+//! - no lost wakeups: every flag a waiter checks is written under the lock before notifying;
+//!   a worker drains the queue before it waits, so a queued job never sits while all wait;
+//! - the coordinator never waits while a completion is uncollected, nor after termination
+//!   (the run's termination waker sets `woken` and notifies `done`);
+//! - `finish` cancels what is queued, flags what runs, and joins every worker: a run leaves no
+//!   thread behind, even when it ends with an error.
+//!
+//! Submissions are staged and pushed in one lock acquisition before the coordinator waits or
+//! sleeps; names travel in reused `String` buffers, so steady state allocates nothing per job.
+
+use super::driver::{run_job, Backend, Finished, Job};
+use super::signal::{self, Subscription, Termination};
+use crate::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::thread::{Builder, JoinHandle};
+use crate::sync::time::Instant;
+use crate::sync::{Arc, Condvar, Mutex, Runtime};
+use std::collections::VecDeque;
+
+struct Task {
+    job: u32,
+    submit_count: u64,
+    name: String,
+}
+
+struct PoolState<T> {
+    queue: VecDeque<Task>,
+    done: Vec<(u32, Finished<T>, String)>,
+    /// The job each worker runs.
+    running: Vec<Option<u32>>,
+    idle_workers: usize,
+    coordinator_waiting: bool,
+    /// Termination was signalled: the coordinator must not block.
+    woken: bool,
+    shutdown: bool,
+}
+
+struct Shared<F, T: Send, R: Runtime> {
+    job: F,
+    state: Mutex<PoolState<T>, R>,
+    work: Condvar<R>,
+    done: Condvar<R>,
+    /// Per worker: its current job was cancelled.
+    cancel: Vec<AtomicBool<R>>,
+}
+
+pub(crate) struct ThreadPool<F, T: Send + 'static, R: Runtime>
+where
+    F: Fn(&Job<'_>) -> T + Send + Sync + 'static,
+{
+    shared: Arc<Shared<F, T, R>, R>,
+    workers: Vec<JoinHandle<(), R>>,
+    staged: Vec<Task>,
+    free_names: Vec<String>,
+    signal: Option<Termination<R>>,
+    subscription: Option<Subscription<R>>,
+    start: Instant<R>,
+}
+
+impl<F, T: Send + 'static, R: Runtime> ThreadPool<F, T, R>
+where
+    F: Fn(&Job<'_>) -> T + Send + Sync + 'static,
+{
+    /// Start `workers` threads (at least one).
+    pub(crate) fn new(job: F, workers: usize, signal: Option<Termination<R>>) -> Self {
+        let workers = workers.max(1);
+        let shared: Arc<Shared<F, T, R>, R> = Arc::new(Shared {
+            job,
+            state: Mutex::new(PoolState {
+                queue: VecDeque::with_capacity(workers),
+                done: Vec::with_capacity(workers),
+                running: vec![None; workers],
+                idle_workers: 0,
+                coordinator_waiting: false,
+                woken: false,
+                shutdown: false,
+            }),
+            work: Condvar::new(),
+            done: Condvar::new(),
+            cancel: (0..workers).map(|_| AtomicBool::new(false)).collect(),
+        });
+        let subscription = signal.as_ref().and_then(|s| {
+            let shared = shared.clone();
+            s.subscribe(Box::new(move || {
+                shared.state.lock().woken = true;
+                shared.done.notify_all();
+            }))
+        });
+        let handles = (0..workers)
+            .map(|w| {
+                let shared = shared.clone();
+                Builder::<R>::new()
+                    .name(format!("tasktree-worker-{w}"))
+                    .spawn(move || work(&shared, w))
+            })
+            .collect();
+        Self {
+            shared,
+            workers: handles,
+            staged: Vec::new(),
+            free_names: Vec::new(),
+            signal,
+            subscription,
+            start: Instant::now(),
+        }
+    }
+
+    /// Push staged submissions to the workers in one lock acquisition.
+    fn flush(&mut self) {
+        if self.staged.is_empty() {
+            return;
+        }
+        let n = self.staged.len();
+        let wake = {
+            let mut state = self.shared.state.lock();
+            state.queue.extend(self.staged.drain(..));
+            n.min(state.idle_workers)
+        };
+        for _ in 0..wake {
+            self.shared.work.notify_one();
+        }
+    }
+}
+
+fn work<F, T: Send, R: Runtime>(shared: &Shared<F, T, R>, me: usize)
+where
+    F: Fn(&Job<'_>) -> T,
+{
+    let mut state = shared.state.lock();
+    loop {
+        if let Some(task) = state.queue.pop_front() {
+            state.running[me] = Some(task.job);
+            shared.cancel[me].store(false, Ordering::Relaxed);
+            drop(state);
+            let flag = &shared.cancel[me];
+            let cancelled = || flag.load(Ordering::Acquire);
+            let finished = run_job(|| (shared.job)(&Job::new(&task.name, task.submit_count, &cancelled)));
+            state = shared.state.lock();
+            state.running[me] = None;
+            state.done.push((task.job, finished, task.name));
+            if state.coordinator_waiting {
+                shared.done.notify_one();
+            }
+            continue;
+        }
+        if state.shutdown {
+            return;
+        }
+        state.idle_workers += 1;
+        state = shared.work.wait(state);
+        state.idle_workers -= 1;
+    }
+}
+
+impl<F, T: Send + 'static, R: Runtime> Backend<T> for ThreadPool<F, T, R>
+where
+    F: Fn(&Job<'_>) -> T + Send + Sync + 'static,
+{
+    fn now_ns(&mut self) -> u64 {
+        self.start.elapsed().as_nanos() as u64
+    }
+
+    fn terminated(&self) -> bool {
+        self.signal.as_ref().is_some_and(Termination::is_terminated)
+    }
+
+    fn sleep_until(&mut self, ns: u64) {
+        self.flush();
+        signal::sleep_until(self.signal.as_ref(), signal::at(self.start, ns));
+    }
+
+    fn submit(&mut self, job: u32, name: &str, submit_count: u64) {
+        let mut buf = self.free_names.pop().unwrap_or_default();
+        buf.clear();
+        buf.push_str(name);
+        self.staged.push(Task {
+            job,
+            submit_count,
+            name: buf,
+        });
+    }
+
+    fn wait(&mut self, poll: bool, out: &mut Vec<(u32, Finished<T>)>) {
+        self.flush();
+        let mut state = self.shared.state.lock();
+        while state.done.is_empty() && !poll && !state.woken {
+            state.coordinator_waiting = true;
+            state = self.shared.done.wait(state);
+            state.coordinator_waiting = false;
+        }
+        for (job, finished, name) in state.done.drain(..) {
+            out.push((job, finished));
+            self.free_names.push(name);
+        }
+    }
+
+    fn cancel(&mut self, job: u32) {
+        if let Some(at) = self.staged.iter().position(|t| t.job == job) {
+            let task = self.staged.remove(at);
+            self.shared
+                .state
+                .lock()
+                .done
+                .push((job, Finished::Cancelled, task.name));
+            return;
+        }
+        let mut state = self.shared.state.lock();
+        if let Some(at) = state.queue.iter().position(|t| t.job == job) {
+            let task = state.queue.remove(at).expect("queued task");
+            state.done.push((job, Finished::Cancelled, task.name));
+        } else if let Some(w) = state.running.iter().position(|r| *r == Some(job)) {
+            self.shared.cancel[w].store(true, Ordering::Release);
+        }
+    }
+
+    fn finish(&mut self, in_flight: &[u32]) {
+        self.staged.clear();
+        {
+            let mut state = self.shared.state.lock();
+            state.queue.clear();
+            for (w, running) in state.running.iter().enumerate() {
+                if running.is_some_and(|job| in_flight.contains(&job)) {
+                    self.shared.cancel[w].store(true, Ordering::Release);
+                }
+            }
+            state.shutdown = true;
+        }
+        self.shared.work.notify_all();
+        for handle in self.workers.drain(..) {
+            // Workers catch job panics; a join error could only come from the pool itself.
+            let _ = handle.join();
+        }
+        self.shared.state.lock().done.clear();
+        self.subscription = None;
+    }
+}
+
+impl<F, T: Send + 'static, R: Runtime> Drop for ThreadPool<F, T, R>
+where
+    F: Fn(&Job<'_>) -> T + Send + Sync + 'static,
+{
+    fn drop(&mut self) {
+        if !self.workers.is_empty() {
+            self.finish(&[]);
+        }
+    }
+}
