@@ -9,8 +9,8 @@
 //! it.
 
 use crate::exec::state::{with_exec, Timer, Wait};
-use crate::exec::{step, suspend, ObjKind};
-use crate::op::{ObjId, Op, OpKind, ThreadId};
+use crate::exec::{step, suspend};
+use crate::op::{Op, OpKind, ThreadId};
 use crate::rt::Sim;
 use lockstep::future::checked::{self, SchedulingPoint};
 use lockstep::future::{AsyncRuntime, Elapsed, JoinError};
@@ -32,22 +32,8 @@ pub struct SimPoint;
 impl SchedulingPoint for SimPoint {
     #[track_caller]
     fn point(object: usize) {
-        let id = async_object(object);
-        step(OpKind::AsyncOp, Some(id));
+        crate::exec::step_on_address(OpKind::AsyncOp, object);
     }
-}
-
-/// The object id of an async primitive known by its address.
-fn async_object(address: usize) -> ObjId {
-    let at = Location::caller();
-    with_exec(|e| {
-        if let Some(&id) = e.async_objects.get(&address) {
-            return id;
-        }
-        let id = e.new_object(ObjKind::Async, at);
-        e.async_objects.insert(address, id);
-        id
-    })
 }
 
 /// Wakes a parked task of the execution it belongs to.

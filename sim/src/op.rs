@@ -45,6 +45,8 @@ pub(crate) enum OpKind {
     Park,
     /// An operation of an async primitive (mutex, notify, channel).
     AsyncOp,
+    /// A write to a captured output.
+    Output,
     /// The thread's last step (its result becomes joinable).
     Exit,
 }
@@ -79,6 +81,7 @@ impl OpKind {
             OpKind::Fault => "reaches fault point",
             OpKind::Park => "parks",
             OpKind::AsyncOp => "uses",
+            OpKind::Output => "writes to",
             OpKind::Exit => "exits",
         }
     }

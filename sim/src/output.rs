@@ -44,7 +44,15 @@ impl Output {
 }
 
 impl Write for Output {
+    /// Inside a simulation a write is a scheduling point (output is shared: the order of writes
+    /// is what the oracle checks).
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if crate::exec::state::active() {
+            crate::exec::step_on_address(
+                crate::op::OpKind::Output,
+                Arc::as_ptr(&self.bytes) as usize,
+            );
+        }
         self.bytes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

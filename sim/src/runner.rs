@@ -2,6 +2,7 @@
 //! [`Failure`] that explains itself and carries a replay token.
 
 use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome};
+use crate::op::OpKind;
 use crate::report::{explain_deadlock, render_trace, trace_steps, TraceStep};
 use crate::shrink;
 use crate::strategy::{dfs::Dfs, guided::Guided, pct::Pct, random::RandomWalk, Scheduler};
@@ -102,7 +103,7 @@ pub struct Config {
 }
 
 impl Config {
-    fn new(strategy: Strategy) -> Self {
+    pub(crate) fn new(strategy: Strategy) -> Self {
         Config {
             strategy,
             seed: 0,
@@ -271,7 +272,10 @@ impl Builder {
         model: ModelFn,
         at: &'static Location<'static>,
     ) -> Result<Session<'_>, Failure> {
-        Session::new(&self.config, model, at)
+        let mut session = Session::new(&self.config, model, at)?;
+        // Used by the output oracle, which may reject a passing execution: keep its details.
+        session.exec.always_detail = true;
+        Ok(session)
     }
 }
 
@@ -412,13 +416,13 @@ impl fmt::Display for Failure {
         match self.shrunk {
             Some(s) => writeln!(
                 f,
-                "\nschedule ({} steps, {} preemptions marked *; shrunk from {} steps and {} \
-                 preemptions in {} runs):",
+                "\nschedule ({} steps, {} preemption(s) marked *; shrunk from {} steps and {} \
+                 preemption(s) in {} runs):",
                 s.steps.1, s.preemptions.1, s.steps.0, s.preemptions.0, s.runs
             )?,
             None => writeln!(
                 f,
-                "\nschedule ({} steps, {} preemptions marked *):",
+                "\nschedule ({} steps, {} preemption(s) marked *):",
                 self.trace.len(),
                 self.preemptions
             )?,
@@ -446,8 +450,12 @@ pub(crate) fn fingerprint(result: &ExecResult) -> u32 {
     for step in &result.trace {
         hash = fnv1a((step.thread as u32).to_le_bytes(), hash);
         hash = fnv1a([step.op.kind as u8], hash);
-        hash = fnv1a(step.op.location.file().bytes(), hash);
-        hash = fnv1a(step.op.location.line().to_le_bytes(), hash);
+        // The main thread starts and exits where the run was started (which differs between
+        // the recording run and a replay); every other step's location is the program's own.
+        if !matches!(step.op.kind, OpKind::Start | OpKind::Exit) || step.thread != 0 {
+            hash = fnv1a(step.op.location.file().bytes(), hash);
+            hash = fnv1a(step.op.location.line().to_le_bytes(), hash);
+        }
     }
     hash
 }
@@ -462,7 +470,7 @@ pub(crate) struct Session<'c> {
 }
 
 impl<'c> Session<'c> {
-    fn new(
+    pub(crate) fn new(
         config: &'c Config,
         model: ModelFn,
         at: &'static Location<'static>,
@@ -488,6 +496,7 @@ impl<'c> Session<'c> {
             config,
             model,
             exec: ExecConfig {
+                always_detail: false,
                 max_steps: config.max_steps.max(1),
                 fault_budget: config.fault_budget,
                 stack_size: config.stack_size.max(16 * 1024),
@@ -522,6 +531,12 @@ impl<'c> Session<'c> {
                 max_executions,
             } => Box::new(Dfs::new(preemption_bound, max_executions)),
         }
+    }
+
+    /// A session for crate-internal tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(config: &'c Config, model: ModelFn) -> Self {
+        Session::new(config, model, Location::caller()).expect("a valid test config")
     }
 
     pub(crate) fn execute(&self, scheduler: &mut dyn Scheduler) -> ExecResult {

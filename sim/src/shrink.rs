@@ -1,15 +1,19 @@
 //! Shrinking a failing schedule: fewer preemptions first, then fewer steps, then fewer faults.
 //!
-//! A candidate is the failing choice stream with one change — a preemption replaced by letting
-//! the running thread continue, the stream cut after a decision (everything after runs
-//! non-preemptively), or a fired fault not fired — replayed *leniently* (a recorded choice that
-//! no longer fits falls back to the non-preemptive default). A candidate is kept when it fails
-//! the same way (same kind; same message for a panic) and is smaller by (preemptions, steps,
-//! faults). Greedy, bounded by a number of re-executions.
+//! The failing schedule is seen as *blocks*: runs of consecutive steps by one thread. A
+//! candidate edits the blocks — merges a preempted block with its thread's next block (the
+//! thread keeps running instead of being preempted), defers a preempting block, keeps only a
+//! prefix (the rest runs without preemptions), or leaves a fired fault unfired — and is run by
+//! block guidance, which tolerates edits that no longer fit exactly (after Jalbert & Sen,
+//! "A trace simplification technique for effective debugging of concurrent programs", FSE
+//! 2010). A candidate is kept when it fails the same way (same kind; same message for a panic)
+//! and is smaller by (preemptions, steps, faults). Greedy, bounded by a number of
+//! re-executions. The token of the result is recorded from its own run, so it replays exactly.
 
 use crate::exec::sched::{ExecResult, Outcome};
 use crate::runner::{Session, Shrunk};
-use crate::strategy::guided::Guided;
+use crate::op::ThreadId;
+use crate::strategy::guided::Blocks;
 use crate::strategy::Scheduler;
 
 /// Is `candidate` the same failure as `original`?
@@ -26,39 +30,70 @@ fn size(result: &ExecResult) -> (usize, usize, usize) {
     (result.preemptions, result.trace.len(), result.faults.len())
 }
 
-/// Candidate choice streams derived from `best`, most promising first.
-fn candidates(best: &ExecResult) -> Vec<Vec<u32>> {
-    let mut out = Vec::new();
-    // Remove a preemption: the preempting pick becomes "the previous thread continues".
-    for (i, step) in best.trace.iter().enumerate().rev() {
-        let (true, Some(index)) = (step.preemption, step.choice_index) else {
-            continue;
-        };
-        let Some(previous) = i.checked_sub(1).map(|p| best.trace[p].thread) else {
-            continue;
-        };
-        let mut choices = best.choices.clone();
-        choices[index as usize] = previous as u32;
-        out.push(choices);
-        // And the same with everything after it left to the default.
-        let mut cut = best.choices[..index as usize].to_vec();
-        cut.push(previous as u32);
-        out.push(cut);
-    }
-    // Cut the stream after a decision: the rest runs without preemptions.
-    for step in best.trace.iter().rev() {
-        if let Some(index) = step.choice_index {
-            out.push(best.choices[..index as usize].to_vec());
+/// A candidate schedule: blocks of steps per thread, and the option answers in order.
+type Candidate = (Vec<(ThreadId, usize)>, Vec<u32>);
+
+/// The failing execution as blocks (consecutive steps of one thread), each with whether it
+/// began with a preemption.
+fn blocks(result: &ExecResult) -> Vec<(ThreadId, usize, bool)> {
+    let mut out: Vec<(ThreadId, usize, bool)> = Vec::new();
+    for step in &result.trace {
+        match out.last_mut() {
+            Some((thread, count, _)) if *thread == step.thread => *count += 1,
+            _ => out.push((step.thread, 1, step.preemption)),
         }
+    }
+    out
+}
+
+fn options(result: &ExecResult) -> Vec<u32> {
+    result
+        .trace
+        .iter()
+        .filter_map(|s| s.option_index.map(|i| result.choices[i as usize]))
+        .collect()
+}
+
+/// Candidate schedules derived from `best`, most promising first.
+fn candidates(best: &ExecResult) -> Vec<Candidate> {
+    let blocks = blocks(best);
+    let plain = |b: &[(ThreadId, usize, bool)]| b.iter().map(|&(t, n, _)| (t, n)).collect();
+    let opts = options(best);
+    let mut out: Vec<Candidate> = Vec::new();
+    // Remove a preemption: the preempted thread keeps running — its next block joins the one
+    // that was preempted.
+    for k in (1..blocks.len()).rev() {
+        if !blocks[k].2 {
+            continue;
+        }
+        let preempted = blocks[k - 1].0;
+        if let Some(m) = (k + 1..blocks.len()).find(|&m| blocks[m].0 == preempted) {
+            let mut edited = blocks.clone();
+            edited[k - 1].1 += edited[m].1;
+            edited.remove(m);
+            out.push((plain(&edited), opts.clone()));
+        }
+        // Or the preempting block waits until the preempted thread cannot run.
+        let mut deferred = blocks.clone();
+        deferred.remove(k);
+        out.push((plain(&deferred), opts.clone()));
+    }
+    // Fewer steps: keep only a prefix of the blocks, the rest without preemptions.
+    for k in 1..blocks.len() {
+        out.push((plain(&blocks[..k]), opts.clone()));
     }
     // Fewer faults: a fired fault's answer becomes "no".
+    let mut fired = 0;
     for (i, step) in best.trace.iter().enumerate() {
-        let fired = best.faults.iter().any(|(s, _)| *s == i + 1);
-        if let (true, Some(index)) = (fired, step.option_index) {
-            let mut choices = best.choices.clone();
-            choices[index as usize] = 0;
-            out.push(choices);
+        if step.option_index.is_none() {
+            continue;
         }
+        if best.faults.iter().any(|(s, _)| *s == i + 1) {
+            let mut fewer = opts.clone();
+            fewer[fired] = 0;
+            out.push((plain(&blocks), fewer));
+        }
+        fired += 1;
     }
     out
 }
@@ -74,12 +109,12 @@ pub(crate) fn shrink(
     let mut best = failing;
     let mut runs = 0;
     'improve: while runs < budget {
-        for choices in candidates(&best) {
+        for (blocks, options) in candidates(&best) {
             if runs >= budget {
                 break 'improve;
             }
             runs += 1;
-            let mut scheduler = Guided::lenient(choices);
+            let mut scheduler = Blocks::new(blocks, options);
             scheduler.next_execution();
             let candidate = session.execute(&mut scheduler);
             if same_failure(&outcome, &candidate.outcome) && size(&candidate) < size(&best) {

@@ -80,3 +80,19 @@ pub(crate) fn object_id(
         id
     })
 }
+
+/// A visible operation on a shared object known only by its address (async primitives, output
+/// sinks): registered as an object of this execution on first use.
+#[track_caller]
+pub(crate) fn step_on_address(kind: OpKind, address: usize) {
+    let at = Location::caller();
+    let id = with_exec(|e| {
+        if let Some(&id) = e.async_objects.get(&address) {
+            return id;
+        }
+        let id = e.new_object(ObjKind::Async, at);
+        e.async_objects.insert(address, id);
+        id
+    });
+    step(kind, Some(id));
+}

@@ -22,6 +22,8 @@ pub(crate) type ModelFn = Arc<dyn Fn() + Send + Sync + 'static>;
 /// Limits of one execution.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ExecConfig {
+    /// Collect names and objects even for passing executions (an oracle may reject them).
+    pub(crate) always_detail: bool,
     pub(crate) max_steps: usize,
     pub(crate) fault_budget: usize,
     pub(crate) stack_size: usize,
@@ -189,7 +191,7 @@ pub(crate) fn run_execution(
         Outcome::Pruned => Ended::Pruned,
         _ => Ended::Failed,
     };
-    let result = finish(outcome, run.choices, run.preemptions);
+    let result = finish(outcome, run.choices, run.preemptions, config.always_detail);
     run.strategy.end_execution(ended, result.trace.len());
     result
 }
@@ -397,8 +399,13 @@ fn panic_info(panic: &PanicRec) -> PanicInfo {
 /// the threads' results are dropped with the simulation still installed (their destructors may
 /// use sim primitives, which then take effect at once); otherwise the remaining coroutines are
 /// abandoned and the state is leaked (see `coroutine::abandon`).
-fn finish(outcome: Outcome, choices: Vec<u32>, preemptions: usize) -> ExecResult {
-    let detailed = !matches!(outcome, Outcome::Ok { .. } | Outcome::Pruned);
+fn finish(
+    outcome: Outcome,
+    choices: Vec<u32>,
+    preemptions: usize,
+    always_detail: bool,
+) -> ExecResult {
+    let detailed = always_detail || !matches!(outcome, Outcome::Ok { .. } | Outcome::Pruned);
     let result = with_exec(|e| ExecResult {
         outcome,
         trace: std::mem::take(&mut e.trace),

@@ -7,9 +7,10 @@
 //!   the latest earlier step that is dependent with it (same object, one of them writes) and not
 //!   ordered before `p` by happens-before (vector clocks); only there is it worth trying `p`
 //!   first. Only backtrack points found this way are explored.
-//! - **Sleep sets.** After a branch is explored, its thread "sleeps" in the sibling branches
-//!   until something dependent with its operation runs; an execution whose every runnable thread
-//!   sleeps is pruned.
+//!
+//! Sleep sets are deliberately not used: combined with blocking operations (joins) our
+//! implementation of them lost executions in the differential check against full enumeration
+//! (`dpor_check`), and a reduction that loses behaviours is worse than none.
 //! - **Preemption bound** (optional). A choice that would switch away from a runnable thread
 //!   beyond the bound is not explored; when DPOR asks for such a choice the thread is also added
 //!   at the latest earlier context switch, where choosing it costs nothing (after Coons et al.,
@@ -41,8 +42,6 @@ struct Node {
     chosen: usize,
     backtrack: u64,
     done: u64,
-    /// Sleep set inherited from the parent branch.
-    sleep: Vec<(ThreadId, Op)>,
     /// Thread that ran the step before this decision.
     previous: Option<ThreadId>,
     /// Preemptions on the path before this decision.
@@ -63,22 +62,6 @@ impl Node {
             }
             _ => false,
         }
-    }
-
-    /// The sleep set in force for this node's current choice: inherited, plus the siblings
-    /// already explored from here.
-    fn effective_sleep(&self) -> Vec<(ThreadId, Op)> {
-        let mut sleep = self.sleep.clone();
-        if let NodeKind::Thread { ops } = &self.kind {
-            for t in bits(self.done & !bit(self.chosen)) {
-                if let Some(Some(op)) = ops.get(t) {
-                    if !sleep.iter().any(|(s, _)| *s == t) {
-                        sleep.push((t, *op));
-                    }
-                }
-            }
-        }
-        sleep
     }
 }
 
@@ -162,10 +145,8 @@ impl Dfs {
 
     /// Apply the previous step (thread, op) to the clocks and object histories.
     fn apply(&mut self, thread: ThreadId, op: Op, node: usize, threads_now: usize) {
-        // Threads created by this step (a spawn) start with the spawner's clock.
-        while self.clocks.len() < threads_now {
-            let parent = self.clocks.get(thread).cloned().unwrap_or_default();
-            self.clocks.push(parent);
+        if self.clocks.len() <= thread {
+            self.clocks.resize(thread + 1, VClock::default());
         }
         let mut clock = self.clocks[thread].clone();
         if let Some(object) = op.object {
@@ -200,6 +181,11 @@ impl Dfs {
             }
         }
         self.clocks[thread] = clock;
+        // Threads created by this step (a spawn) start with the spawner's clock *including*
+        // the spawn, which happens before everything they do.
+        while self.clocks.len() < threads_now {
+            self.clocks.push(self.clocks[thread].clone());
+        }
     }
 
     fn history(&mut self, object: ObjId) -> &mut ObjectHistory {
@@ -230,6 +216,12 @@ impl Dfs {
     }
 
     /// For every thread's next operation, add backtrack points where it races.
+    ///
+    /// For a race between step `i` and thread `p`'s next operation, the reversal can start with
+    /// `p` itself or with any thread `q` that has a step after `i` happening before `p`'s
+    /// operation (Flanagan & Godefroid's set E). If the node already explores a member of E
+    /// nothing is added; otherwise one member is added; with E empty (`p` was not enabled
+    /// there), every enabled thread is.
     fn update_backtracks(&mut self, decision: &Decision<'_>) {
         for (p, view) in decision.threads.iter().enumerate() {
             if view.finished || p >= MAX_THREADS {
@@ -239,15 +231,43 @@ impl Dfs {
                 continue;
             };
             let node = self.steps[step].node;
-            if self.stack[node].enabled & bit(p) != 0 {
-                self.add_backtrack(node, p);
-            } else {
-                let enabled = self.stack[node].enabled;
-                for q in bits(enabled) {
-                    self.add_backtrack(node, q);
+            let initials = self.initials(step, p);
+            let enabled = self.stack[node].enabled;
+            if initials & self.stack[node].backtrack != 0 {
+                continue;
+            }
+            match bits(initials).next() {
+                Some(q) => self.add_backtrack(node, q),
+                None => {
+                    for q in bits(enabled) {
+                        self.add_backtrack(node, q);
+                    }
                 }
             }
         }
+    }
+
+    /// Threads enabled before step `i` that can start the reversal of its race with `p`: `p`
+    /// itself, and every thread whose first step after `i` happens before `p`'s next operation.
+    fn initials(&self, i: usize, p: ThreadId) -> u64 {
+        let node = &self.stack[self.steps[i].node];
+        let mut set = 0u64;
+        if node.enabled & bit(p) != 0 {
+            set |= bit(p);
+        }
+        let clock = &self.clocks[p];
+        let mut seen = 0u64;
+        for later in &self.steps[i + 1..] {
+            let q = later.thread;
+            if seen & bit(q) != 0 {
+                continue;
+            }
+            seen |= bit(q);
+            if node.enabled & bit(q) != 0 && clock.get(q) >= later.local {
+                set |= bit(q);
+            }
+        }
+        set
     }
 
     fn add_backtrack(&mut self, node: usize, t: ThreadId) {
@@ -298,31 +318,16 @@ impl Dfs {
             self.position += 1;
             return Ok(chosen);
         }
-        let (sleep, preemptions) = match self.stack.last() {
-            None => (Vec::new(), 0),
-            Some(parent) => {
-                let chosen_op = match &parent.kind {
-                    NodeKind::Thread { ops } => ops.get(parent.chosen).copied().flatten(),
-                    NodeKind::Option => None,
-                };
-                let sleep = parent
-                    .effective_sleep()
-                    .into_iter()
-                    .filter(|(t, op)| {
-                        *t != parent.chosen && chosen_op.is_none_or(|c| !op.dependent(&c))
-                    })
-                    .collect();
-                let preemptions = parent.preemptions + usize::from(parent.preempts(parent.chosen));
-                (sleep, preemptions)
-            }
-        };
+        let preemptions = self
+            .stack
+            .last()
+            .map_or(0, |p| p.preemptions + usize::from(p.preempts(p.chosen)));
         self.stack.push(Node {
             kind,
             enabled,
             chosen: default,
             backtrack: 0,
             done: 0,
-            sleep,
             previous,
             preemptions,
         });
@@ -332,14 +337,10 @@ impl Dfs {
             self.stack[node].backtrack = enabled;
             return Ok(default);
         }
-        // Choose: the default if awake and allowed, else any awake allowed thread.
-        let asleep: u64 = self.stack[node]
-            .sleep
-            .iter()
-            .fold(0, |acc, (t, _)| acc | bit(*t));
+        // Choose: the default if allowed, else any allowed thread.
         let candidates = std::iter::once(default).chain(bits(enabled));
         let chosen = candidates
-            .filter(|&t| enabled & bit(t) != 0 && asleep & bit(t) == 0)
+            .filter(|&t| enabled & bit(t) != 0)
             .find(|&t| self.allowed(node, t));
         match chosen {
             Some(t) => {
@@ -348,7 +349,7 @@ impl Dfs {
                 Ok(t)
             }
             None => {
-                // Every runnable thread sleeps (or is over the bound): covered elsewhere.
+                // Every runnable thread is over the preemption bound: nothing to explore here.
                 self.stack.pop();
                 self.position = self.stack.len();
                 Err(Pick::Prune)
@@ -360,8 +361,7 @@ impl Dfs {
     fn backtrack(&mut self) -> bool {
         while let Some(node) = self.stack.last_mut() {
             node.done |= bit(node.chosen);
-            let awake = !node.sleep.iter().fold(0u64, |acc, (t, _)| acc | bit(*t));
-            let mut candidates = node.backtrack & !node.done & node.enabled & awake;
+            let mut candidates = node.backtrack & !node.done & node.enabled;
             let index = self.stack.len() - 1;
             while candidates != 0 {
                 let t = candidates.trailing_zeros() as usize;

@@ -7,6 +7,8 @@
 //! replay an execution exactly.
 
 pub(crate) mod dfs;
+#[cfg(test)]
+mod dpor_check;
 pub(crate) mod guided;
 pub(crate) mod pct;
 pub(crate) mod random;

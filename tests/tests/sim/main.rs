@@ -1,0 +1,5 @@
+//! lockstep-sim: the acceptance models (each bug found, each fixed twin passes) and the
+//! framework's own guarantees (replay, determinism, shrinking, reports, virtual time).
+
+mod acceptance;
+mod framework;
