@@ -150,9 +150,14 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
     /// Publish who streams, unlock, wake waiters, and write `batch` if this thread releases.
     pub(crate) fn hand_over(&self, state: Guard<'_, R>, batch: Option<Batch>) {
         self.publish(&state);
-        self.unlock_and_notify(state);
-        if let Some(batch) = batch {
-            self.release(batch);
+        match batch {
+            None => self.unlock_and_notify(state),
+            Some(batch) => {
+                // The released output goes first: waking the waiters costs a system call, and
+                // the release loop wakes them right after this batch is written.
+                drop(state);
+                self.release(batch);
+            }
         }
     }
 
