@@ -178,5 +178,8 @@ fn main() {
     }
     let (what, peak, cap) = peak_seen.last().expect("runs");
     println!("{what}: peak {peak} of cap {cap}");
-    println!("highest peak/cap over all {} runs: {worst:.2}", peak_seen.len());
+    println!(
+        "highest peak/cap over all {} runs: {worst:.2}",
+        peak_seen.len()
+    );
 }

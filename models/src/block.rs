@@ -133,7 +133,10 @@ impl Arvados {
 fn join_all<T: Send + 'static, R: Runtime>(handles: Vec<thread::JoinHandle<T, R>>) -> Vec<T> {
     handles
         .into_iter()
-        .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        .map(|h| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
         .collect()
 }
 
@@ -248,13 +251,11 @@ fn pending_sync_commit<R: Runtime>(buggy: bool) {
     let (queue, jobs) = channel::bounded::<(), R>(1);
     let worker = {
         let slot = slot.clone();
-        thread::Builder::<R>::new()
-            .name("upload")
-            .spawn(move || {
-                if jobs.recv().is_ok() {
-                    slot.set(BlockState::Committed); // the put succeeded
-                }
-            })
+        thread::Builder::<R>::new().name("upload").spawn(move || {
+            if jobs.recv().is_ok() {
+                slot.set(BlockState::Committed); // the put succeeded
+            }
+        })
     };
     // commit(sync=False)
     slot.set(BlockState::Pending);
@@ -291,30 +292,32 @@ fn upload_thread_death<R: Runtime>(buggy: bool) {
     let (queue, jobs) = channel::bounded::<u8, R>(2);
     let worker = {
         let (tasks, failures) = (tasks.clone(), failures.clone());
-        thread::Builder::<R>::new()
-            .name("upload")
-            .spawn(move || {
-                while let Ok(job) = jobs.recv() {
-                    let put_failed = job == 0;
-                    if put_failed {
-                        if buggy {
-                            return; // the exception escaped run(): no task_done()
-                        }
-                        failures.fetch_add(1, Ordering::SeqCst); // recorded on the block
+        thread::Builder::<R>::new().name("upload").spawn(move || {
+            while let Ok(job) = jobs.recv() {
+                let put_failed = job == 0;
+                if put_failed {
+                    if buggy {
+                        return; // the exception escaped run(): no task_done()
                     }
-                    let mut unfinished = tasks.unfinished.lock(); // task_done()
-                    *unfinished -= 1;
-                    if *unfinished == 0 {
-                        tasks.all_done.notify_all();
-                    }
+                    failures.fetch_add(1, Ordering::SeqCst); // recorded on the block
                 }
-            })
+                let mut unfinished = tasks.unfinished.lock(); // task_done()
+                *unfinished -= 1;
+                if *unfinished == 0 {
+                    tasks.all_done.notify_all();
+                }
+            }
+        })
     };
     for job in 0..2 {
         *tasks.unfinished.lock() += 1;
         queue.send(job).expect("worker alive");
     }
-    drop(tasks.all_done.wait_while(tasks.unfinished.lock(), |n| *n > 0)); // queue.join()
+    drop(
+        tasks
+            .all_done
+            .wait_while(tasks.unfinished.lock(), |n| *n > 0),
+    ); // queue.join()
     assert_eq!(failures.load(Ordering::SeqCst), 1);
     drop(queue);
     join_all(vec![worker]);
@@ -328,34 +331,30 @@ fn stop_racing_commit<R: Runtime>(buggy: bool) {
         Arc::new(Mutex::new(Some(sender)));
     let worker = {
         let slot = slot.clone();
-        thread::Builder::<R>::new()
-            .name("upload")
-            .spawn(move || {
-                while jobs.recv().is_ok() {
-                    slot.set(BlockState::Committed);
-                }
-            })
+        thread::Builder::<R>::new().name("upload").spawn(move || {
+            while jobs.recv().is_ok() {
+                slot.set(BlockState::Committed);
+            }
+        })
     };
     let committer = {
         let (slot, queue) = (slot.clone(), queue.clone());
-        thread::Builder::<R>::new()
-            .name("commit")
-            .spawn(move || {
-                if buggy {
-                    slot.set(BlockState::Pending);
-                    let queue = queue.lock();
-                    if let Some(sender) = queue.as_ref() {
-                        sender.send(()).expect("worker alive");
-                    } // else: the queue is gone; the block stays PENDING
-                } else {
-                    let sender = queue.lock().clone(); // hold a sender while sending
-                    slot.set(BlockState::Pending);
-                    match sender {
-                        Some(sender) => sender.send(()).expect("workers drain before exiting"),
-                        None => slot.set(BlockState::Committed), // upload on this thread
-                    }
+        thread::Builder::<R>::new().name("commit").spawn(move || {
+            if buggy {
+                slot.set(BlockState::Pending);
+                let queue = queue.lock();
+                if let Some(sender) = queue.as_ref() {
+                    sender.send(()).expect("worker alive");
+                } // else: the queue is gone; the block stays PENDING
+            } else {
+                let sender = queue.lock().clone(); // hold a sender while sending
+                slot.set(BlockState::Pending);
+                match sender {
+                    Some(sender) => sender.send(()).expect("workers drain before exiting"),
+                    None => slot.set(BlockState::Committed), // upload on this thread
                 }
-            })
+            }
+        })
     };
     // stop(): close the queue, join the worker.
     drop(queue.lock().take());
@@ -458,7 +457,11 @@ fn sync_async_retry<R: Runtime>() {
     let raced = join_all(vec![async_committer]).remove(0);
     assert!(matches!(raced, Ok(None) | Ok(Some(_))), "{raced:?}");
     assert_eq!(manager.commit(id, true), Ok(Some(locator)));
-    assert_eq!(store.puts(), 2, "one failed put, one retry, no duplicate upload");
+    assert_eq!(
+        store.puts(),
+        2,
+        "one failed put, one retry, no duplicate upload"
+    );
     assert_eq!(store.get(&locator).unwrap(), b"ab");
     manager.stop().expect("all committed");
 }
@@ -478,11 +481,18 @@ fn manager_stop_racing_commit<R: Runtime>() {
     };
     let stopped = manager.stop();
     let raced = join_all(vec![committer]).remove(0);
-    assert!(raced.is_ok(), "an async commit only reports refusals: {raced:?}");
+    assert!(
+        raced.is_ok(),
+        "an async commit only reports refusals: {raced:?}"
+    );
     let state = manager.state(id).unwrap();
     assert_ne!(state, BlockState::Pending, "stranded in Pending after stop");
     if stopped.is_ok() {
-        assert_eq!(state, BlockState::Committed, "stop succeeded, so the block is stored");
+        assert_eq!(
+            state,
+            BlockState::Committed,
+            "stop succeeded, so the block is stored"
+        );
     }
     // Nothing lost: the block commits now (the store has recovered), on this thread.
     let locator = manager.commit(id, true).unwrap().unwrap();

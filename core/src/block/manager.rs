@@ -378,7 +378,9 @@ impl<R: Runtime> Shared<R> {
         }
         let id = BlockId(books.next_id);
         books.next_id += 1;
-        books.blocks.insert(id, Arc::new(BufferBlock::new(id, data)));
+        books
+            .blocks
+            .insert(id, Arc::new(BufferBlock::new(id, data)));
         Ok(id)
     }
 
@@ -555,9 +557,7 @@ impl<R: Runtime> Shared<R> {
         let mut packed = Vec::new();
         {
             let mut books = self.books.lock();
-            if books.parked.is_empty()
-                || (!force && books.parked_bytes < self.config.block_size)
-            {
+            if books.parked.is_empty() || (!force && books.parked_bytes < self.config.block_size) {
                 return;
             }
             let parked = std::mem::take(&mut books.parked);

@@ -32,7 +32,11 @@ fn assert_fixed_passes(bug: ArvadosBug, at_least: usize) {
         bug.name(),
         report.executions
     );
-    eprintln!("loom: fixed {} explored {} executions", bug.name(), report.executions);
+    eprintln!(
+        "loom: fixed {} explored {} executions",
+        bug.name(),
+        report.executions
+    );
 }
 
 #[test]
@@ -87,8 +91,17 @@ fn holding_a_sender_while_sending_passes_loom() {
 
 fn assert_manager_passes(race: ManagerRace) {
     let report = loom::check(&config(), race.model::<Loom>());
-    assert!(report.executions > 10, "{}: {} executions", race.name(), report.executions);
-    eprintln!("loom: manager {} explored {} executions", race.name(), report.executions);
+    assert!(
+        report.executions > 10,
+        "{}: {} executions",
+        race.name(),
+        report.executions
+    );
+    eprintln!(
+        "loom: manager {} explored {} executions",
+        race.name(),
+        report.executions
+    );
 }
 
 #[test]
