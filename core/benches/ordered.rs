@@ -76,7 +76,9 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 fn handoff_summary() {
-    println!("\nhand-off latency, head finished -> next item's first byte at the sink (2 workers):");
+    println!(
+        "\nhand-off latency, head finished -> next item's first byte at the sink (2 workers):"
+    );
     let ours = measure::handoff_monitor(5_000);
     let condvar = measure::handoff_baseline(5_000, TurnWait::Condvar);
     let polling = measure::handoff_baseline(200, TurnWait::Poll(POLL));
@@ -89,7 +91,7 @@ fn handoff_summary() {
         let p50 = measure::quantile_us(samples, 0.5);
         let p99 = measure::quantile_us(samples, 0.99);
         println!(
-            "  {name:<24} p50 {p50:>9.1} us  p99 {p99:>9.1} us  ({} samples; p50 / monitor p50 = {:.1})",
+            "  {name:<24} p50 {p50:>10.2} us  p99 {p99:>10.2} us  ({} samples; p50 / monitor p50 = {:.1})",
             samples.len(),
             p50 / p50_ours
         );

@@ -198,9 +198,7 @@ fn claim<W: Write + Send + 'static, R: Runtime>(
             None => state.claim_next(shared.now()),
             Some(queue) => match queue.front() {
                 None => Claim::Exhausted,
-                Some(&item) => state
-                    .claim(item, shared.now())
-                    .unwrap_or(Claim::Exhausted),
+                Some(&item) => state.claim(item, shared.now()).unwrap_or(Claim::Exhausted),
             },
         };
         match claim {

@@ -121,8 +121,7 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
         let end = state.waiting_for_end.is_some_and(|seen| {
             // With a timeout, wait() also tracks the head's deadline: wake it when the head
             // moves or starts running.
-            state.is_finished()
-                || (self.config.item_timeout.is_some() && seen != head_seen(&state))
+            state.is_finished() || (self.config.item_timeout.is_some() && seen != head_seen(&state))
         });
         drop(state);
         if workers {
@@ -253,7 +252,11 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
 
     /// `item` ended: `Ok(())` or failed with a reason. Late completion of a timed-out item turns
     /// into its timeout failure.
-    pub(crate) fn complete(&self, item: usize, outcome: Result<(), String>) -> Result<(), ItemError> {
+    pub(crate) fn complete(
+        &self,
+        item: usize,
+        outcome: Result<(), String>,
+    ) -> Result<(), ItemError> {
         let mut state = self.state.lock();
         let result = self.complete_locked(&mut state, item, outcome);
         self.settle(state);

@@ -40,60 +40,133 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Run the measurement.
-pub fn run(args: Args) -> ExitCode {
+/// The measured figures, as the `--json` object.
+fn measure(args: &Args) -> Result<serde_json::Value, String> {
     let sink = match args.sink.as_str() {
         "file" => SinkKind::File,
         "memory" => SinkKind::Memory,
-        other => {
-            eprintln!("error: --sink must be `file` or `memory`, not `{other}`");
-            return ExitCode::from(2);
-        }
+        other => return Err(format!("--sink must be `file` or `memory`, not `{other}`")),
     };
     if args.items == 0 || args.workers == 0 || args.rounds == 0 {
-        eprintln!("error: --items, --workers and --rounds must be at least 1");
-        return ExitCode::from(2);
+        return Err("--items, --workers and --rounds must be at least 1".to_owned());
     }
-    let mut monitor = Vec::new();
-    let mut sequential = Vec::new();
-    for _ in 0..args.rounds {
-        monitor.push(measure::throughput_monitor(
-            args.items,
-            args.workers,
-            args.line_bytes,
-            sink,
-        ));
-        sequential.push(measure::throughput_sequential(args.items, args.line_bytes, sink));
+    let (mut monitor, mut sequential) = (Vec::new(), Vec::new());
+    for round in 0..args.rounds {
+        // Interleaved (A B, B A, ...) so that drift in the machine's load hits both alike.
+        let run_monitor =
+            || measure::throughput_monitor(args.items, args.workers, args.line_bytes, sink);
+        let run_sequential = || measure::throughput_sequential(args.items, args.line_bytes, sink);
+        if round % 2 == 0 {
+            monitor.push(run_monitor());
+            sequential.push(run_sequential());
+        } else {
+            sequential.push(run_sequential());
+            monitor.push(run_monitor());
+        }
     }
     let seconds = median(monitor);
     let sequential_seconds = median(sequential);
     let handoff = measure::handoff_monitor(args.handoff_samples.max(1));
-    let p50 = measure::quantile_us(&handoff, 0.50);
-    let p99 = measure::quantile_us(&handoff, 0.99);
-    let items_per_s = args.items as f64 / seconds;
-    let ratio = seconds / sequential_seconds;
+    Ok(serde_json::json!({
+        "bench": "ordered",
+        "items": args.items,
+        "workers": args.workers,
+        "seconds": seconds,
+        "items_per_s": args.items as f64 / seconds,
+        "sequential_seconds": sequential_seconds,
+        "ratio": seconds / sequential_seconds,
+        "p50_handoff_us": measure::quantile_us(&handoff, 0.50),
+        "p99_handoff_us": measure::quantile_us(&handoff, 0.99),
+    }))
+}
+
+/// Run the measurement.
+pub fn run(args: Args) -> ExitCode {
+    let value = match measure(&args) {
+        Ok(value) => value,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     if args.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "bench": "ordered",
-                "items": args.items,
-                "workers": args.workers,
-                "seconds": seconds,
-                "items_per_s": items_per_s,
-                "sequential_seconds": sequential_seconds,
-                "ratio": ratio,
-                "p50_handoff_us": p50,
-                "p99_handoff_us": p99,
-            })
-        );
+        println!("{value}");
     } else {
+        let f = |key: &str| value[key].as_f64().unwrap_or(f64::NAN);
         println!(
-            "ordered: {} items over {} workers ({} sink, {} B lines): {seconds:.3} s \
-             ({items_per_s:.0} items/s); one thread: {sequential_seconds:.3} s; ratio {ratio:.2}",
-            args.items, args.workers, args.sink, args.line_bytes
+            "ordered: {} items over {} workers ({} sink, {} B lines): {:.3} s ({:.0} items/s); \
+             one thread: {:.3} s; ratio {:.2}",
+            args.items,
+            args.workers,
+            args.sink,
+            args.line_bytes,
+            f("seconds"),
+            f("items_per_s"),
+            f("sequential_seconds"),
+            f("ratio"),
         );
-        println!("hand-off latency: p50 {p50:.1} µs, p99 {p99:.1} µs");
+        println!(
+            "hand-off latency: p50 {:.2} µs, p99 {:.2} µs",
+            f("p50_handoff_us"),
+            f("p99_handoff_us")
+        );
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(sink: &str) -> Args {
+        Args {
+            items: 2_000,
+            workers: 2,
+            line_bytes: 32,
+            sink: sink.to_owned(),
+            rounds: 1,
+            handoff_samples: 50,
+            json: true,
+        }
+    }
+
+    #[test]
+    fn json_has_exactly_the_issue_keys() {
+        let value = measure(&args("memory")).unwrap();
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "bench",
+                "items",
+                "items_per_s",
+                "p50_handoff_us",
+                "p99_handoff_us",
+                "ratio",
+                "seconds",
+                "sequential_seconds",
+                "workers"
+            ]
+        );
+        assert_eq!(value["bench"], "ordered");
+        assert_eq!(value["items"], 2_000);
+        let ratio = value["ratio"].as_f64().unwrap();
+        let expected =
+            value["seconds"].as_f64().unwrap() / value["sequential_seconds"].as_f64().unwrap();
+        assert!((ratio - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bad_arguments_are_errors_not_panics() {
+        assert!(measure(&args("tape")).unwrap_err().contains("--sink"));
+        let mut zero = args("memory");
+        zero.workers = 0;
+        assert!(measure(&zero).is_err());
+    }
 }

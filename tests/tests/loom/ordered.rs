@@ -31,7 +31,11 @@ fn a_full_byte_window_never_deadlocks_exhaustively() {
     run.window_bytes = 4;
     let config = loom::Config::default().preemption_bound(BOUND);
     let report = loom::check(&config, run.model::<Loom>());
-    assert!(report.executions > 100, "explored only {}", report.executions);
+    assert!(
+        report.executions > 100,
+        "explored only {}",
+        report.executions
+    );
     eprintln!(
         "loom explored {} executions with a 4-byte window",
         report.executions
@@ -41,8 +45,11 @@ fn a_full_byte_window_never_deadlocks_exhaustively() {
 #[test]
 fn loom_finds_zstash_waiting_for_its_turn_twice() {
     let config = loom::Config::default().preemption_bound(BOUND);
-    let failure = loom::try_check(&config, Zstash::buggy(ZstashBug::WaitTurnTwice).model::<Loom>())
-        .expect_err("loom must find the double wait_turn deadlock");
+    let failure = loom::try_check(
+        &config,
+        Zstash::buggy(ZstashBug::WaitTurnTwice).model::<Loom>(),
+    )
+    .expect_err("loom must find the double wait_turn deadlock");
     assert_eq!(failure.kind, FailureKind::Deadlock, "{failure}");
 }
 
@@ -78,6 +85,9 @@ fn zstash_fixed_twins_pass_exhaustive_loom() {
         let config = loom::Config::default().preemption_bound(BOUND);
         let report = loom::check(&config, Zstash::fixed(bug).model::<Loom>());
         assert!(report.executions > 10, "{bug:?}: {}", report.executions);
-        eprintln!("loom explored {} executions of the fixed {bug:?}", report.executions);
+        eprintln!(
+            "loom explored {} executions of the fixed {bug:?}",
+            report.executions
+        );
     }
 }

@@ -27,7 +27,9 @@ fn three_workers_six_items_with_a_panicking_worker_pass_1000_pct_schedules() {
                 },
                 run.model::<Shuttle>(),
             )
-            .unwrap_or_else(|failure| panic!("panic at item {item} after {after_lines} lines: {failure}"));
+            .unwrap_or_else(|failure| {
+                panic!("panic at item {item} after {after_lines} lines: {failure}")
+            });
             assert_eq!(report.executions, 56);
             total += report.executions;
         }
@@ -66,7 +68,11 @@ fn zstash_like_output_is_the_snapshot_under_every_shuttle_schedule() {
     }
     assert_eq!(total, 1_000);
     let outputs = outputs.lock().unwrap();
-    assert_eq!(outputs.len(), 1, "schedules produced different outputs: {outputs:#?}");
+    assert_eq!(
+        outputs.len(),
+        1,
+        "schedules produced different outputs: {outputs:#?}"
+    );
     let out = outputs.first().unwrap();
     assert_items_in_order(out, ZstashLike::tar_of_line);
     insta::with_settings!({
@@ -140,7 +146,8 @@ fn a_worker_stuck_forever_is_timed_out_and_the_run_returns_under_every_schedule(
                 .unwrap_or_else(|| panic!("no error line for item 0: {out}"));
             let before = &out[..at];
             assert!(
-                "item 0\n".starts_with(before.trim_end_matches('\n')) && (at == 0 || before.ends_with('\n')),
+                "item 0\n".starts_with(before.trim_end_matches('\n'))
+                    && (at == 0 || before.ends_with('\n')),
                 "{out}"
             );
             // Later items finish, or time out too when the modelled clock jumps past them.

@@ -21,7 +21,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// A sink that timestamps every write call.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct StampSink(Arc<Mutex<Vec<Instant>>>);
 
 impl Write for StampSink {
@@ -194,10 +194,8 @@ fn open_sink(kind: SinkKind, tag: &str) -> (Box<dyn Write + Send>, Option<PathBu
     match kind {
         SinkKind::Memory => (Box::new(Vec::with_capacity(1 << 20)), None),
         SinkKind::File => {
-            let path = std::env::temp_dir().join(format!(
-                "lockstep-ordered-{}-{tag}.out",
-                std::process::id()
-            ));
+            let path = std::env::temp_dir()
+                .join(format!("lockstep-ordered-{}-{tag}.out", std::process::id()));
             let file = File::create(&path).expect("create the bench output file");
             (Box::new(file), Some(path))
         }
