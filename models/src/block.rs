@@ -290,6 +290,8 @@ fn upload_thread_death<R: Runtime>(buggy: bool) {
     });
     let failures: Arc<AtomicUsize<R>, R> = Arc::new(AtomicUsize::new(0));
     let (queue, jobs) = channel::bounded::<u8, R>(2);
+    // Python's queue outlives its consumer thread: puts still succeed after the thread died.
+    let queue_object = jobs.clone();
     let worker = {
         let (tasks, failures) = (tasks.clone(), failures.clone());
         thread::Builder::<R>::new().name("upload").spawn(move || {
@@ -311,7 +313,7 @@ fn upload_thread_death<R: Runtime>(buggy: bool) {
     };
     for job in 0..2 {
         *tasks.unfinished.lock() += 1;
-        queue.send(job).expect("worker alive");
+        queue.send(job).expect("the queue object is alive");
     }
     drop(
         tasks
@@ -319,7 +321,7 @@ fn upload_thread_death<R: Runtime>(buggy: bool) {
             .wait_while(tasks.unfinished.lock(), |n| *n > 0),
     ); // queue.join()
     assert_eq!(failures.load(Ordering::SeqCst), 1);
-    drop(queue);
+    drop((queue, queue_object));
     join_all(vec![worker]);
 }
 

@@ -1,5 +1,5 @@
-//! The block component under shuttle: the Arvados bug twins (buggy found by PCT or random
-//! scheduling, fixed passes 1,000 schedules) and the real `BlockManager` races (concurrent sync +
+//! The block component under shuttle: the Arvados bug twins (each buggy twin found by PCT and by
+//! random scheduling and replayed, each fixed twin passes 1,000 schedules of each) and the real `BlockManager` races (concurrent sync +
 //! async commits with a failing-then-succeeding store, `stop` racing a commit, `commit_all` with a
 //! failing uploader), 1,000 PCT schedules each.
 
@@ -11,38 +11,36 @@ use lockstep_models::block::{Arvados, ArvadosBug, ManagerRace};
 const SCHEDULES: usize = 1_000;
 
 fn assert_buggy_found(bug: ArvadosBug) {
-    // PCT first; random scheduling covers what PCT cannot reach (see the README on shuttle PCT).
     let model = || Arvados::buggy(bug).model::<Shuttle>();
     let config = Config::default().seed(5);
-    let failure = shuttle::try_check(
-        &config,
-        Strategy::Pct {
-            iterations: SCHEDULES,
-            depth: 3,
-        },
-        model(),
-    )
-    .or_else(|_| {
-        shuttle::try_check(
-            &config,
-            Strategy::Random {
-                iterations: SCHEDULES,
-            },
-            model(),
-        )
-    })
-    .expect_err("shuttle must find the bug");
     let expected = if bug.buggy_deadlocks() {
         FailureKind::Deadlock
     } else {
         FailureKind::Panic
     };
-    assert_eq!(failure.kind, expected, "{}: {failure}", bug.name());
-    // The recorded schedule reproduces it.
-    let schedule = failure.replay.clone().expect("a replay schedule");
-    let again = shuttle::try_check(&config, Strategy::Replay { schedule }, model())
-        .expect_err("the replayed schedule fails again");
-    assert_eq!(again.kind, expected);
+    for strategy in [
+        Strategy::Pct {
+            iterations: SCHEDULES,
+            depth: 3,
+        },
+        Strategy::Random {
+            iterations: SCHEDULES,
+        },
+    ] {
+        let failure = shuttle::try_check(&config, strategy.clone(), model())
+            .expect_err("shuttle must find the bug");
+        assert_eq!(
+            failure.kind,
+            expected,
+            "{} {strategy:?}: {failure}",
+            bug.name()
+        );
+        // The recorded schedule reproduces it.
+        let schedule = failure.replay.clone().expect("a replay schedule");
+        let again = shuttle::try_check(&config, Strategy::Replay { schedule }, model())
+            .expect_err("the replayed schedule fails again");
+        assert_eq!(again.kind, expected);
+    }
 }
 
 fn assert_fixed_passes(bug: ArvadosBug) {
