@@ -6,10 +6,12 @@ The names come from `lockstep bench tasktree --dump-names FILE` (so both sides r
 tree). `seconds` covers building the ParallelTaskTree and running every no-op job, as on the
 Rust side. `bytes_per_job` is the peak resident size reached while the tree is built and run
 (`VmHWM`, reset via /proc/self/clear_refs after the names are loaded) minus the resident size
-before, per job; run each configuration in a fresh process (bench.sh does) so earlier runs do not
-hide memory growth.
+before, per job — the same measure as the Rust side's; it undercounts when Python reuses memory
+freed earlier (e.g. the text the names were read from). With `--tracemalloc` the run is traced
+instead and `bytes_per_job` is tracemalloc's peak of Python allocations during build and run
+(exact, but the run is slower, so `seconds` is then not comparable).
 
-Usage: bench.py NAMES_FILE WORKERS
+Usage: bench.py NAMES_FILE WORKERS [--tracemalloc]
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def status_kib(field: str) -> int:
 
 def main() -> int:
     names_file, workers = sys.argv[1], int(sys.argv[2])
+    traced = "--tracemalloc" in sys.argv[3:]
     with open(names_file) as f:
         names = f.read().split("\n")
     if names and names[-1] == "":
@@ -47,6 +50,10 @@ def main() -> int:
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     rss_before = status_kib("VmRSS:")
+    if traced:
+        import tracemalloc
+
+        tracemalloc.start()
     start = time.perf_counter()
     failed = ParallelTaskTree(
         log=logging.getLogger("bench"),
@@ -56,16 +63,20 @@ def main() -> int:
     ).process_datasets_in_parallel()
     seconds = time.perf_counter() - start
     peak = status_kib("VmHWM:")
+    bytes_per_job = (peak - rss_before) * 1024 / len(names)
+    if traced:
+        bytes_per_job = tracemalloc.get_traced_memory()[1] / len(names)
+        tracemalloc.stop()
     assert not failed
     print(
         json.dumps(
             {
-                "bench": "tasktree-bzfs",
+                "bench": "tasktree-bzfs-tracemalloc" if traced else "tasktree-bzfs",
                 "jobs": len(names),
                 "workers": workers,
                 "seconds": seconds,
                 "jobs_per_s": len(names) / seconds,
-                "bytes_per_job": (peak - rss_before) * 1024 / len(names),
+                "bytes_per_job": bytes_per_job,
             }
         )
     )
