@@ -109,12 +109,12 @@ fn run_lockstep(names: &[String], workers: usize) -> u64 {
     } else {
         Executor::Threads
     };
-    Runner::new(&tree)
+    let report = Runner::new(&tree)
         .max_workers(workers)
         .executor(executor)
         .run(|_| (), |_, (), _| Outcome::DONE)
-        .expect("no panics")
-        .completed
+        .expect("no panics");
+    report.completed
 }
 
 // ----- the baseline: bzfs' simple algorithm and data layout, in Rust ----------------------------
@@ -144,7 +144,31 @@ impl Ord for Queued<'_> {
     }
 }
 
-/// bzfs' `_simple_enqueue_children` + heap loop with one worker, on nested maps and `String`s.
+/// bzfs' `_simple_enqueue_children`: queue the jobs below `node`, passing through non-jobs.
+fn enqueue<'a>(
+    heap: &mut BinaryHeap<Reverse<Queued<'a>>>,
+    jobs: &HashSet<&str>,
+    name: &str,
+    node: &'a NaiveNode,
+) {
+    let mut stack = vec![(name.to_owned(), node)];
+    while let Some((prefix, node)) = stack.pop() {
+        for (component, child) in node.children.iter().rev() {
+            let full = if prefix.is_empty() {
+                component.clone()
+            } else {
+                format!("{prefix}/{component}")
+            };
+            if jobs.contains(full.as_str()) {
+                heap.push(Reverse(Queued(full, child)));
+            } else {
+                stack.push((full, child));
+            }
+        }
+    }
+}
+
+/// bzfs' simple scheduler with one worker, on nested maps and `String`s.
 fn run_naive(names: &[String]) -> u64 {
     let mut root = NaiveNode::default();
     for name in names {
@@ -155,29 +179,12 @@ fn run_naive(names: &[String]) -> u64 {
     }
     let jobs: HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut heap: BinaryHeap<Reverse<Queued<'_>>> = BinaryHeap::new();
-    let enqueue = |heap: &mut BinaryHeap<Reverse<Queued<'_>>>, name: &str, node: &NaiveNode| {
-        let mut stack = vec![(name.to_owned(), node)];
-        while let Some((prefix, node)) = stack.pop() {
-            for (component, child) in node.children.iter().rev() {
-                let full = if prefix.is_empty() {
-                    component.clone()
-                } else {
-                    format!("{prefix}/{component}")
-                };
-                if jobs.contains(full.as_str()) {
-                    heap.push(Reverse(Queued(full, child)));
-                } else {
-                    stack.push((full, child));
-                }
-            }
-        }
-    };
-    enqueue(&mut heap, "", &root);
+    enqueue(&mut heap, &jobs, "", &root);
     let mut completed = 0;
     while let Some(Reverse(Queued(name, node))) = heap.pop() {
         std::hint::black_box(&name); // the no-op job
         completed += 1;
-        enqueue(&mut heap, &name, node);
+        enqueue(&mut heap, &jobs, &name, node);
     }
     completed
 }

@@ -167,10 +167,13 @@ impl TaskTreeModel {
         let mut started = BTreeSet::new();
         Runner::new(&tree)
             .max_workers(1)
-            .run_inline(|job| job.name().to_owned(), |name, _, _| {
-                started.insert(name.to_owned());
-                outcomes[name]
-            })
+            .run_inline(
+                |job| job.name().to_owned(),
+                |name, _, _| {
+                    started.insert(name.to_owned());
+                    outcomes[name]
+                },
+            )
             .expect("the inline run does not panic");
         started
     }
@@ -198,7 +201,10 @@ impl TaskTreeModel {
                     }
                     running += 1;
                     if running > self.workers {
-                        return Err(format!("{running} jobs ran at once ({} workers)", self.workers));
+                        return Err(format!(
+                            "{running} jobs ran at once ({} workers)",
+                            self.workers
+                        ));
                     }
                     check_start(job, &names, &completed)?;
                 }
@@ -229,7 +235,10 @@ impl TaskTreeModel {
                 return Err(format!("started {started:?}, expected {reachable:?}"));
             }
             if run.report.failed != any_fail {
-                return Err(format!("failed = {}, expected {any_fail}", run.report.failed));
+                return Err(format!(
+                    "failed = {}, expected {any_fail}",
+                    run.report.failed
+                ));
             }
         }
         Ok(())
@@ -278,11 +287,16 @@ fn check_start(
         let barrier = format!("{prefix}~");
         for other in names {
             let inside = other.starts_with(&prefix) && *other != node;
-            let behind_this_barrier = *other == barrier || other.starts_with(&format!("{barrier}/"));
+            let behind_this_barrier =
+                *other == barrier || other.starts_with(&format!("{barrier}/"));
             if inside && !behind_this_barrier && other.split('/').next_back() != Some("~") {
                 match completed.get(other.as_str()) {
                     Some(o) if o.no_skip => {}
-                    _ => return Err(format!("{job} started before {other} completed (barrier {barrier})")),
+                    _ => {
+                        return Err(format!(
+                            "{job} started before {other} completed (barrier {barrier})"
+                        ))
+                    }
                 }
             }
         }

@@ -159,7 +159,8 @@ where
             drop(state);
             let flag = &shared.cancel[me];
             let cancelled = || flag.load(Ordering::Acquire);
-            let finished = run_job(|| (shared.job)(&Job::new(&task.name, task.submit_count, &cancelled)));
+            let finished =
+                run_job(|| (shared.job)(&Job::new(&task.name, task.submit_count, &cancelled)));
             state = shared.state.lock();
             state.running[me] = None;
             state.done.push((task.job, finished, task.name));

@@ -99,7 +99,11 @@ pub fn run(args: Args) -> ExitCode {
     };
     let mut out = std::io::stdout().lock();
     let _ = if args.json {
-        writeln!(out, "{}", serde_json::to_string(&result).expect("plain JSON"))
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&result).expect("plain JSON")
+        )
     } else {
         writeln!(
             out,
@@ -153,7 +157,12 @@ fn reset_peak_rss() {
 fn proc_status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
-    line[field.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+    line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

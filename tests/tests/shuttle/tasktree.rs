@@ -26,8 +26,8 @@ fn nested_barriers_keep_the_rules_on_three_workers() {
 
 #[test]
 fn concurrent_termination_stops_submissions_and_sets_failed_exactly() {
-    let model = TaskTreeModel::new(&["a", "a/b", "c", "c/d", "e"], 2)
-        .terminating(Terminate::Concurrently);
+    let model =
+        TaskTreeModel::new(&["a", "a/b", "c", "c/d", "e"], 2).terminating(Terminate::Concurrently);
     let report = shuttle::check_random(model.clone().model::<Shuttle>(), SCHEDULES);
     assert_eq!(report.executions, SCHEDULES);
     let report = shuttle::check_pct(model.model::<Shuttle>(), SCHEDULES, 3);

@@ -59,7 +59,10 @@ fn starts(jobs: &[&str]) -> Vec<String> {
 fn one_worker_orders_are_deterministic() {
     // (jobs, expected start order)
     let cases: &[(&[&str], &[&str])] = &[
-        (&["a", "a/b", "a/b/c", "a/d", "b"], &["a", "a/b", "a/b/c", "a/d", "b"]),
+        (
+            &["a", "a/b", "a/b/c", "a/d", "b"],
+            &["a", "a/b", "a/b/c", "a/d", "b"],
+        ),
         (&["pool/a", "pool/b", "z"], &["pool/a", "pool/b", "z"]),
         (&["a", "a/x/y", "a/z"], &["a", "a/x/y", "a/z"]),
         (&["a skip", "a/b", "c"], &["a", "c"]),
@@ -85,7 +88,10 @@ fn one_worker_orders_are_deterministic() {
             &["h", "h/r/a", "h/r/b", "h/r/~/prune", "h/r/~/prune/~/report"],
         ),
         (&["a", "a-b", "a/c"], &["a", "a-b", "a/c"]),
-        (&["r p=10", "r/a p=1", "s p=5", "s/x p=0"], &["s", "s/x", "r", "r/a"]),
+        (
+            &["r p=10", "r/a p=1", "s p=5", "s/x p=0"],
+            &["s", "s/x", "r", "r/a"],
+        ),
         (&["a p=1", "b p=1", "c p=0"], &["c", "a", "b"]),
         (&["a fail", "a/b"], &["a", "a/b"]),
     ];
@@ -115,10 +121,13 @@ fn a_counter_priority_queues_before_unblocking() {
             keyed.push(name.to_owned());
             n
         })
-        .run_inline(|j| j.name().to_owned(), |_, s, _| {
-            started.push(s);
-            Outcome::DONE
-        })
+        .run_inline(
+            |j| j.name().to_owned(),
+            |_, s, _| {
+                started.push(s);
+                Outcome::DONE
+            },
+        )
         .unwrap();
     assert_eq!(started, ["a", "b", "c", "a/x", "a/y"]);
     // Called once per job, when it becomes available, in name order within one completion.
@@ -158,9 +167,11 @@ fn simulate_reports_starts_finishes_and_makespan() {
     let mut events = Vec::new();
     let sim = Runner::new(&tree)
         .max_workers(2)
-        .simulate(durations, |_, _| Outcome::DONE, |e| {
-            events.push((e.at.as_secs_f64(), e.kind, e.job.to_owned()))
-        })
+        .simulate(
+            durations,
+            |_, _| Outcome::DONE,
+            |e| events.push((e.at.as_secs_f64(), e.kind, e.job.to_owned())),
+        )
         .unwrap();
     assert_eq!(sim.makespan, Duration::from_secs(5));
     let prune_start = events
@@ -173,10 +184,22 @@ fn simulate_reports_starts_finishes_and_makespan() {
 
 #[test]
 fn bad_input_is_a_typed_error() {
-    assert!(matches!(TaskTree::new(["b", "a"]), Err(TreeError::NotSorted { index: 1, .. })));
-    assert!(matches!(TaskTree::new(["a", "a"]), Err(TreeError::Duplicate { .. })));
-    assert!(matches!(TaskTree::new([""]), Err(TreeError::EmptyName { index: 0 })));
-    assert!(matches!(TaskTree::new(["/a"]), Err(TreeError::LeadingSlash { .. })));
+    assert!(matches!(
+        TaskTree::new(["b", "a"]),
+        Err(TreeError::NotSorted { index: 1, .. })
+    ));
+    assert!(matches!(
+        TaskTree::new(["a", "a"]),
+        Err(TreeError::Duplicate { .. })
+    ));
+    assert!(matches!(
+        TaskTree::new([""]),
+        Err(TreeError::EmptyName { index: 0 })
+    ));
+    assert!(matches!(
+        TaskTree::new(["/a"]),
+        Err(TreeError::LeadingSlash { .. })
+    ));
     let disabled = TreeOptions {
         barriers: Barriers::Disabled,
         ..TreeOptions::default()
@@ -201,7 +224,10 @@ fn a_tree_runs_more_than_once() {
         let c = count.clone();
         let report = Runner::new(&tree)
             .max_workers(workers)
-            .run(move |_| c.fetch_add(1, Ordering::Relaxed), |_, _, _| Outcome::DONE)
+            .run(
+                move |_| c.fetch_add(1, Ordering::Relaxed),
+                |_, _, _| Outcome::DONE,
+            )
             .unwrap();
         assert_eq!(count.load(Ordering::Relaxed), 4);
         assert_eq!(report.completed, 4);
@@ -217,9 +243,10 @@ fn auto_runs_inline_with_one_worker_or_no_siblings() {
         let t = threads.clone();
         Runner::new(&tree)
             .max_workers(workers)
-            .run(move |_| t.lock().unwrap().push(std::thread::current().id()), |_, (), _| {
-                Outcome::DONE
-            })
+            .run(
+                move |_| t.lock().unwrap().push(std::thread::current().id()),
+                |_, (), _| Outcome::DONE,
+            )
             .unwrap();
         assert!(threads.lock().unwrap().iter().all(|id| *id == here));
     }
@@ -246,15 +273,24 @@ fn thread_pool_runs_jobs_in_parallel_up_to_max_workers() {
         )
         .unwrap();
     assert_eq!(peak.load(Ordering::SeqCst), 4);
-    assert!(start.elapsed() < Duration::from_millis(50 * 8), "ran serially");
+    assert!(
+        start.elapsed() < Duration::from_millis(50 * 8),
+        "ran serially"
+    );
 }
 
 #[test]
 fn the_rules_hold_under_std_thread_stress() {
     let models = [
         TaskTreeModel::small(),
-        TaskTreeModel::new(&["a", "a/b", "a/b/x", "a/b/~/c", "a/d", "a/~/e", "f", "~/g"], 3),
-        TaskTreeModel::new(&["a", "a/b skip", "a/b/c", "a/d", "a/~/e", "f fail", "f/g"], 4),
+        TaskTreeModel::new(
+            &["a", "a/b", "a/b/x", "a/b/~/c", "a/d", "a/~/e", "f", "~/g"],
+            3,
+        ),
+        TaskTreeModel::new(
+            &["a", "a/b skip", "a/b/c", "a/d", "a/~/e", "f fail", "f/g"],
+            4,
+        ),
     ];
     for model in models {
         for iteration in 0..300 {
@@ -287,19 +323,33 @@ fn thread_pool_and_inline_start_the_same_jobs_on_a_large_tree() {
     let mut inline = Vec::new();
     let r1 = Runner::new(&tree)
         .max_workers(1)
-        .run_inline(|j| j.name().to_owned(), |n, s, _| {
-            inline.push(s);
-            if skip(n) { Outcome::SKIP } else { Outcome::DONE }
-        })
+        .run_inline(
+            |j| j.name().to_owned(),
+            |n, s, _| {
+                inline.push(s);
+                if skip(n) {
+                    Outcome::SKIP
+                } else {
+                    Outcome::DONE
+                }
+            },
+        )
         .unwrap();
     let mut threaded = Vec::new();
     let r2 = Runner::new(&tree)
         .max_workers(8)
         .executor(Executor::Threads)
-        .run(|j| j.name().to_owned(), |n, s, _| {
-            threaded.push(s);
-            if skip(n) { Outcome::SKIP } else { Outcome::DONE }
-        })
+        .run(
+            |j| j.name().to_owned(),
+            |n, s, _| {
+                threaded.push(s);
+                if skip(n) {
+                    Outcome::SKIP
+                } else {
+                    Outcome::DONE
+                }
+            },
+        )
         .unwrap();
     inline.sort();
     threaded.sort();
@@ -323,7 +373,10 @@ fn termination_before_the_run_starts_nothing_and_fails() {
             .max_workers(2)
             .executor(executor)
             .termination(&stop)
-            .run(move |_| c.fetch_add(1, Ordering::SeqCst), |_, _, _| Outcome::DONE)
+            .run(
+                move |_| c.fetch_add(1, Ordering::SeqCst),
+                |_, _, _| Outcome::DONE,
+            )
             .unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 0);
         assert!(report.failed && report.terminated);
@@ -362,7 +415,10 @@ fn termination_wakes_a_spacing_sleep() {
             |_, (), _| Outcome::DONE,
         )
         .unwrap();
-    assert!(start.elapsed() < Duration::from_secs(5), "the sleep was not cut short");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "the sleep was not cut short"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert!(report.failed && report.terminated);
 }
@@ -402,7 +458,11 @@ fn spacing_is_exact_in_virtual_time_and_negative_means_zero() {
         .max_workers(4)
         .spacing(|name, count| {
             counts.push(count);
-            if name == "b" { -5 } else { 30_000_000 }
+            if name == "b" {
+                -5
+            } else {
+                30_000_000
+            }
         })
         .simulate(
             |_| Duration::from_millis(100),
@@ -433,7 +493,11 @@ fn spacing_sleeps_on_the_real_clock() {
         .executor(Executor::Threads)
         .spacing(|_, _| 20_000_000)
         .run(
-            move |j| t.lock().unwrap().push((j.name().to_owned(), start.elapsed())),
+            move |j| {
+                t.lock()
+                    .unwrap()
+                    .push((j.name().to_owned(), start.elapsed()))
+            },
             |_, (), _| Outcome::DONE,
         )
         .unwrap();
@@ -470,15 +534,28 @@ fn panics_are_errors_not_hangs() {
         let err = Runner::new(&tree)
             .max_workers(2)
             .executor(executor)
-            .run(|_| (), |n, (), _| if n == "c" { panic!("callback") } else { Outcome::DONE })
+            .run(
+                |_| (),
+                |n, (), _| {
+                    if n == "c" {
+                        panic!("callback")
+                    } else {
+                        Outcome::DONE
+                    }
+                },
+            )
             .unwrap_err();
-        assert!(matches!(err, RunError::Panicked { stage: Stage::Completion, ref job, .. } if job == "c"));
+        assert!(
+            matches!(err, RunError::Panicked { stage: Stage::Completion, ref job, .. } if job == "c")
+        );
     }
     let err = Runner::new(&tree)
         .priority(|n: &str| if n == "b" { panic!("key") } else { 0 })
         .run_inline(|_| (), |_, (), _| Outcome::DONE)
         .unwrap_err();
-    assert!(matches!(err, RunError::Panicked { stage: Stage::Priority, ref job, .. } if job == "b"));
+    assert!(
+        matches!(err, RunError::Panicked { stage: Stage::Priority, ref job, .. } if job == "b")
+    );
     let err = Runner::new(&tree)
         .spacing(|_, n| if n == 2 { panic!("spacing") } else { 0 })
         .run_inline(|_| (), |_, (), _| Outcome::DONE)
@@ -523,15 +600,23 @@ fn a_callback_can_cancel_in_flight_jobs() {
 #[test]
 fn a_million_deep_chain_runs_without_overflow() {
     let deep = vec!["d"; 1_000_000].join("/");
-    let names = ["a".to_owned(), deep.clone(), format!("{deep}/x"), format!("{deep}/~/y")];
+    let names = [
+        "a".to_owned(),
+        deep.clone(),
+        format!("{deep}/x"),
+        format!("{deep}/~/y"),
+    ];
     let tree = TaskTree::new(&names).unwrap();
     let mut started = 0;
     let report = Runner::new(&tree)
         .max_workers(2)
-        .run_inline(|_| (), |_, (), _| {
-            started += 1;
-            Outcome::DONE
-        })
+        .run_inline(
+            |_| (),
+            |_, (), _| {
+                started += 1;
+                Outcome::DONE
+            },
+        )
         .unwrap();
     assert_eq!(started, 4);
     assert!(!report.failed);
@@ -543,13 +628,21 @@ fn async_jobs_on_tokio_keep_the_order_and_the_rules() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut started = Vec::new();
     let report = rt
-        .block_on(Runner::new(&tree).max_workers(1).run_async::<Tokio, _, _, _, _>(
-            |job| async move { job.name().to_owned() },
-            |name, s, _| {
-                started.push(s);
-                if name == "d" { Outcome::SKIP } else { Outcome::DONE }
-            },
-        ))
+        .block_on(
+            Runner::new(&tree)
+                .max_workers(1)
+                .run_async::<Tokio, _, _, _, _>(
+                    |job| async move { job.name().to_owned() },
+                    |name, s, _| {
+                        started.push(s);
+                        if name == "d" {
+                            Outcome::SKIP
+                        } else {
+                            Outcome::DONE
+                        }
+                    },
+                ),
+        )
         .unwrap();
     assert_eq!(started, ["a", "a/b", "a/~/c", "d"]);
     assert!(!report.failed);
@@ -562,22 +655,30 @@ fn async_jobs_run_in_parallel_and_panics_are_errors() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let start = Instant::now();
     let report = rt
-        .block_on(Runner::new(&tree).max_workers(3).run_async::<Tokio, _, _, _, _>(
-            |_| async { tokio::time::sleep(Duration::from_millis(50)).await },
-            |_, (), _| Outcome::DONE,
-        ))
+        .block_on(
+            Runner::new(&tree)
+                .max_workers(3)
+                .run_async::<Tokio, _, _, _, _>(
+                    |_| async { tokio::time::sleep(Duration::from_millis(50)).await },
+                    |_, (), _| Outcome::DONE,
+                ),
+        )
         .unwrap();
     assert_eq!(report.completed, 6);
     assert!(start.elapsed() < Duration::from_millis(250), "not parallel");
     let err = rt
-        .block_on(Runner::new(&tree).max_workers(3).run_async::<Tokio, _, _, _, _>(
-            |job| async move {
-                if job.name() == "j4" {
-                    panic!("async job broke");
-                }
-            },
-            |_, (), _| Outcome::DONE,
-        ))
+        .block_on(
+            Runner::new(&tree)
+                .max_workers(3)
+                .run_async::<Tokio, _, _, _, _>(
+                    |job| async move {
+                        if job.name() == "j4" {
+                            panic!("async job broke");
+                        }
+                    },
+                    |_, (), _| Outcome::DONE,
+                ),
+        )
         .unwrap_err();
     assert!(matches!(err, RunError::Panicked { stage: Stage::Job, ref job, .. } if job == "j4"));
 }
@@ -588,17 +689,21 @@ fn async_cancellation_aborts_tasks_and_termination_wakes_the_wait() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let start = Instant::now();
     let report = rt
-        .block_on(Runner::new(&tree).max_workers(2).run_async::<Tokio, _, _, _, _>(
-            |job| async move {
-                if job.name() == "slow" {
-                    tokio::time::sleep(Duration::from_secs(30)).await;
-                }
-            },
-            |_, (), ctl| {
-                ctl.cancel_all();
-                Outcome::DONE
-            },
-        ))
+        .block_on(
+            Runner::new(&tree)
+                .max_workers(2)
+                .run_async::<Tokio, _, _, _, _>(
+                    |job| async move {
+                        if job.name() == "slow" {
+                            tokio::time::sleep(Duration::from_secs(30)).await;
+                        }
+                    },
+                    |_, (), ctl| {
+                        ctl.cancel_all();
+                        Outcome::DONE
+                    },
+                ),
+        )
         .unwrap();
     assert!(report.failed, "the aborted job counts as failed");
     assert!(start.elapsed() < Duration::from_secs(10));

@@ -72,7 +72,10 @@ fn root_barrier_waits_for_all_roots() {
         ["a", "a/b", "b", "~/prune"]
     );
     // A skip anywhere closes the root barrier.
-    assert_eq!(order(&["a", "a/b", "b", "~/prune"], &["b"]), ["a", "a/b", "b"]);
+    assert_eq!(
+        order(&["a", "a/b", "b", "~/prune"], &["b"]),
+        ["a", "a/b", "b"]
+    );
 }
 
 #[test]
@@ -166,5 +169,9 @@ fn a_million_deep_chain_neither_overflows_nor_goes_quadratic() {
         .expect("a valid deep tree");
     let got = order_with(&tree, &[], ByName);
     let want = ["a", deep.as_str(), leaf.as_str(), barrier.as_str()];
-    assert!(got == want, "wrong order for the deep chain ({} jobs)", got.len());
+    assert!(
+        got == want,
+        "wrong order for the deep chain ({} jobs)",
+        got.len()
+    );
 }
