@@ -195,7 +195,13 @@ fn memory_report() {
     const JOBS: usize = 1_000_000;
     println!("\nmemory per job at {JOBS} jobs (counting allocator):");
     for barriers in [false, true] {
+        let live = LIVE.load(Ordering::Relaxed);
         let names = bench_names(JOBS, barriers);
+        let names_bytes = LIVE.load(Ordering::Relaxed) - live;
+        println!(
+            "  barriers={barriers:<5} the caller's Vec<String> of names: {:.1} B/job (not counted below)",
+            names_bytes as f64 / JOBS as f64
+        );
         for workers in [1, 8] {
             let before = reset_peak();
             let tree = TaskTree::new(&names).expect("valid names");
@@ -277,7 +283,13 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("tasktree_100k");
     group.sample_size(10);
     for barriers in [false, true] {
+        let live = LIVE.load(Ordering::Relaxed);
         let names = bench_names(JOBS, barriers);
+        let names_bytes = LIVE.load(Ordering::Relaxed) - live;
+        println!(
+            "  barriers={barriers:<5} the caller's Vec<String> of names: {:.1} B/job (not counted below)",
+            names_bytes as f64 / JOBS as f64
+        );
         for workers in [1, 8] {
             let id = format!("barriers={barriers}/workers={workers}");
             group.bench_with_input(BenchmarkId::new("build_and_run", id), &names, |b, names| {

@@ -81,9 +81,16 @@ impl TaskTreeModel {
         self
     }
 
-    /// The checker catalogue's fixed model: a barrier over two parallel jobs, a skip and a fail.
+    /// The shuttle-sized catalogue model: a root barrier over parallel subtrees, a skip and a
+    /// fail, on two workers.
     pub fn small() -> Self {
         Self::new(&["a", "a/b skip", "a/b/c", "d fail", "~/e"], 2)
+    }
+
+    /// The loom-sized catalogue model (about 4,500 executions at preemption bound 2, ~1.5 s):
+    /// a root barrier over two parallel jobs, on two workers.
+    pub fn tiny() -> Self {
+        Self::new(&["a", "b", "~/c"], 2)
     }
 
     fn names(&self) -> Vec<String> {
@@ -265,7 +272,8 @@ fn check_start(
     // Every ancestor job completed, without a skip.
     for depth in 1..components.len() {
         let ancestor = components[..depth].join("/");
-        if names.contains(&ancestor) {
+        // A listed name ending in the barrier ("c/~") is never run: it blocks nothing.
+        if names.contains(&ancestor) && components[depth - 1] != "~" {
             match completed.get(ancestor.as_str()) {
                 Some(o) if o.no_skip => {}
                 Some(_) => return Err(format!("{job} started inside the skipped {ancestor}")),

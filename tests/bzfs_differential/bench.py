@@ -8,8 +8,9 @@ Rust side. `bytes_per_job` is the peak resident size reached while the tree is b
 (`VmHWM`, reset via /proc/self/clear_refs after the names are loaded) minus the resident size
 before, per job — the same measure as the Rust side's; it undercounts when Python reuses memory
 freed earlier (e.g. the text the names were read from). With `--tracemalloc` the run is traced
-instead and `bytes_per_job` is tracemalloc's peak of Python allocations during build and run
-(exact, but the run is slower, so `seconds` is then not comparable).
+instead: `bytes_per_job` is tracemalloc's peak of Python allocations during build and run, and
+`bytes_per_job_with_names` also counts the list of names bzfs keeps referring to (exact, but the
+run is slower, so `seconds` is then not comparable).
 
 Usage: bench.py NAMES_FILE WORKERS [--tracemalloc]
 """
@@ -35,10 +36,13 @@ def status_kib(field: str) -> int:
 def main() -> int:
     names_file, workers = sys.argv[1], int(sys.argv[2])
     traced = "--tracemalloc" in sys.argv[3:]
+    if traced:
+        import tracemalloc
+
+        tracemalloc.start()
     with open(names_file) as f:
-        names = f.read().split("\n")
-    if names and names[-1] == "":
-        names.pop()
+        names = [line.rstrip("\n") for line in f]
+    names_bytes = tracemalloc.get_traced_memory()[0] if traced else 0
     done = CompletionCallbackResult(no_skip=True, fail=False)
 
     def callback(todo_futures):
@@ -51,9 +55,8 @@ def main() -> int:
         f.write("5")
     rss_before = status_kib("VmRSS:")
     if traced:
-        import tracemalloc
-
-        tracemalloc.start()
+        tracemalloc.reset_peak()
+        traced_before = tracemalloc.get_traced_memory()[0]
     start = time.perf_counter()
     failed = ParallelTaskTree(
         log=logging.getLogger("bench"),
@@ -64,8 +67,11 @@ def main() -> int:
     seconds = time.perf_counter() - start
     peak = status_kib("VmHWM:")
     bytes_per_job = (peak - rss_before) * 1024 / len(names)
+    extra = {}
     if traced:
-        bytes_per_job = tracemalloc.get_traced_memory()[1] / len(names)
+        peak_traced = tracemalloc.get_traced_memory()[1]
+        bytes_per_job = (peak_traced - traced_before) / len(names)
+        extra["bytes_per_job_with_names"] = (peak_traced - traced_before + names_bytes) / len(names)
         tracemalloc.stop()
     assert not failed
     print(
@@ -77,6 +83,7 @@ def main() -> int:
                 "seconds": seconds,
                 "jobs_per_s": len(names) / seconds,
                 "bytes_per_job": bytes_per_job,
+                **extra,
             }
         )
     )

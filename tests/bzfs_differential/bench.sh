@@ -26,12 +26,13 @@ for barriers in "" "--barriers"; do
         theirs="$("$venv/bin/python" tests/bzfs_differential/bench.py "$tmp/names" "$workers")"
         echo "lockstep ${barriers:-(no barriers)} $ours"
         echo "bzfs     ${barriers:-(no barriers)} $theirs"
-        python3 -c '
+        python3 - "$ours" "$theirs" "${barriers:-no barriers}" <<'PY'
 import json, sys
-o, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"ratio    workers={o[\"workers\"]} {sys.argv[3] or \"no barriers\"}: bzfs/lockstep time = {t[\"seconds\"] / o[\"seconds\"]:.1f}x, "
-      f"RSS bytes/job lockstep {o[\"bytes_per_job\"]:.1f} vs bzfs {t[\"bytes_per_job\"]:.1f}")
-' "$ours" "$theirs" "$barriers"
+ours, theirs, what = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+ratio = theirs["seconds"] / ours["seconds"]
+print(f"ratio    workers={ours['workers']} {what}: bzfs/lockstep time = {ratio:.1f}x; "
+      f"RSS bytes/job lockstep {ours['bytes_per_job']:.1f}, bzfs {theirs['bytes_per_job']:.1f}")
+PY
     done
     "$venv/bin/python" tests/bzfs_differential/bench.py "$tmp/names" 1 --tracemalloc
 done
