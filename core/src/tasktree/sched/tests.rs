@@ -88,7 +88,10 @@ fn a_barrier_with_no_work_beside_it_opens_when_entered() {
     // "a/a/~" is a listed barrier leaf: nothing runs beside "a/~", so it opens when "a" is
     // entered, and the root barrier waits for "a/~/a" (bzfs never runs "a/~/a" and opens the
     // root barrier without it).
-    assert_eq!(order(&["a/a/~", "a/~/a", "b", "~/a"], &[]), ["a/~/a", "b", "~/a"]);
+    assert_eq!(
+        order(&["a/a/~", "a/~/a", "b", "~/a"], &[]),
+        ["a/~/a", "b", "~/a"]
+    );
     assert_eq!(order(&["a/b/~", "a/~/x"], &[]), ["a/~/x"]);
 }
 
