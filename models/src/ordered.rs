@@ -105,12 +105,18 @@ impl OrderedRun {
         let (report, out) = monitor
             .run(Assignment::dynamic(self.workers), move |item, out| {
                 for line in 0..this.lines {
-                    if this.panic_at == Some(PanicAt { item, after_lines: line }) {
+                    if this.panic_at
+                        == Some(PanicAt {
+                            item,
+                            after_lines: line,
+                        })
+                    {
                         panic!("injected panic in item {item}");
                     }
                     out.write_all(Self::line(item, line).as_bytes())?;
                 }
-                if matches!(this.panic_at, Some(p) if p.item == item && p.after_lines >= this.lines) {
+                if matches!(this.panic_at, Some(p) if p.item == item && p.after_lines >= this.lines)
+                {
                     panic!("injected panic in item {item}");
                 }
                 Ok::<_, std::io::Error>(())
@@ -124,7 +130,11 @@ impl OrderedRun {
     pub fn model<R: Runtime>(self) -> impl Fn() + Send + Sync + 'static {
         move || {
             let (report, out) = self.run::<R>();
-            assert_eq!(out, self.expected(), "output differs from the sequential output");
+            assert_eq!(
+                out,
+                self.expected(),
+                "output differs from the sequential output"
+            );
             assert!(report.peak_buffered_bytes <= self.window_bytes);
             let failed = usize::from(self.panic_at.is_some());
             assert_eq!(report.failed.len(), failed, "{report:?}");
@@ -365,7 +375,9 @@ impl ZstashLike {
                 let first = Self::FILES[..tar].iter().sum::<usize>();
                 for file in first..first + files {
                     if tar == 3 && file == first + 2 {
-                        return Err(format!("{tar:06}.tar: checksum mismatch for dir/file{file}"));
+                        return Err(format!(
+                            "{tar:06}.tar: checksum mismatch for dir/file{file}"
+                        ));
                     }
                     writeln!(out, "Extracting dir/file{file}").map_err(|e| e.to_string())?;
                 }

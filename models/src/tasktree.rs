@@ -81,9 +81,16 @@ impl TaskTreeModel {
         self
     }
 
-    /// The checker catalogue's fixed model: a barrier over two parallel jobs, a skip and a fail.
+    /// The shuttle-sized catalogue model: a root barrier over parallel subtrees, a skip and a
+    /// fail, on two workers.
     pub fn small() -> Self {
         Self::new(&["a", "a/b skip", "a/b/c", "d fail", "~/e"], 2)
+    }
+
+    /// The loom-sized catalogue model (about 4,500 executions at preemption bound 2, ~1.5 s):
+    /// a root barrier over two parallel jobs, on two workers.
+    pub fn tiny() -> Self {
+        Self::new(&["a", "b", "~/c"], 2)
     }
 
     fn names(&self) -> Vec<String> {
@@ -167,10 +174,13 @@ impl TaskTreeModel {
         let mut started = BTreeSet::new();
         Runner::new(&tree)
             .max_workers(1)
-            .run_inline(|job| job.name().to_owned(), |name, _, _| {
-                started.insert(name.to_owned());
-                outcomes[name]
-            })
+            .run_inline(
+                |job| job.name().to_owned(),
+                |name, _, _| {
+                    started.insert(name.to_owned());
+                    outcomes[name]
+                },
+            )
             .expect("the inline run does not panic");
         started
     }
@@ -198,7 +208,10 @@ impl TaskTreeModel {
                     }
                     running += 1;
                     if running > self.workers {
-                        return Err(format!("{running} jobs ran at once ({} workers)", self.workers));
+                        return Err(format!(
+                            "{running} jobs ran at once ({} workers)",
+                            self.workers
+                        ));
                     }
                     check_start(job, &names, &completed)?;
                 }
@@ -229,7 +242,10 @@ impl TaskTreeModel {
                 return Err(format!("started {started:?}, expected {reachable:?}"));
             }
             if run.report.failed != any_fail {
-                return Err(format!("failed = {}, expected {any_fail}", run.report.failed));
+                return Err(format!(
+                    "failed = {}, expected {any_fail}",
+                    run.report.failed
+                ));
             }
         }
         Ok(())
@@ -256,7 +272,8 @@ fn check_start(
     // Every ancestor job completed, without a skip.
     for depth in 1..components.len() {
         let ancestor = components[..depth].join("/");
-        if names.contains(&ancestor) {
+        // A listed name ending in the barrier ("c/~") is never run: it blocks nothing.
+        if names.contains(&ancestor) && components[depth - 1] != "~" {
             match completed.get(ancestor.as_str()) {
                 Some(o) if o.no_skip => {}
                 Some(_) => return Err(format!("{job} started inside the skipped {ancestor}")),
@@ -278,11 +295,16 @@ fn check_start(
         let barrier = format!("{prefix}~");
         for other in names {
             let inside = other.starts_with(&prefix) && *other != node;
-            let behind_this_barrier = *other == barrier || other.starts_with(&format!("{barrier}/"));
+            let behind_this_barrier =
+                *other == barrier || other.starts_with(&format!("{barrier}/"));
             if inside && !behind_this_barrier && other.split('/').next_back() != Some("~") {
                 match completed.get(other.as_str()) {
                     Some(o) if o.no_skip => {}
-                    _ => return Err(format!("{job} started before {other} completed (barrier {barrier})")),
+                    _ => {
+                        return Err(format!(
+                            "{job} started before {other} completed (barrier {barrier})"
+                        ))
+                    }
                 }
             }
         }

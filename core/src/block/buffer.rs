@@ -64,7 +64,11 @@ pub(crate) enum CommitPlan {
 
 /// The commit table (Arvados's `commit_bufferblock`, with its sync-commit-of-a-pending-block bug
 /// fixed: `Pending` is `Join`, and a sync `Join` waits).
-pub(crate) fn plan_commit(state: BlockState, retry_scheduled: bool, on_error: OnError) -> CommitPlan {
+pub(crate) fn plan_commit(
+    state: BlockState,
+    retry_scheduled: bool,
+    on_error: OnError,
+) -> CommitPlan {
     match (state, retry_scheduled, on_error) {
         (BlockState::Writable, _, _) => CommitPlan::Start,
         (BlockState::Pending, _, _) | (BlockState::Error, true, _) => CommitPlan::Join,
@@ -190,7 +194,10 @@ impl<R: Runtime> BufferBlock<R> {
         match plan_commit(inner.state, inner.retry_scheduled, on_error) {
             CommitPlan::Start => {
                 self.apply(&mut inner, BlockState::Pending)
-                    .map_err(|source| BlockError::IllegalTransition { id: self.id, source })?;
+                    .map_err(|source| BlockError::IllegalTransition {
+                        id: self.id,
+                        source,
+                    })?;
                 Ok(Begun::Started)
             }
             CommitPlan::Join => Ok(Begun::Joined),
@@ -284,13 +291,18 @@ impl<R: Runtime> BufferBlock<R> {
             _ => inner.len,
         };
         self.apply(&mut inner, BlockState::Deleted)
-            .map_err(|source| BlockError::IllegalTransition { id: self.id, source })?;
+            .map_err(|source| BlockError::IllegalTransition {
+                id: self.id,
+                source,
+            })?;
         Ok(freed)
     }
 
     /// Wait until no upload is in flight, then report the outcome.
     pub(crate) fn wait_settled(&self) -> Settled {
-        let inner = self.settled.wait_while(self.inner.lock(), |i| i.in_flight());
+        let inner = self
+            .settled
+            .wait_while(self.inner.lock(), |i| i.in_flight());
         match inner.state {
             BlockState::Committed => Ok(inner.locator.expect("a Committed block has a locator")),
             BlockState::Error => Err(self.stored_error(&inner)),
@@ -361,7 +373,11 @@ mod tests {
             (Deleted, false, OnError::Retry, Refuse),
         ];
         for (state, retry, policy, plan) in cases {
-            assert_eq!(plan_commit(state, retry, policy), plan, "{state} {retry} {policy:?}");
+            assert_eq!(
+                plan_commit(state, retry, policy),
+                plan,
+                "{state} {retry} {policy:?}"
+            );
         }
     }
 
@@ -370,7 +386,10 @@ mod tests {
         let block = block_in(Writable);
         block.append(b"de", 5).unwrap();
         assert_eq!(block.len(), 5);
-        assert!(matches!(block.append(b"f", 5), Err(BlockError::BlockFull { len: 5, .. })));
+        assert!(matches!(
+            block.append(b"f", 5),
+            Err(BlockError::BlockFull { len: 5, .. })
+        ));
         block.transition(Pending).unwrap();
         assert!(matches!(
             block.append(b"", 5),
@@ -399,8 +418,14 @@ mod tests {
             block.begin_commit(OnError::Report),
             Err(BlockError::CommitFailed { .. })
         ));
-        assert!(matches!(block.wait_settled(), Err(BlockError::CommitFailed { .. })));
-        assert!(matches!(block.begin_commit(OnError::Retry), Ok(Begun::Started)));
+        assert!(matches!(
+            block.wait_settled(),
+            Err(BlockError::CommitFailed { .. })
+        ));
+        assert!(matches!(
+            block.begin_commit(OnError::Retry),
+            Ok(Begun::Started)
+        ));
         assert_eq!(block.state(), Pending);
         assert_eq!(block.sealed_data().unwrap().as_slice(), b"abc");
         block.complete(Locator::of(b"abc")).unwrap();

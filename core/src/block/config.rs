@@ -169,8 +169,11 @@ impl Config {
     /// The cap in force.
     pub fn effective_cap(&self) -> usize {
         self.buffer_cap.unwrap_or_else(|| {
-            self.block_size
-                .saturating_mul(self.workers.saturating_add(self.queue_capacity).saturating_add(1))
+            self.block_size.saturating_mul(
+                self.workers
+                    .saturating_add(self.queue_capacity)
+                    .saturating_add(1),
+            )
         })
     }
 
@@ -206,7 +209,10 @@ mod tests {
     #[test]
     fn defaults_are_arvados_like_and_valid() {
         let c = Config::default();
-        assert_eq!((c.block_size, c.workers, c.queue_capacity), (64 << 20, 2, 2));
+        assert_eq!(
+            (c.block_size, c.workers, c.queue_capacity),
+            (64 << 20, 2, 2)
+        );
         assert_eq!(c.effective_cap(), 5 * (64 << 20));
         assert_eq!(c.validate(), Ok(()));
     }
@@ -214,14 +220,23 @@ mod tests {
     #[test]
     fn bad_settings_are_typed_errors() {
         let c = Config::default();
-        assert_eq!(c.clone().block_size(0).validate(), Err(ConfigError::ZeroBlockSize));
+        assert_eq!(
+            c.clone().block_size(0).validate(),
+            Err(ConfigError::ZeroBlockSize)
+        );
         assert_eq!(c.clone().workers(0).validate(), Err(ConfigError::NoWorkers));
-        assert_eq!(c.clone().queue_capacity(0).validate(), Err(ConfigError::NoQueue));
+        assert_eq!(
+            c.clone().queue_capacity(0).validate(),
+            Err(ConfigError::NoQueue)
+        );
         let no_attempts = RetryPolicy {
             max_attempts: 0,
             ..RetryPolicy::default()
         };
-        assert_eq!(c.clone().retry(no_attempts).validate(), Err(ConfigError::NoAttempts));
+        assert_eq!(
+            c.clone().retry(no_attempts).validate(),
+            Err(ConfigError::NoAttempts)
+        );
         assert_eq!(
             c.block_size(100).buffer_cap(99).validate(),
             Err(ConfigError::CapBelowBlock {

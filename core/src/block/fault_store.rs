@@ -7,11 +7,9 @@
 //! simulator may fire. `get` is never faulted (reads are not what this component is about).
 
 use super::{BlockStore, Locator, StoreError};
-use crate::sync::atomic::AtomicUsize;
 use crate::sync::{thread, Mutex, Runtime, Std};
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// What one `put` of a [`FaultStore`] does instead of (or before) storing.
@@ -43,10 +41,17 @@ pub const PUT_FAULT_POINT: &str = "block.store.put";
 /// ```
 pub struct FaultStore<S, R: Runtime = Std> {
     inner: S,
-    script: Mutex<VecDeque<Fault>, R>,
+    script: Mutex<Script, R>,
     latency: Duration,
-    puts: AtomicUsize<R>,
-    failed: AtomicUsize<R>,
+}
+
+/// The faults to come and the counts so far, under one lock (one round-trip per `put`, which
+/// keeps checker explorations small).
+#[derive(Default)]
+struct Script {
+    faults: VecDeque<Fault>,
+    puts: usize,
+    failed: usize,
 }
 
 impl<S: BlockStore> FaultStore<S, Std> {
@@ -61,10 +66,8 @@ impl<S: BlockStore, R: Runtime> FaultStore<S, R> {
     pub fn with_runtime(inner: S) -> Self {
         FaultStore {
             inner,
-            script: Mutex::new(VecDeque::new()),
+            script: Mutex::new(Script::default()),
             latency: Duration::ZERO,
-            puts: AtomicUsize::new(0),
-            failed: AtomicUsize::new(0),
         }
     }
 
@@ -76,7 +79,7 @@ impl<S: BlockStore, R: Runtime> FaultStore<S, R> {
 
     /// Append faults; each later `put` consumes the next one.
     pub fn script(&self, faults: impl IntoIterator<Item = Fault>) {
-        self.script.lock().extend(faults);
+        self.script.lock().faults.extend(faults);
     }
 
     /// The next `n` puts fail.
@@ -86,12 +89,12 @@ impl<S: BlockStore, R: Runtime> FaultStore<S, R> {
 
     /// `put` calls so far (including failed ones).
     pub fn puts(&self) -> usize {
-        self.puts.load(Ordering::SeqCst)
+        self.script.lock().puts
     }
 
     /// `put` calls that failed, were torn or panicked.
     pub fn faults_applied(&self) -> usize {
-        self.failed.load(Ordering::SeqCst)
+        self.script.lock().failed
     }
 
     /// The wrapped store.
@@ -102,20 +105,25 @@ impl<S: BlockStore, R: Runtime> FaultStore<S, R> {
 
 impl<S: BlockStore, R: Runtime> BlockStore for FaultStore<S, R> {
     fn put(&self, data: &[u8]) -> Result<Locator, StoreError> {
-        self.puts.fetch_add(1, Ordering::SeqCst);
         if !self.latency.is_zero() {
             thread::sleep::<R>(self.latency);
         }
         // The backend's own fault point (lockstep-sim) fails this put like a scripted `Fail`,
         // leaving the script for the next put.
-        let fault = if R::fault(PUT_FAULT_POINT) {
-            Some(Fault::Fail)
-        } else {
-            self.script.lock().pop_front()
+        let injected = R::fault(PUT_FAULT_POINT);
+        let fault = {
+            let mut script = self.script.lock();
+            script.puts += 1;
+            let fault = if injected {
+                Some(Fault::Fail)
+            } else {
+                script.faults.pop_front()
+            };
+            if fault.is_some_and(|f| !matches!(f, Fault::Slow(_))) {
+                script.failed += 1;
+            }
+            fault
         };
-        if fault.is_some_and(|f| !matches!(f, Fault::Slow(_))) {
-            self.failed.fetch_add(1, Ordering::SeqCst);
-        }
         match fault {
             None => self.inner.put(data),
             Some(Fault::Fail) => Err(StoreError::Injected(PUT_FAULT_POINT)),
@@ -138,7 +146,7 @@ impl<S: fmt::Debug, R: Runtime> fmt::Debug for FaultStore<S, R> {
         f.debug_struct("FaultStore")
             .field("inner", &self.inner)
             .field("latency", &self.latency)
-            .field("puts", &self.puts.load(Ordering::SeqCst))
+            .field("puts", &self.script.lock().puts)
             .finish_non_exhaustive()
     }
 }

@@ -154,7 +154,10 @@ impl<'m, R: Runtime> BlockFile<'m, R> {
         };
         match sealed.and_then(|()| closed.manifest(self.manager)) {
             Ok(manifest) => Ok(manifest),
-            Err(error) => Err(CloseError { error, file: closed }),
+            Err(error) => Err(CloseError {
+                error,
+                file: closed,
+            }),
         }
     }
 

@@ -74,6 +74,9 @@ struct Books<R: Runtime> {
     buffered: usize,
     peak: usize,
     in_flight: usize,
+    /// Emptied buffers of committed blocks, reused by `alloc` so a writer refills memory that
+    /// is already mapped (at most `workers` of them; their capacity is not buffered bytes).
+    spare: Vec<Vec<u8>>,
     /// `None` once `stop` has closed the queue.
     sender: Option<Sender<Job<R>, R>>,
     stopping: bool,
@@ -131,6 +134,7 @@ impl<R: Runtime> BlockManager<R> {
                 buffered: 0,
                 peak: 0,
                 in_flight: 0,
+                spare: Vec::new(),
                 sender: Some(sender),
                 stopping: false,
                 stopped: false,
@@ -165,7 +169,7 @@ impl<R: Runtime> BlockManager<R> {
 
     /// A new empty `Writable` block.
     pub fn alloc(&self) -> Result<BlockId, BlockError> {
-        self.shared.insert(Vec::new())
+        self.shared.insert(None)
     }
 
     /// Append `data` to a `Writable` block. Waits while the bytes would exceed the buffer cap
@@ -191,7 +195,7 @@ impl<R: Runtime> BlockManager<R> {
     /// for copy-on-write of a file whose blocks are shared).
     pub fn dup(&self, id: BlockId) -> Result<BlockId, BlockError> {
         let data = self.contents(id)?;
-        self.shared.insert(data)
+        self.shared.insert(Some(data))
     }
 
     /// Commit block `id`. By state: `Writable` → sealed and queued; `Pending` → a sync commit
@@ -366,9 +370,10 @@ impl<R: Runtime> Shared<R> {
         }
     }
 
-    /// Register a new `Writable` block holding `data` (after waiting for space for it).
-    fn insert(&self, data: Vec<u8>) -> Result<BlockId, BlockError> {
-        let len = data.len();
+    /// Register a new `Writable` block holding `data` (after waiting for space for it), or an
+    /// empty one on a spare buffer.
+    fn insert(&self, data: Option<Vec<u8>>) -> Result<BlockId, BlockError> {
+        let len = data.as_ref().map_or(0, Vec::len);
         self.reserve(len)?;
         let mut books = self.books.lock();
         if books.stopping {
@@ -376,9 +381,12 @@ impl<R: Runtime> Shared<R> {
             self.release(len, false);
             return Err(BlockError::Stopped);
         }
+        let data = data.unwrap_or_else(|| books.spare.pop().unwrap_or_default());
         let id = BlockId(books.next_id);
         books.next_id += 1;
-        books.blocks.insert(id, Arc::new(BufferBlock::new(id, data)));
+        books
+            .blocks
+            .insert(id, Arc::new(BufferBlock::new(id, data)));
         Ok(id)
     }
 
@@ -478,6 +486,10 @@ impl<R: Runtime> Shared<R> {
                     self.release(data.len(), true);
                     let done = block.complete(locator);
                     debug_assert!(done.is_ok(), "only the uploader moves a Pending block");
+                    // The block released its bytes; if nobody else holds them, keep the buffer.
+                    if let Ok(buffer) = Arc::try_unwrap(data) {
+                        self.recycle(buffer);
+                    }
                     return;
                 }
                 Err(error) => {
@@ -499,6 +511,15 @@ impl<R: Runtime> Shared<R> {
                     }
                 }
             }
+        }
+    }
+
+    /// Keep an emptied buffer for the next `alloc`, up to one per worker.
+    fn recycle(&self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        let mut books = self.books.lock();
+        if books.spare.len() < self.config.workers && !books.stopping {
+            books.spare.push(buffer);
         }
     }
 
@@ -555,9 +576,7 @@ impl<R: Runtime> Shared<R> {
         let mut packed = Vec::new();
         {
             let mut books = self.books.lock();
-            if books.parked.is_empty()
-                || (!force && books.parked_bytes < self.config.block_size)
-            {
+            if books.parked.is_empty() || (!force && books.parked_bytes < self.config.block_size) {
                 return;
             }
             let parked = std::mem::take(&mut books.parked);

@@ -128,10 +128,26 @@ mod tests {
         let a = store.put(b"hello world").unwrap();
         let b = store.put(b"!").unwrap();
         let manifest = Manifest::from_segments([
-            Segment { locator: a, offset: 0, len: 5 },
-            Segment { locator: a, offset: 5, len: 6 },
-            Segment { locator: b, offset: 0, len: 1 },
-            Segment { locator: a, offset: 0, len: 0 },
+            Segment {
+                locator: a,
+                offset: 0,
+                len: 5,
+            },
+            Segment {
+                locator: a,
+                offset: 5,
+                len: 6,
+            },
+            Segment {
+                locator: b,
+                offset: 0,
+                len: 1,
+            },
+            Segment {
+                locator: a,
+                offset: 0,
+                len: 0,
+            },
         ]);
         assert_eq!(manifest.segments().len(), 2);
         assert_eq!(manifest.len(), 12);
@@ -143,9 +159,20 @@ mod tests {
     fn a_range_outside_its_block_is_corrupt_not_a_panic() {
         let store = MemoryStore::new();
         let a = store.put(b"abc").unwrap();
-        let manifest = Manifest::from_segments([Segment { locator: a, offset: 2, len: 5 }]);
-        assert!(matches!(manifest.read(&store), Err(StoreError::Corrupt { .. })));
-        let huge = Manifest::from_segments([Segment { locator: a, offset: u64::MAX - 1, len: 1 }]);
+        let manifest = Manifest::from_segments([Segment {
+            locator: a,
+            offset: 2,
+            len: 5,
+        }]);
+        assert!(matches!(
+            manifest.read(&store),
+            Err(StoreError::Corrupt { .. })
+        ));
+        let huge = Manifest::from_segments([Segment {
+            locator: a,
+            offset: u64::MAX - 1,
+            len: 1,
+        }]);
         assert!(matches!(huge.read(&store), Err(StoreError::Corrupt { .. })));
     }
 }

@@ -147,11 +147,9 @@ impl<R: Runtime> MemoryStore<R> {
 
 impl<R: Runtime> BlockStore for MemoryStore<R> {
     fn put(&self, data: &[u8]) -> Result<Locator, StoreError> {
-        // Hash and copy outside the lock; the lock only guards the map insert.
+        // Hash and copy outside the lock; the lock only guards the map insert. (A duplicate is
+        // copied for nothing; checking first would cost a second lock round-trip per put.)
         let locator = Locator::of(data);
-        if self.contains(&locator) {
-            return Ok(locator);
-        }
         let copy = data.to_vec();
         self.blocks.lock().entry(locator).or_insert(copy);
         Ok(locator)

@@ -46,7 +46,10 @@ pub enum OrderViolation {
 
 /// Check that every line of item k precedes every line of item k+1. `item_of_line` attributes
 /// a line to an item, or `None` for lines of no item (headers, blank lines), which are ignored.
-pub fn check_items_in_order<F>(output: &str, mut item_of_line: F) -> Result<ItemsInOrder, OrderViolation>
+pub fn check_items_in_order<F>(
+    output: &str,
+    mut item_of_line: F,
+) -> Result<ItemsInOrder, OrderViolation>
 where
     F: FnMut(&str) -> Option<usize>,
 {
@@ -106,7 +109,10 @@ where
 {
     match check_items_in_order(output, item_of_line) {
         Ok(seen) => seen,
-        Err(violation) => panic!("output is not in item order: {violation}\n{}", Excerpt(output)),
+        Err(violation) => panic!(
+            "output is not in item order: {violation}\n{}",
+            Excerpt(output)
+        ),
     }
 }
 

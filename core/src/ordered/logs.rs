@@ -55,8 +55,16 @@ pub(crate) fn unroute(shared: usize, item: usize) {
     });
 }
 
-/// Writes to the calling thread's current item (see the [module docs](self)); to stderr when
-/// the thread runs no item or routing is off.
+/// Writes to the calling thread's current item; to stderr when the thread runs no item or
+/// routing is off.
+///
+/// With [`Config::route_logs`](super::Config::route_logs), claiming an item on a thread makes it
+/// that thread's current item until its writer ends. Give this writer to your logger:
+/// `tracing_subscriber::fmt().with_writer(|| CurrentItemWriter)` (any `Fn() -> impl Write` is a
+/// `MakeWriter`), or env_logger's `Target::Pipe(Box::new(CurrentItemWriter))`.
+///
+/// Limitation: the current item lives in a std thread-local, so routing is for production
+/// threads; under loom and shuttle all modelled threads share OS threads — leave it off there.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CurrentItemWriter;
 

@@ -146,56 +146,82 @@ impl<W: Write + Send + 'static, R: Runtime> Worker<W, R> {
     /// The next item and its writer; blocks while the item is too far ahead of the head.
     /// `None` when this worker has nothing left (or fail-fast stopped the run).
     pub fn next_item(&mut self) -> Option<ItemWriter<'_, W, R>> {
-        let shared = &*self.shared;
-        let mut state = shared.state.lock();
-        let item = loop {
-            let claim = match &self.queue {
-                None => state.claim_next(shared.now()),
-                Some(queue) => match queue.front() {
-                    None => Claim::Exhausted,
-                    Some(&item) => state
-                        .claim(item, shared.now())
-                        .unwrap_or(Claim::Exhausted),
-                },
-            };
-            match claim {
-                Claim::Item(item) => break item,
-                Claim::Wait => state = shared.changed.wait(state),
-                Claim::Exhausted => return None,
-            }
-        };
-        if let Some(queue) = &mut self.queue {
-            queue.pop_front();
-        }
-        shared.settle(state);
-        let routed = shared.config.route_logs && logs::route(self.shared.clone(), item);
-        Some(ItemWriter {
-            shared,
-            item,
-            ended: false,
-            routed,
-        })
+        let state = self.shared.state.lock();
+        let item = claim(&self.shared, &mut self.queue, state)?;
+        Some(ItemWriter::new(&self.shared, item))
     }
 
+    /// The loop of [`OrderedMonitor::run`]: finishing an item and claiming the next take one
+    /// lock when nothing needs releasing.
     fn run<F, E>(mut self, work: &F)
     where
         F: Fn(usize, &mut ItemWriter<'_, W, R>) -> Result<(), E>,
         E: Display,
     {
-        while let Some(mut writer) = self.next_item() {
-            let item = writer.item();
-            match catch_unwind(AssertUnwindSafe(|| work(item, &mut writer))) {
-                Ok(Ok(())) => {
-                    let _ = writer.finish();
-                }
-                Ok(Err(error)) => writer.fail(error),
+        let arc = &self.shared;
+        let shared: &Shared<W, R> = arc;
+        let mut next = claim(shared, &mut self.queue, shared.state.lock());
+        while let Some(item) = next {
+            let mut writer = ItemWriter::new(arc, item);
+            let result = catch_unwind(AssertUnwindSafe(|| work(item, &mut writer)));
+            writer.disarm();
+            let outcome = match result {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(one_line(error)),
                 Err(panic) => {
-                    writer.fail(format!("worker panicked: {}", panic_message(&*panic)));
-                    return;
+                    let reason = format!("worker panicked: {}", panic_message(&*panic));
+                    let _ = shared.complete(item, Err(one_line(reason)));
+                    return; // the worker is dead; dropping it fails its unstarted items
                 }
-            }
+            };
+            let mut state = shared.state.lock();
+            let _ = shared.complete_locked(&mut state, item, outcome);
+            next = match state.start_release() {
+                Some(batch) => {
+                    shared.hand_over(state, Some(batch));
+                    claim(shared, &mut self.queue, shared.state.lock())
+                }
+                None => claim(shared, &mut self.queue, state),
+            };
         }
     }
+}
+
+/// Claim this worker's next item, waiting while the window is full; settles the ledger.
+fn claim<W: Write + Send + 'static, R: Runtime>(
+    shared: &Shared<W, R>,
+    queue: &mut Option<VecDeque<usize>>,
+    mut state: crate::sync::MutexGuard<'_, super::shared::State<R>, R>,
+) -> Option<usize> {
+    let item = loop {
+        let claim = match queue {
+            None => state.claim_next(shared.now()),
+            Some(queue) => match queue.front() {
+                None => Claim::Exhausted,
+                Some(&item) => state.claim(item, shared.now()).unwrap_or(Claim::Exhausted),
+            },
+        };
+        match claim {
+            Claim::Item(item) => break item,
+            Claim::Wait => {
+                // Whatever this thread changed before must be announced before it sleeps.
+                state = shared.wait_announcing(state);
+            }
+            Claim::Exhausted => {
+                shared.settle(state);
+                return None;
+            }
+        }
+    };
+    if let Some(queue) = queue {
+        queue.pop_front();
+    }
+    shared.settle(state);
+    Some(item)
+}
+
+fn one_line(reason: impl Display) -> String {
+    reason.to_string().replace(['\n', '\r'], " ")
 }
 
 impl<W: Write + Send + 'static, R: Runtime> Drop for Worker<W, R> {
@@ -228,7 +254,27 @@ pub struct ItemWriter<'w, W: Write + Send + 'static, R: Runtime = Std> {
     routed: bool,
 }
 
-impl<W: Write + Send + 'static, R: Runtime> ItemWriter<'_, W, R> {
+impl<'w, W: Write + Send + 'static, R: Runtime> ItemWriter<'w, W, R> {
+    fn new(arc: &'w Arc<Shared<W, R>, R>, item: usize) -> Self {
+        let shared: &'w Shared<W, R> = arc;
+        let routed = shared.config.route_logs && logs::route(arc.clone(), item);
+        ItemWriter {
+            shared,
+            item,
+            ended: false,
+            routed,
+        }
+    }
+
+    /// The caller completes the item itself: no drop guard, no route.
+    fn disarm(&mut self) {
+        self.ended = true;
+        if self.routed {
+            logs::unroute(self.shared as *const Shared<W, R> as usize, self.item);
+            self.routed = false;
+        }
+    }
+
     /// The item this writer belongs to.
     pub fn item(&self) -> usize {
         self.item
@@ -243,15 +289,11 @@ impl<W: Write + Send + 'static, R: Runtime> ItemWriter<'_, W, R> {
     /// The item failed: its output so far is kept and `reason` (made one line) follows it as
     /// the item's error line.
     pub fn fail(mut self, reason: impl Display) {
-        let reason = reason.to_string().replace(['\n', '\r'], " ");
-        let _ = self.end(Err(reason));
+        let _ = self.end(Err(one_line(reason)));
     }
 
     fn end(&mut self, outcome: Result<(), String>) -> Result<(), ItemError> {
-        self.ended = true;
-        if self.routed {
-            logs::unroute(self.shared as *const Shared<W, R> as usize, self.item);
-        }
+        self.disarm();
         self.shared.complete(self.item, outcome)
     }
 }

@@ -18,12 +18,38 @@ use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::time::Instant;
 use crate::sync::{Condvar, Mutex, MutexGuard, Runtime};
 use std::io::{self, Write};
+use std::time::Duration;
 
 /// `streaming` when no item streams.
 const NONE: usize = usize::MAX;
 
 pub(crate) type Stamp<R> = Option<Instant<R>>;
-pub(crate) type State<R> = Ledger<Stamp<R>>;
+
+/// The ledger plus the number of threads waiting on `changed`. Notifying is a system call on
+/// std even with nobody waiting, so the shell notifies only when someone waits; a waiter counts
+/// itself under the same lock before it waits, so no wakeup can be lost.
+pub(crate) struct State<R: Runtime> {
+    ledger: Ledger<Stamp<R>>,
+    /// Threads waiting on `changed` (workers waiting for the window).
+    waiters: usize,
+    /// The head `wait()` last saw and whether it was running, if it waits on `settled`.
+    waiting_for_end: Option<(usize, bool)>,
+}
+
+impl<R: Runtime> std::ops::Deref for State<R> {
+    type Target = Ledger<Stamp<R>>;
+    fn deref(&self) -> &Self::Target {
+        &self.ledger
+    }
+}
+
+impl<R: Runtime> std::ops::DerefMut for State<R> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.ledger
+    }
+}
+
+type Guard<'a, R> = MutexGuard<'a, State<R>, R>;
 
 pub(crate) struct SinkSlot<W> {
     pub(crate) out: Option<W>,
@@ -35,6 +61,9 @@ pub(crate) struct SinkSlot<W> {
 pub(crate) struct Shared<W: Write + Send, R: Runtime> {
     pub(crate) state: Mutex<State<R>, R>,
     pub(crate) changed: Condvar<R>,
+    /// Where `wait()` sleeps: notified when the run finishes (or, with a timeout, when the head
+    /// moves), not on every change, so it costs the workers nothing.
+    settled: Condvar<R>,
     pub(crate) sink: Mutex<SinkSlot<W>, R>,
     /// Mirror of `SinkState::Streaming(item)`, stored under the ledger lock, read under the sink
     /// lock by the fast write path.
@@ -45,8 +74,13 @@ pub(crate) struct Shared<W: Write + Send, R: Runtime> {
 impl<W: Write + Send, R: Runtime> Shared<W, R> {
     pub(crate) fn new(items: usize, sink: W, config: Config) -> Self {
         Self {
-            state: Mutex::new(Ledger::new(items, config.window(), config.fail_fast)),
+            state: Mutex::new(State {
+                ledger: Ledger::new(items, config.window(), config.fail_fast),
+                waiters: 0,
+                waiting_for_end: None,
+            }),
             changed: Condvar::new(),
+            settled: Condvar::new(),
             sink: Mutex::new(SinkSlot {
                 out: Some(sink),
                 at_line_start: true,
@@ -62,6 +96,42 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
         self.config.item_timeout.map(|_| Instant::now())
     }
 
+    /// Wait on `changed` (the caller re-checks its condition).
+    pub(crate) fn wait<'a>(&self, mut state: Guard<'a, R>) -> Guard<'a, R> {
+        state.waiters += 1;
+        let mut state = self.changed.wait(state);
+        state.waiters -= 1;
+        state
+    }
+
+    /// `wait()`'s sleep until the run settles (or `timeout`, if given).
+    fn wait_settled<'a>(&self, mut state: Guard<'a, R>, timeout: Option<Duration>) -> Guard<'a, R> {
+        state.waiting_for_end = Some(head_seen(&state));
+        let mut state = match timeout {
+            Some(timeout) => self.settled.wait_timeout(state, timeout).0,
+            None => self.settled.wait(state),
+        };
+        state.waiting_for_end = None;
+        state
+    }
+
+    /// Release the lock and wake whoever waits for what may have changed.
+    fn unlock_and_notify(&self, state: Guard<'_, R>) {
+        let workers = state.waiters > 0;
+        let end = state.waiting_for_end.is_some_and(|seen| {
+            // With a timeout, wait() also tracks the head's deadline: wake it when the head
+            // moves or starts running.
+            state.is_finished() || (self.config.item_timeout.is_some() && seen != head_seen(&state))
+        });
+        drop(state);
+        if workers {
+            self.changed.notify_all();
+        }
+        if end {
+            self.settled.notify_all();
+        }
+    }
+
     fn publish(&self, state: &State<R>) {
         let value = state.streaming().unwrap_or(NONE);
         if self.streaming.load(Ordering::Relaxed) != value {
@@ -71,14 +141,32 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
 
     /// After any change to the ledger: start a release if the head is complete, publish who
     /// streams, wake waiters, and write the released output (outside the ledger lock).
-    pub(crate) fn settle(&self, mut state: MutexGuard<'_, State<R>, R>) {
+    pub(crate) fn settle(&self, mut state: Guard<'_, R>) {
         let batch = state.start_release();
+        self.hand_over(state, batch);
+    }
+
+    /// Publish who streams, unlock, wake waiters, and write `batch` if this thread releases.
+    pub(crate) fn hand_over(&self, state: Guard<'_, R>, batch: Option<Batch>) {
         self.publish(&state);
-        drop(state);
-        self.changed.notify_all();
-        if let Some(batch) = batch {
-            self.release(batch);
+        match batch {
+            None => self.unlock_and_notify(state),
+            Some(batch) => {
+                // The released output goes first: waking the waiters costs a system call, and
+                // the release loop wakes them right after this batch is written.
+                drop(state);
+                self.release(batch);
+            }
         }
+    }
+
+    /// Wake the other waiters (this thread may have changed the ledger), then wait.
+    pub(crate) fn wait_announcing<'a>(&self, state: Guard<'a, R>) -> Guard<'a, R> {
+        self.publish(&state);
+        if state.waiters > 0 {
+            self.changed.notify_all();
+        }
+        self.wait(state)
     }
 
     /// The releaser's loop: write a batch, then ask the ledger for the next, until none is left.
@@ -88,8 +176,7 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
             let mut state = self.state.lock();
             let next = state.end_release(batch.bytes);
             self.publish(&state);
-            drop(state);
-            self.changed.notify_all();
+            self.unlock_and_notify(state);
             match next {
                 Some(more) => batch = more,
                 None => return,
@@ -143,7 +230,7 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
                         break;
                     }
                     super::ledger::WriteTo::Buffered(n) => return Ok(n),
-                    super::ledger::WriteTo::Wait => state = self.changed.wait(state),
+                    super::ledger::WriteTo::Wait => state = self.wait(state),
                     super::ledger::WriteTo::Rejected(why) => {
                         return Err(io::Error::other(why));
                     }
@@ -165,17 +252,31 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
 
     /// `item` ended: `Ok(())` or failed with a reason. Late completion of a timed-out item turns
     /// into its timeout failure.
-    pub(crate) fn complete(&self, item: usize, outcome: Result<(), String>) -> Result<(), ItemError> {
+    pub(crate) fn complete(
+        &self,
+        item: usize,
+        outcome: Result<(), String>,
+    ) -> Result<(), ItemError> {
         let mut state = self.state.lock();
+        let result = self.complete_locked(&mut state, item, outcome);
+        self.settle(state);
+        result
+    }
+
+    /// [`Self::complete`] with the lock held; the caller settles.
+    pub(crate) fn complete_locked(
+        &self,
+        state: &mut State<R>,
+        item: usize,
+        outcome: Result<(), String>,
+    ) -> Result<(), ItemError> {
         let outcome = match (outcome, self.config.item_timeout, state.started(item)) {
             (Ok(()), Some(timeout), Some(Some(started))) if started.elapsed() > timeout => {
                 Err(timed_out(timeout))
             }
             (outcome, ..) => outcome,
         };
-        let result = state.complete(item, outcome);
-        self.settle(state);
-        result
+        state.complete(item, outcome)
     }
 
     /// The run's report, from the ledger and the sink.
@@ -210,10 +311,10 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
                         self.settle(state);
                         state = self.state.lock();
                     } else {
-                        state = self.changed.wait_timeout(state, timeout - ran).0;
+                        state = self.wait_settled(state, Some(timeout - ran));
                     }
                 }
-                _ => state = self.changed.wait(state),
+                _ => state = self.wait_settled(state, None),
             }
         }
         let report = self.report(&state);
@@ -231,7 +332,11 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
     }
 }
 
-fn timed_out(timeout: std::time::Duration) -> String {
+fn head_seen<R: Runtime>(state: &State<R>) -> (usize, bool) {
+    (state.head(), state.running_head().is_some())
+}
+
+fn timed_out(timeout: Duration) -> String {
     format!("timed out after {timeout:?}")
 }
 

@@ -115,7 +115,10 @@ where
         loop {
             let now = A::instant_saturating_sub(A::now(), start).as_nanos() as u64;
             match catch_user(coord, Stage::Spacing, None, |c| c.step(now, terminated()))? {
-                Step::Submit { job: j, submit_count } => {
+                Step::Submit {
+                    job: j,
+                    submit_count,
+                } => {
                     let name = tree.name(j as usize).to_owned();
                     let fut = job(AsyncJob { name, submit_count });
                     handles.push((j, future::spawn::<A, _>(fut)));
@@ -185,8 +188,10 @@ fn handle_batch<P: Priority, T: Send + 'static, A: AsyncRuntime>(
                 handle.abort();
             }
         }
-        catch_user(coord, Stage::Priority, Some(job), |c| c.complete(job, outcome))?
-            .expect("the driver completes only jobs it submitted");
+        catch_user(coord, Stage::Priority, Some(job), |c| {
+            c.complete(job, outcome)
+        })?
+        .expect("the driver completes only jobs it submitted");
     }
     Ok(())
 }

@@ -84,7 +84,11 @@ fn drive_steps<T, P: Priority, B: Backend<T>>(
                         Finished::Value(value) => {
                             catch_user(coord, Stage::Completion, Some(job), |c| {
                                 let (tree, in_flight, cancels) = c.control_parts();
-                                on_complete(name, value, &mut Control::new(tree, in_flight, cancels))
+                                on_complete(
+                                    name,
+                                    value,
+                                    &mut Control::new(tree, in_flight, cancels),
+                                )
                             })?
                         }
                         Finished::Panicked(message) => {
@@ -99,8 +103,10 @@ fn drive_steps<T, P: Priority, B: Backend<T>>(
                     for cancel in coord.take_cancels() {
                         backend.cancel(cancel);
                     }
-                    catch_user(coord, Stage::Priority, Some(job), |c| c.complete(job, outcome))?
-                        .expect("the driver completes only jobs it submitted");
+                    catch_user(coord, Stage::Priority, Some(job), |c| {
+                        c.complete(job, outcome)
+                    })?
+                    .expect("the driver completes only jobs it submitted");
                 }
                 coord.end_batch();
             }
@@ -145,7 +151,11 @@ pub struct Job<'a> {
 }
 
 impl<'a> Job<'a> {
-    pub(crate) fn new(name: &'a str, submit_count: u64, cancelled: &'a (dyn Fn() -> bool + 'a)) -> Self {
+    pub(crate) fn new(
+        name: &'a str,
+        submit_count: u64,
+        cancelled: &'a (dyn Fn() -> bool + 'a),
+    ) -> Self {
         Self {
             name,
             submit_count,

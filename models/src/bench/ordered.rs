@@ -1,18 +1,172 @@
-//! `lockstep bench ordered` (in progress).
+//! `lockstep bench ordered`: the throughput case (items over workers through the monitor vs one
+//! thread writing the same bytes to the same sink, measured in the same run, interleaved) and
+//! the hand-off latency of the monitor, on the real std runtime.
 
+#[path = "ordered/measure.rs"]
+pub mod measure;
+
+use measure::SinkKind;
 use std::process::ExitCode;
 
 /// Arguments of `lockstep bench ordered`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Items (each writes one line).
+    #[arg(long, default_value_t = 1_000_000)]
+    items: usize,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// Bytes per line (including the newline).
+    #[arg(long, default_value_t = 32)]
+    line_bytes: usize,
+    /// Sink: `file` (unbuffered file, a write call per line like line-buffered stdout) or
+    /// `memory` (a Vec; shows the monitor's overhead alone).
+    #[arg(long, default_value = "file")]
+    sink: String,
+    /// Rounds of (monitor, sequential); medians are reported.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Hand-off latency samples.
+    #[arg(long, default_value_t = 2_000)]
+    handoff_samples: usize,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
 }
 
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The measured figures, as the `--json` object.
+fn measure(args: &Args) -> Result<serde_json::Value, String> {
+    let sink = match args.sink.as_str() {
+        "file" => SinkKind::File,
+        "memory" => SinkKind::Memory,
+        other => return Err(format!("--sink must be `file` or `memory`, not `{other}`")),
+    };
+    if args.items == 0 || args.workers == 0 || args.rounds == 0 {
+        return Err("--items, --workers and --rounds must be at least 1".to_owned());
+    }
+    let (mut monitor, mut sequential) = (Vec::new(), Vec::new());
+    for round in 0..args.rounds {
+        // Interleaved (A B, B A, ...) so that drift in the machine's load hits both alike.
+        let run_monitor =
+            || measure::throughput_monitor(args.items, args.workers, args.line_bytes, sink);
+        let run_sequential = || measure::throughput_sequential(args.items, args.line_bytes, sink);
+        if round % 2 == 0 {
+            monitor.push(run_monitor());
+            sequential.push(run_sequential());
+        } else {
+            sequential.push(run_sequential());
+            monitor.push(run_monitor());
+        }
+    }
+    let seconds = median(monitor);
+    let sequential_seconds = median(sequential);
+    let handoff = measure::handoff_monitor(args.handoff_samples.max(1));
+    Ok(serde_json::json!({
+        "bench": "ordered",
+        "items": args.items,
+        "workers": args.workers,
+        "seconds": seconds,
+        "items_per_s": args.items as f64 / seconds,
+        "sequential_seconds": sequential_seconds,
+        "ratio": seconds / sequential_seconds,
+        "p50_handoff_us": measure::quantile_us(&handoff, 0.50),
+        "p99_handoff_us": measure::quantile_us(&handoff, 0.99),
+    }))
+}
+
 /// Run the measurement.
 pub fn run(args: Args) -> ExitCode {
-    let _ = args;
-    eprintln!("error: `lockstep bench ordered` is not available yet");
-    ExitCode::from(2)
+    let value = match measure(&args) {
+        Ok(value) => value,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        println!("{value}");
+    } else {
+        let f = |key: &str| value[key].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "ordered: {} items over {} workers ({} sink, {} B lines): {:.3} s ({:.0} items/s); \
+             one thread: {:.3} s; ratio {:.2}",
+            args.items,
+            args.workers,
+            args.sink,
+            args.line_bytes,
+            f("seconds"),
+            f("items_per_s"),
+            f("sequential_seconds"),
+            f("ratio"),
+        );
+        println!(
+            "hand-off latency: p50 {:.2} µs, p99 {:.2} µs",
+            f("p50_handoff_us"),
+            f("p99_handoff_us")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(sink: &str) -> Args {
+        Args {
+            items: 2_000,
+            workers: 2,
+            line_bytes: 32,
+            sink: sink.to_owned(),
+            rounds: 1,
+            handoff_samples: 50,
+            json: true,
+        }
+    }
+
+    #[test]
+    fn json_has_exactly_the_issue_keys() {
+        let value = measure(&args("memory")).unwrap();
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "bench",
+                "items",
+                "items_per_s",
+                "p50_handoff_us",
+                "p99_handoff_us",
+                "ratio",
+                "seconds",
+                "sequential_seconds",
+                "workers"
+            ]
+        );
+        assert_eq!(value["bench"], "ordered");
+        assert_eq!(value["items"], 2_000);
+        let ratio = value["ratio"].as_f64().unwrap();
+        let expected =
+            value["seconds"].as_f64().unwrap() / value["sequential_seconds"].as_f64().unwrap();
+        assert!((ratio - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bad_arguments_are_errors_not_panics() {
+        assert!(measure(&args("tape")).unwrap_err().contains("--sink"));
+        let mut zero = args("memory");
+        zero.workers = 0;
+        assert!(measure(&zero).is_err());
+    }
 }

@@ -162,7 +162,9 @@ fn tree_error(jobs: &[JobLine], err: TreeError) -> PlanError {
     let text = err.to_string();
     // The line replaces the error's "entry N: " (a 0-based input position).
     let text = match err.index() {
-        Some(_) => text.split_once(": ").map_or(text.clone(), |(_, rest)| rest.to_owned()),
+        Some(_) => text
+            .split_once(": ")
+            .map_or(text.clone(), |(_, rest)| rest.to_owned()),
         None => text,
     };
     PlanError {
@@ -204,7 +206,10 @@ fn parse_line(line: usize, content: &str) -> Result<JobLine, PlanError> {
         message,
     };
     let mut words = content.split_whitespace();
-    let name = words.next().expect("a non-empty line has a word").to_owned();
+    let name = words
+        .next()
+        .expect("a non-empty line has a word")
+        .to_owned();
     let mut job = JobLine {
         line,
         name,
@@ -217,8 +222,11 @@ fn parse_line(line: usize, content: &str) -> Result<JobLine, PlanError> {
         match word.split_once('=') {
             Some(("duration", value)) if !seen_duration => {
                 seen_duration = true;
-                job.duration = parse_duration(value)
-                    .ok_or_else(|| err(format!("bad duration {value:?}: expected seconds ≥ 0, e.g. duration=1.5")))?;
+                job.duration = parse_duration(value).ok_or_else(|| {
+                    err(format!(
+                        "bad duration {value:?}: expected seconds ≥ 0, e.g. duration=1.5"
+                    ))
+                })?;
             }
             Some(("priority", value)) if !seen_priority => {
                 seen_priority = true;
@@ -233,8 +241,8 @@ fn parse_line(line: usize, content: &str) -> Result<JobLine, PlanError> {
             None if word == "fail" => job.outcome.fail = true,
             _ => {
                 return Err(err(format!(
-                    "unknown option {word:?} (expected duration=SECONDS, priority=INT, skip or fail)"
-                )))
+                "unknown option {word:?} (expected duration=SECONDS, priority=INT, skip or fail)"
+            )))
             }
         }
     }
@@ -244,7 +252,7 @@ fn parse_line(line: usize, content: &str) -> Result<JobLine, PlanError> {
 /// Seconds (a non-negative decimal) to a duration, rounded to the nanosecond.
 fn parse_duration(value: &str) -> Option<Duration> {
     let secs: f64 = value.parse().ok()?;
-    if !secs.is_finite() || secs < 0.0 || secs > 1e9 {
+    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
         return None;
     }
     Some(Duration::from_nanos((secs * 1e9).round() as u64))
@@ -304,13 +312,20 @@ mod tests {
         assert_eq!(
             out,
             concat!(
-                r#"{"t":0.0,"event":"start","job":"a"}"#, "\n",
-                r#"{"t":0.0,"event":"start","job":"c"}"#, "\n",
-                r#"{"t":0.5,"event":"finish","job":"c"}"#, "\n",
-                r#"{"t":1.0,"event":"finish","job":"a"}"#, "\n",
-                r#"{"t":1.0,"event":"start","job":"a/b"}"#, "\n",
-                r#"{"t":3.0,"event":"finish","job":"a/b"}"#, "\n",
-                r#"{"event":"done","failed":true,"makespan":3.0}"#, "\n",
+                r#"{"t":0.0,"event":"start","job":"a"}"#,
+                "\n",
+                r#"{"t":0.0,"event":"start","job":"c"}"#,
+                "\n",
+                r#"{"t":0.5,"event":"finish","job":"c"}"#,
+                "\n",
+                r#"{"t":1.0,"event":"finish","job":"a"}"#,
+                "\n",
+                r#"{"t":1.0,"event":"start","job":"a/b"}"#,
+                "\n",
+                r#"{"t":3.0,"event":"finish","job":"a/b"}"#,
+                "\n",
+                r#"{"event":"done","failed":true,"makespan":3.0}"#,
+                "\n",
             )
         );
     }
@@ -319,8 +334,14 @@ mod tests {
     fn human_output_and_determinism() {
         let text = "h\nh/r/a duration=2\nh/r/b duration=3 priority=-1\nh/r/~/prune\n";
         let first = plan_text(text, 2, false).unwrap();
-        assert!(first.ends_with("makespan 5.000 s, failed: false\n"), "{first}");
-        assert!(first.contains("       4.000  start   h/r/~/prune\n"), "{first}");
+        assert!(
+            first.ends_with("makespan 5.000 s, failed: false\n"),
+            "{first}"
+        );
+        assert!(
+            first.contains("       4.000  start   h/r/~/prune\n"),
+            "{first}"
+        );
         for _ in 0..3 {
             assert_eq!(plan_text(text, 2, false).unwrap(), first);
         }
@@ -330,7 +351,11 @@ mod tests {
     fn bad_input_names_the_line() {
         let err = plan_text("a\n# x\na\n", 1, false).unwrap_err();
         assert_eq!(err.line, Some(3));
-        assert!(err.message.starts_with("duplicate job name"), "{}", err.message);
+        assert!(
+            err.message.starts_with("duplicate job name"),
+            "{}",
+            err.message
+        );
         let err = plan_text("a\n/b\n", 1, false).unwrap_err();
         assert_eq!(err.line, Some(2));
         let err = plan_text("a\n", 0, false).unwrap_err();

@@ -24,10 +24,32 @@ fn two_workers_three_items_window_one_match_sequential_exhaustively() {
 }
 
 #[test]
+fn a_full_byte_window_never_deadlocks_exhaustively() {
+    // 14-byte lines against a 4-byte window: every later item blocks mid-write until it is
+    // the head.
+    let mut run = OrderedRun::new(2, 3, 1);
+    run.window_bytes = 4;
+    let config = loom::Config::default().preemption_bound(BOUND);
+    let report = loom::check(&config, run.model::<Loom>());
+    assert!(
+        report.executions > 100,
+        "explored only {}",
+        report.executions
+    );
+    eprintln!(
+        "loom explored {} executions with a 4-byte window",
+        report.executions
+    );
+}
+
+#[test]
 fn loom_finds_zstash_waiting_for_its_turn_twice() {
     let config = loom::Config::default().preemption_bound(BOUND);
-    let failure = loom::try_check(&config, Zstash::buggy(ZstashBug::WaitTurnTwice).model::<Loom>())
-        .expect_err("loom must find the double wait_turn deadlock");
+    let failure = loom::try_check(
+        &config,
+        Zstash::buggy(ZstashBug::WaitTurnTwice).model::<Loom>(),
+    )
+    .expect_err("loom must find the double wait_turn deadlock");
     assert_eq!(failure.kind, FailureKind::Deadlock, "{failure}");
 }
 
@@ -63,6 +85,9 @@ fn zstash_fixed_twins_pass_exhaustive_loom() {
         let config = loom::Config::default().preemption_bound(BOUND);
         let report = loom::check(&config, Zstash::fixed(bug).model::<Loom>());
         assert!(report.executions > 10, "{bug:?}: {}", report.executions);
-        eprintln!("loom explored {} executions of the fixed {bug:?}", report.executions);
+        eprintln!(
+            "loom explored {} executions of the fixed {bug:?}",
+            report.executions
+        );
     }
 }

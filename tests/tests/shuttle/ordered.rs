@@ -27,7 +27,9 @@ fn three_workers_six_items_with_a_panicking_worker_pass_1000_pct_schedules() {
                 },
                 run.model::<Shuttle>(),
             )
-            .unwrap_or_else(|failure| panic!("panic at item {item} after {after_lines} lines: {failure}"));
+            .unwrap_or_else(|failure| {
+                panic!("panic at item {item} after {after_lines} lines: {failure}")
+            });
             assert_eq!(report.executions, 56);
             total += report.executions;
         }
@@ -66,7 +68,11 @@ fn zstash_like_output_is_the_snapshot_under_every_shuttle_schedule() {
     }
     assert_eq!(total, 1_000);
     let outputs = outputs.lock().unwrap();
-    assert_eq!(outputs.len(), 1, "schedules produced different outputs: {outputs:#?}");
+    assert_eq!(
+        outputs.len(),
+        1,
+        "schedules produced different outputs: {outputs:#?}"
+    );
     let out = outputs.first().unwrap();
     assert_items_in_order(out, ZstashLike::tar_of_line);
     insta::with_settings!({
@@ -98,4 +104,60 @@ fn shuttle_finds_each_zstash_turn_counter_bug_and_passes_its_fix() {
         let report = shuttle::check_pct(Zstash::fixed(bug).model::<Shuttle>(), 1_000, 3);
         assert_eq!(report.executions, 1_000, "{bug:?}");
     }
+}
+
+#[test]
+fn a_worker_stuck_forever_is_timed_out_and_the_run_returns_under_every_schedule() {
+    use lockstep::ordered::{Assignment, Config, OrderedMonitor};
+    use lockstep::sync::{Condvar, Mutex};
+    use std::io::Write;
+    use std::time::Duration;
+
+    let report = shuttle::check_pct(
+        || {
+            // Item 0's worker blocks until the run is over: only its timeout can free the head.
+            let latch: lockstep::sync::Arc<(Mutex<bool, Shuttle>, Condvar<Shuttle>), Shuttle> =
+                lockstep::sync::Arc::new((Mutex::new(false), Condvar::new()));
+            let held = latch.clone();
+            let monitor = OrderedMonitor::<Vec<u8>, Shuttle>::with_runtime(
+                3,
+                Vec::new(),
+                Config::default().item_timeout(Duration::from_millis(50)),
+            );
+            let (report, out) = monitor
+                .run(Assignment::dynamic(2), move |item, out| {
+                    writeln!(out, "item {item}")?;
+                    if item == 0 {
+                        let (open, changed) = &*held;
+                        drop(changed.wait_while(open.lock(), |open| !*open));
+                    }
+                    Ok::<_, std::io::Error>(())
+                })
+                .unwrap();
+            *latch.0.lock() = true;
+            latch.1.notify_all();
+            let out = String::from_utf8(out).unwrap();
+            assert_eq!(report.failed[0].item, 0, "{out}");
+            assert_eq!(report.failed[0].reason, "timed out after 50ms");
+            // Whatever item 0 wrote before its timeout (the timer may fire between any two of
+            // its writes), then its error line on a line of its own.
+            let at = out
+                .find("error: item 0 failed: timed out after 50ms\n")
+                .unwrap_or_else(|| panic!("no error line for item 0: {out}"));
+            let before = &out[..at];
+            assert!(
+                "item 0\n".starts_with(before.trim_end_matches('\n'))
+                    && (at == 0 || before.ends_with('\n')),
+                "{out}"
+            );
+            // Later items finish, or time out too when the modelled clock jumps past them.
+            assert_eq!(report.completed + report.failed.len(), 3, "{report:?}");
+            assert_items_in_order(&out, |line| {
+                line.split(' ').nth(1)?.trim_end_matches(':').parse().ok()
+            });
+        },
+        1_000,
+        3,
+    );
+    assert_eq!(report.executions, 1_000);
 }

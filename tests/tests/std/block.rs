@@ -73,7 +73,11 @@ fn get_finds_blocks_by_id_and_refuses_unknown_ones() {
     assert_eq!(manager.contents(id).unwrap(), b"foo");
     let locator = manager.commit(id, true).unwrap().unwrap();
     assert_eq!(manager.locator(id).unwrap(), Some(locator));
-    assert_eq!(manager.contents(id).unwrap(), b"foo", "read back from the store");
+    assert_eq!(
+        manager.contents(id).unwrap(),
+        b"foo",
+        "read back from the store"
+    );
     let gone = block_with(&manager, b"bar");
     manager.discard(gone).unwrap();
     assert_eq!(manager.state(gone).unwrap(), BlockState::Deleted);
@@ -119,7 +123,9 @@ fn commit_all_with_a_failing_store_reports_every_failed_block_in_one_error() {
     let a = block_with(&manager, b"foo");
     let b = block_with(&manager, b"bar");
     store.fail_next(4); // both attempts of both blocks
-    let err = manager.commit_all().expect_err("the store failed every put");
+    let err = manager
+        .commit_all()
+        .expect_err("the store failed every put");
     let failed: Vec<BlockId> = err.failures.iter().map(|(id, _)| *id).collect();
     assert_eq!(failed, vec![a, b]);
     for (_, failure) in &err.failures {
@@ -133,7 +139,10 @@ fn commit_all_with_a_failing_store_reports_every_failed_block_in_one_error() {
     }
     let text = err.to_string();
     assert!(text.starts_with("2 block(s) failed to commit"), "{text}");
-    assert!(text.contains(&a.to_string()) && text.contains(&b.to_string()), "{text}");
+    assert!(
+        text.contains(&a.to_string()) && text.contains(&b.to_string()),
+        "{text}"
+    );
     assert_eq!(manager.state(a).unwrap(), BlockState::Error);
     // The store recovers; commit_all retries the failed blocks (OnError::Retry).
     manager.commit_all().unwrap();
@@ -220,7 +229,10 @@ fn failed_puts_are_retried_with_backoff_until_they_succeed() {
     let (store, manager) = setup(small_config().retry(fast_retry(3)));
     store.fail_next(2);
     let id = block_with(&manager, b"retry me");
-    assert_eq!(manager.commit(id, true).unwrap(), Some(Locator::of(b"retry me")));
+    assert_eq!(
+        manager.commit(id, true).unwrap(),
+        Some(Locator::of(b"retry me"))
+    );
     assert_eq!(store.puts(), 3);
 }
 
@@ -229,7 +241,10 @@ fn a_torn_upload_is_caught_and_retried() {
     let (store, manager) = setup(small_config());
     store.script([Fault::Partial(2)]);
     let id = block_with(&manager, b"complete");
-    assert_eq!(manager.commit(id, true).unwrap(), Some(Locator::of(b"complete")));
+    assert_eq!(
+        manager.commit(id, true).unwrap(),
+        Some(Locator::of(b"complete"))
+    );
     assert_eq!(store.puts(), 2);
 }
 
@@ -256,7 +271,10 @@ fn writers_wait_for_space_and_buffered_bytes_never_exceed_the_cap() {
     let config = small_config().buffer_cap(32).workers(1);
     let (store, manager) = setup(config);
     let store = store.clone();
-    store.script(std::iter::repeat_n(Fault::Slow(Duration::from_millis(2)), 20));
+    store.script(std::iter::repeat_n(
+        Fault::Slow(Duration::from_millis(2)),
+        20,
+    ));
     let mut file = BlockFile::new(&manager);
     let data: Vec<u8> = (0..=255).cycle().take(300).collect();
     for chunk in data.chunks(7) {
@@ -267,7 +285,10 @@ fn writers_wait_for_space_and_buffered_bytes_never_exceed_the_cap() {
     assert_eq!(manager.read(&manifest).unwrap(), data);
     let stats = manager.stats();
     assert!(stats.peak_buffered_bytes <= 32, "{stats:?}");
-    assert!(stats.peak_buffered_bytes >= 16, "the cap was actually used: {stats:?}");
+    assert!(
+        stats.peak_buffered_bytes >= 16,
+        "the cap was actually used: {stats:?}"
+    );
 }
 
 #[test]
@@ -361,7 +382,9 @@ fn files_written_concurrently_read_back_byte_identical() {
 fn small_blocks_of_closed_files_are_repacked_into_one_block() {
     let config = small_config().block_size(64).buffer_cap(256);
     let (store, manager) = setup(config);
-    let contents: Vec<Vec<u8>> = (0..5u8).map(|i| vec![b'a' + i; 5 + usize::from(i)]).collect();
+    let contents: Vec<Vec<u8>> = (0..5u8)
+        .map(|i| vec![b'a' + i; 5 + usize::from(i)])
+        .collect();
     let closed: Vec<_> = contents
         .iter()
         .map(|data| {
@@ -396,7 +419,10 @@ fn parked_blocks_are_repacked_once_they_fill_a_block() {
     }
     // 21 parked bytes >= 16: repacked into a full-ish block and a remainder, without commit_all.
     for (i, file) in closed.iter().enumerate() {
-        assert_eq!(manager.read(&file.manifest(&manager).unwrap()).unwrap(), vec![i as u8; 7]);
+        assert_eq!(
+            manager.read(&file.manifest(&manager).unwrap()).unwrap(),
+            vec![i as u8; 7]
+        );
     }
     assert!(store.puts() <= 2);
 }
@@ -439,7 +465,11 @@ fn commit_after_stop_uploads_on_the_callers_thread() {
     let id = block_with(&manager, b"late");
     assert!(manager.stop().is_err());
     assert_eq!(manager.state(id).unwrap(), BlockState::Error);
-    assert_eq!(manager.commit(id, false).unwrap(), None, "async: uploaded inline");
+    assert_eq!(
+        manager.commit(id, false).unwrap(),
+        None,
+        "async: uploaded inline"
+    );
     assert_eq!(manager.state(id).unwrap(), BlockState::Committed);
 }
 
@@ -457,7 +487,9 @@ fn dropping_the_manager_commits_what_it_holds() {
 fn stop_racing_commits_loses_nothing_and_never_hangs() {
     for round in 0..200 {
         let (store, manager) = setup(small_config().workers(2).queue_capacity(1));
-        let ids: Vec<_> = (0..4u8).map(|i| block_with(&manager, &[i, round as u8])).collect();
+        let ids: Vec<_> = (0..4u8)
+            .map(|i| block_with(&manager, &[i, round as u8]))
+            .collect();
         std::thread::scope(|s| {
             for &id in &ids {
                 let manager = &manager;
@@ -468,8 +500,14 @@ fn stop_racing_commits_loses_nothing_and_never_hangs() {
             s.spawn(|| manager.stop().unwrap());
         });
         for (i, id) in ids.iter().enumerate() {
-            assert_eq!(manager.state(*id).unwrap(), BlockState::Committed, "round {round}");
-            assert!(store.inner().contains(&Locator::of(&[i as u8, round as u8])));
+            assert_eq!(
+                manager.state(*id).unwrap(),
+                BlockState::Committed,
+                "round {round}"
+            );
+            assert!(store
+                .inner()
+                .contains(&Locator::of(&[i as u8, round as u8])));
         }
     }
 }
@@ -490,7 +528,11 @@ fn concurrent_commits_of_a_failed_block_upload_it_once() {
             }
         });
         manager.commit(id, true).unwrap();
-        assert_eq!(store.puts() - puts_before, 1, "one retry, not one per committer");
+        assert_eq!(
+            store.puts() - puts_before,
+            1,
+            "one retry, not one per committer"
+        );
     }
 }
 
@@ -506,7 +548,10 @@ fn dir_store_is_content_addressed_and_leaves_no_temporary_files() {
     assert_eq!(store.get(&loc).unwrap(), b"hello");
     let path = store.path_of(&loc);
     assert!(path.starts_with(dir.path().join(&loc.hash_hex()[..3])));
-    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
     let missing = Locator::of(b"missing");
     assert_eq!(store.get(&missing), Err(StoreError::NotFound(missing)));
 }
@@ -532,7 +577,10 @@ fn dir_store_write_failure_is_a_typed_io_error() {
     let loc = Locator::of(b"blocked");
     std::fs::write(dir.path().join(&loc.hash_hex()[..3]), b"not a dir").unwrap();
     assert!(matches!(store.put(b"blocked"), Err(StoreError::Io { .. })));
-    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
 }
 
 #[test]
@@ -717,7 +765,9 @@ mod state_machine {
                     }
                 }
                 Op::Close { file } => {
-                    let closing = sut.open[file].take().unwrap_or_else(|| BlockFile::new(sut.manager));
+                    let closing = sut.open[file]
+                        .take()
+                        .unwrap_or_else(|| BlockFile::new(sut.manager));
                     let manifest = match closing.close() {
                         Ok(manifest) => manifest,
                         Err(err) => {
@@ -728,7 +778,9 @@ mod state_machine {
                     assert_eq!(sut.manager.read(&manifest).unwrap(), reference.last_closed);
                 }
                 Op::CloseDeferred { file } => {
-                    let closing = sut.open[file].take().unwrap_or_else(|| BlockFile::new(sut.manager));
+                    let closing = sut.open[file]
+                        .take()
+                        .unwrap_or_else(|| BlockFile::new(sut.manager));
                     // Only queues uploads (never waits for them), so injected faults cannot fail it.
                     let closed = closing.close_deferred();
                     let expected = reference.closed.last().expect("just closed").clone();
@@ -768,7 +820,9 @@ mod state_machine {
             // Every deferred file reads back; then everything commits and the manager stops.
             sut.recover();
             for (file, expected) in std::mem::take(&mut sut.closed) {
-                let manifest = file.manifest(sut.manager).expect("committed after recovery");
+                let manifest = file
+                    .manifest(sut.manager)
+                    .expect("committed after recovery");
                 assert_eq!(sut.manager.read(&manifest).unwrap(), expected);
             }
             drop(sut.open);

@@ -72,12 +72,27 @@ fn root_barrier_waits_for_all_roots() {
         ["a", "a/b", "b", "~/prune"]
     );
     // A skip anywhere closes the root barrier.
-    assert_eq!(order(&["a", "a/b", "b", "~/prune"], &["b"]), ["a", "a/b", "b"]);
+    assert_eq!(
+        order(&["a", "a/b", "b", "~/prune"], &["b"]),
+        ["a", "a/b", "b"]
+    );
 }
 
 #[test]
 fn a_barrier_name_is_never_run() {
     assert_eq!(order(&["a", "a/b", "a/~"], &[]), ["a", "a/b"]);
+}
+
+#[test]
+fn a_barrier_with_no_work_beside_it_opens_when_entered() {
+    // "a/a/~" is a listed barrier leaf: nothing runs beside "a/~", so it opens when "a" is
+    // entered, and the root barrier waits for "a/~/a" (bzfs never runs "a/~/a" and opens the
+    // root barrier without it).
+    assert_eq!(
+        order(&["a/a/~", "a/~/a", "b", "~/a"], &[]),
+        ["a/~/a", "b", "~/a"]
+    );
+    assert_eq!(order(&["a/b/~", "a/~/x"], &[]), ["a/~/x"]);
 }
 
 #[test]
@@ -166,5 +181,119 @@ fn a_million_deep_chain_neither_overflows_nor_goes_quadratic() {
         .expect("a valid deep tree");
     let got = order_with(&tree, &[], ByName);
     let want = ["a", deep.as_str(), leaf.as_str(), barrier.as_str()];
-    assert!(got == want, "wrong order for the deep chain ({} jobs)", got.len());
+    assert!(
+        got == want,
+        "wrong order for the deep chain ({} jobs)",
+        got.len()
+    );
+}
+
+mod properties {
+    //! Random trees, random outcomes and random completion orders (1–3 jobs in flight): every
+    //! pop obeys the rules, checked against a string-level oracle, and the set of jobs that run
+    //! does not depend on the order.
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Rules 1, 2 and 4 for `job` given the completed jobs (`true` = `no_skip`).
+    fn may_start(job: &str, names: &BTreeSet<String>, done: &BTreeMap<String, bool>) -> bool {
+        let parts: Vec<&str> = job.split('/').collect();
+        for depth in 1..parts.len() {
+            let ancestor = parts[..depth].join("/");
+            // A listed name ending in the barrier ("c/~") is never a job: it blocks nothing.
+            let job = names.contains(&ancestor) && parts[depth - 1] != "~";
+            if job && done.get(&ancestor) != Some(&true) {
+                return false;
+            }
+        }
+        for at in 0..parts.len() - 1 {
+            if parts[at] != "~" {
+                continue;
+            }
+            let node = parts[..at].join("/");
+            let prefix = if node.is_empty() {
+                String::new()
+            } else {
+                format!("{node}/")
+            };
+            let barrier = format!("{prefix}~");
+            for other in names {
+                let inside = other.starts_with(&prefix) && *other != node;
+                let behind = *other == barrier || other.starts_with(&format!("{barrier}/"));
+                let barrier_leaf = other.rsplit('/').next() == Some("~");
+                if inside && !behind && !barrier_leaf && done.get(other) != Some(&true) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn tree_strategy() -> impl Strategy<Value = Vec<String>> {
+        let component = prop::sample::select(vec!["a", "b", "c", "~", "a-b"]);
+        let path = prop::collection::vec(component, 1..5).prop_map(|c| c.join("/"));
+        prop::collection::btree_set(path, 1..14).prop_map(|s| s.into_iter().collect())
+    }
+
+    /// Run with up to `width` in flight, completing the in-flight job `choice % len` each time.
+    fn run(
+        tree: &TaskTree,
+        skip: &BTreeSet<String>,
+        width: usize,
+        choices: &[usize],
+    ) -> Result<Vec<String>, TestCaseError> {
+        let names: BTreeSet<String> = tree.names().map(str::to_owned).collect();
+        let mut sched: Sched<'_, ()> = Sched::new(tree);
+        sched.start(&mut ByName);
+        let mut done: BTreeMap<String, bool> = BTreeMap::new();
+        let mut in_flight: Vec<u32> = Vec::new();
+        let mut started = Vec::new();
+        let mut step = 0;
+        loop {
+            while in_flight.len() < width {
+                let Some(job) = sched.pop() else { break };
+                let name = tree.name(job as usize).to_owned();
+                prop_assert!(!started.contains(&name), "{name} started twice");
+                prop_assert!(may_start(&name, &names, &done), "{name} started too early");
+                started.push(name);
+                in_flight.push(job);
+            }
+            if in_flight.is_empty() {
+                return Ok(started);
+            }
+            let pick = choices.get(step).copied().unwrap_or(0) % in_flight.len();
+            step += 1;
+            let job = in_flight.swap_remove(pick);
+            let name = tree.name(job as usize).to_owned();
+            let no_skip = !skip.contains(&name);
+            sched.complete(job, no_skip, &mut ByName).unwrap();
+            done.insert(name, no_skip);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn any_completion_order_keeps_the_rules(
+            names in tree_strategy(),
+            skip_bits in prop::collection::vec(any::<bool>(), 14),
+            width in 1usize..4,
+            choices in prop::collection::vec(any::<usize>(), 0..40),
+        ) {
+            let tree = TaskTree::new(&names).unwrap();
+            let skip: BTreeSet<String> = names
+                .iter()
+                .zip(&skip_bits)
+                .filter(|(_, s)| **s)
+                .map(|(n, _)| n.clone())
+                .collect();
+            let serial = run(&tree, &skip, 1, &[])?;
+            let mut parallel = run(&tree, &skip, width, &choices)?;
+            let mut serial_set = serial.clone();
+            serial_set.sort();
+            parallel.sort();
+            prop_assert_eq!(serial_set, parallel);
+        }
+    }
 }
