@@ -59,6 +59,7 @@
 //! - DFS tracks at most 64 threads per execution.
 
 mod clock;
+pub mod corpus;
 mod exec;
 mod fault;
 mod future;

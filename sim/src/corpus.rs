@@ -1,0 +1,1 @@
+//! The run and failure corpus (SQLite) — in progress.
