@@ -1,71 +1,183 @@
-//! The built-in models: each a named program in a buggy or fixed variant, with the verdict a
-//! checker must reach, buildable for every checker backend.
+//! The built-in models, as a [`Registry`] for the `lockstep` command: the simulator's
+//! acceptance models, the real-bug models of the three components' origins (zstash, Arvados)
+//! and the components' own harnesses, each buildable for every backend it applies to.
+//!
+//! Which checkers apply: loom has no async backend and no clock that fires, shuttle has no fault
+//! injection, so models that need those are checked by lockstep-sim (and shuttle where it can).
 
+use crate::acceptance::{
+    abba::Abba, atomicity::Tickets, depth3::Depth3, gather::Gather, retry::Retry,
+    timeout_progress::Supervisor,
+};
+use crate::block::{Arvados, ArvadosBug, ManagerRace};
 use crate::handoff::Handoff;
+use crate::ordered::{OrderedRun, PanicAt, Zstash, ZstashBug};
+use crate::tasktree::TaskTreeModel;
 use lockstep::sync::{Loom, Shuttle};
+use lockstep_sim::cli::{Expect, Model, Registry};
+use lockstep_sim::Sim;
 
-/// What a checker must conclude about a variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// The checker must find a failing execution.
-    Bug,
-    /// The checker must explore its budget (or the whole space) without one.
-    Pass,
+/// `Box::new(expr)` as a [`lockstep_sim::cli::ModelFn`].
+macro_rules! program {
+    ($e:expr) => {
+        move || Box::new($e) as lockstep_sim::cli::ModelFn
+    };
 }
 
-impl Expect {
-    /// `"bug"` or `"pass"`, as in the `--json` output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Expect::Bug => "bug",
-            Expect::Pass => "pass",
-        }
+/// Both variants of a model that has the same program on every backend it applies to.
+macro_rules! pair {
+    ($registry:expr, $name:expr, $buggy:expr, $fixed:expr, $what_buggy:expr, $what_fixed:expr,
+     [$($backend:ident),*]) => {{
+        let buggy = $buggy;
+        let fixed = $fixed;
+        $registry.add(
+            Model::new($name, "buggy", Expect::Bug, $what_buggy)
+                $(.$backend(program!(buggy.model::<backend_type!($backend)>())))*,
+        );
+        $registry.add(
+            Model::new($name, "fixed", Expect::Pass, $what_fixed)
+                $(.$backend(program!(fixed.model::<backend_type!($backend)>())))*,
+        );
+    }};
+}
+
+macro_rules! backend_type {
+    (sim) => {
+        Sim
+    };
+    (loom) => {
+        Loom
+    };
+    (shuttle) => {
+        Shuttle
+    };
+}
+
+/// Every built-in model, in a stable order.
+pub fn registry() -> Registry {
+    let mut r = Registry::new();
+    acceptance(&mut r);
+    zstash(&mut r);
+    arvados(&mut r);
+    components(&mut r);
+    r
+}
+
+fn acceptance(r: &mut Registry) {
+    r.add(
+        Model::new("handoff", "buggy", Expect::Bug,
+            "3 threads take turns through one Mutex+Condvar; notify_one loses a wakeup")
+            .sim(program!(Handoff::buggy(3, 2).model::<Sim>()))
+            .loom(program!(Handoff::buggy(3, 1).model::<Loom>()))
+            .shuttle(program!(Handoff::buggy(3, 2).model::<Shuttle>())),
+    );
+    r.add(
+        Model::new("handoff", "fixed", Expect::Pass, "the same with notify_all")
+            .sim(program!(Handoff::fixed(3, 2).model::<Sim>()))
+            .loom(program!(Handoff::fixed(3, 1).model::<Loom>()))
+            .shuttle(program!(Handoff::fixed(3, 2).model::<Shuttle>())),
+    );
+    pair!(r, "abba", Abba { buggy: true, rounds: 0 }, Abba { buggy: false, rounds: 0 },
+        "two threads take two locks in opposite orders", "same order",
+        [sim, loom, shuttle]);
+    pair!(r, "abba-after-rounds", Abba { buggy: true, rounds: 5 }, Abba { buggy: false, rounds: 5 },
+        "the ABBA deadlock after 5 rounds on a third lock", "same order",
+        [sim, loom, shuttle]);
+    pair!(r, "atomicity", Tickets { buggy: true }, Tickets { buggy: false },
+        "check-then-act on an atomic grants too many tickets", "compare_exchange loop",
+        [sim, loom, shuttle]);
+    pair!(r, "depth3", Depth3 { buggy: true }, Depth3 { buggy: false },
+        "a publication bug that needs 3 ordering constraints", "publish in order",
+        [sim, loom, shuttle]);
+    // Progress needs a timeout that fires: virtual time (sim) or shuttle's modelled timers;
+    // loom's timed waits never time out, so loom does not apply.
+    pair!(r, "timeout-progress", Supervisor { buggy: true }, Supervisor { buggy: false },
+        "a supervisor waits for a signal nobody sends", "a timed wait gives up",
+        [sim, shuttle]);
+    // Fails only when `store.put` fails twice: faults are injected by lockstep-sim only.
+    let buggy = Retry { buggy: true };
+    let fixed = Retry { buggy: false };
+    r.add(
+        Model::new("retry", "buggy", Expect::Bug,
+            "one retry, then an acknowledged save is lost (needs two store faults)")
+            .sim(program!(buggy.model::<Sim>()))
+            .fault_budget(2),
+    );
+    r.add(
+        Model::new("retry", "fixed", Expect::Pass, "retries with backoff until the store accepts")
+            .sim(program!(fixed.model::<Sim>()))
+            .fault_budget(3),
+    );
+    // Async: lockstep-sim's and shuttle's executors (loom has no async backend here).
+    pair!(r, "gather", Gather { buggy: true }, Gather { buggy: false },
+        "an async lock held across an await in a two-task gather", "release before awaiting",
+        [sim, shuttle]);
+}
+
+fn zstash(r: &mut Registry) {
+    for (name, bug) in [
+        ("zstash-wait-turn-twice", ZstashBug::WaitTurnTwice),
+        ("zstash-empty-tar", ZstashBug::EmptyItemNeverReleased),
+        ("zstash-dead-worker", ZstashBug::DeadWorkerHoldsTurn),
+    ] {
+        pair!(r, name, Zstash::buggy(bug), Zstash::fixed(bug),
+            "zstash's PrintMonitor turn counter", "the same workload on OrderedMonitor",
+            [sim, loom, shuttle]);
     }
 }
 
-/// A model program, ready to hand to a checker.
-pub type ModelFn = Box<dyn Fn() + Send + Sync + 'static>;
-
-/// One variant of one model.
-#[derive(Debug, Clone, Copy)]
-pub struct Entry {
-    /// The model's name (`lockstep check NAME`).
-    pub model: &'static str,
-    /// `"buggy"` or `"fixed"`.
-    pub variant: &'static str,
-    /// What a checker must conclude.
-    pub expect: Expect,
-    /// One line on what the model is.
-    pub summary: &'static str,
-    /// The program on loom's primitives.
-    pub loom: fn() -> ModelFn,
-    /// The program on shuttle's primitives.
-    pub shuttle: fn() -> ModelFn,
+fn arvados(r: &mut Registry) {
+    for bug in ArvadosBug::ALL {
+        let name = format!("arvados-{}", bug.name());
+        let (buggy, fixed) = (Arvados::buggy(bug), Arvados::fixed(bug));
+        r.add(
+            Model::new(name.clone(), "buggy", Expect::Bug, "an Arvados block-manager bug")
+                .sim(program!(buggy.model::<Sim>()))
+                .loom(program!(buggy.model::<Loom>()))
+                .shuttle(program!(buggy.model::<Shuttle>()))
+                .preemptions(2),
+        );
+        r.add(
+            Model::new(name, "fixed", Expect::Pass, "lockstep's BufferBlock / BlockManager")
+                .sim(program!(fixed.model::<Sim>()))
+                .loom(program!(fixed.model::<Loom>()))
+                .shuttle(program!(fixed.model::<Shuttle>()))
+                .preemptions(2),
+        );
+    }
 }
 
-/// Every built-in model variant, in a stable order.
-pub fn entries() -> Vec<Entry> {
-    vec![
-        Entry {
-            model: "handoff",
-            variant: "fixed",
-            expect: Expect::Pass,
-            summary: "3 threads take turns through one Mutex+Condvar, waking with notify_all",
-            loom: || Box::new(Handoff::fixed(3, 1).model::<Loom>()),
-            shuttle: || Box::new(Handoff::fixed(3, 2).model::<Shuttle>()),
-        },
-        Entry {
-            model: "handoff",
-            variant: "buggy",
-            expect: Expect::Bug,
-            summary: "the same with notify_one: a wakeup reaches the wrong thread and is lost",
-            loom: || Box::new(Handoff::buggy(3, 1).model::<Loom>()),
-            shuttle: || Box::new(Handoff::buggy(3, 2).model::<Shuttle>()),
-        },
-    ]
-}
-
-/// The variants of `model` (empty if there is no such model).
-pub fn find(model: &str) -> Vec<Entry> {
-    entries().into_iter().filter(|e| e.model == model).collect()
+fn components(r: &mut Registry) {
+    r.add(
+        Model::new("ordered", "fixed", Expect::Pass,
+            "OrderedMonitor: output in item order, a worker panics mid-item")
+            .sim(program!(OrderedRun::new(3, 6, 2)
+                .lines(2)
+                .panicking(PanicAt { item: 2, after_lines: 1 })
+                .model::<Sim>()))
+            .loom(program!(OrderedRun::new(2, 3, 1).model::<Loom>()))
+            .shuttle(program!(OrderedRun::new(3, 6, 2)
+                .lines(2)
+                .panicking(PanicAt { item: 2, after_lines: 1 })
+                .model::<Shuttle>()))
+            .preemptions(2),
+    );
+    for race in ManagerRace::ALL {
+        r.add(
+            Model::new(format!("blocks-{}", race.name()), "fixed", Expect::Pass,
+                "BlockManager: concurrent commits, stop and commit_all with a failing store")
+                .sim(program!(race.model::<Sim>()))
+                .loom(program!(race.model::<Loom>()))
+                .shuttle(program!(race.model::<Shuttle>()))
+                .preemptions(2),
+        );
+    }
+    r.add(
+        Model::new("tasktree", "fixed", Expect::Pass,
+            "barrier scheduler: ancestors, barriers, skips, termination")
+            .sim(program!(TaskTreeModel::small().model::<Sim>()))
+            .loom(program!(TaskTreeModel::tiny().model::<Loom>()))
+            .shuttle(program!(TaskTreeModel::small().model::<Shuttle>()))
+            .preemptions(2),
+    );
 }

@@ -58,6 +58,7 @@
 //! - Simulated threads share the OS thread's thread-locals.
 //! - DFS tracks at most 64 threads per execution.
 
+pub mod cli;
 mod clock;
 pub mod corpus;
 mod exec;
@@ -82,7 +83,7 @@ pub use rt::{
     SimMutexGuard, SimReadGuard, SimRwLock, SimWriteGuard,
 };
 pub use runner::{
-    check_dfs, check_pct, check_random, env, replay, try_replay, Builder, Config, Failure,
+    check_dfs, check_pct, check_random, env, replay, token_label, try_replay, Builder, Config, Failure,
     FailureKind, Replayed, Report, Shrunk, Strategy,
 };
 pub use token::TokenError;

@@ -98,8 +98,12 @@ pub struct Config {
     /// Stack size of each simulated thread, in bytes.
     pub stack_size: usize,
     /// Run only shard `index` of `count` (random and PCT: executions `i` with `i % count ==
-    /// index`; the union of all shards is the whole run).
+    /// index`; DFS: the branches of its first branching decision whose rank modulo `count` is
+    /// `index`. The union of all shards is the whole run).
     pub shard: Option<(usize, usize)>,
+    /// Names the model in replay tokens (`model/variant@version`), for tools that replay by
+    /// token alone.
+    pub label: String,
 }
 
 impl Config {
@@ -114,6 +118,7 @@ impl Config {
             shrink_runs: 300,
             stack_size: 256 * 1024,
             shard: None,
+            label: String::new(),
         }
     }
 
@@ -240,6 +245,12 @@ impl Builder {
     /// Run only shard `index` of `count`.
     pub fn shard(mut self, index: usize, count: usize) -> Self {
         self.config.shard = Some((index, count));
+        self
+    }
+
+    /// Name the model in replay tokens (see [`Config::label`]).
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.config.label = label.into();
         self
     }
 
@@ -529,7 +540,7 @@ impl<'c> Session<'c> {
             Strategy::Dfs {
                 preemption_bound,
                 max_executions,
-            } => Box::new(Dfs::new(preemption_bound, max_executions)),
+            } => Box::new(Dfs::new(preemption_bound, max_executions, c.shard)),
         }
     }
 
@@ -604,6 +615,7 @@ impl<'c> Session<'c> {
         shrunk: Option<Shrunk>,
     ) -> Failure {
         let token = Token {
+            label: self.config.label.clone(),
             strategy: self.config.strategy.tag(),
             seed: self.config.seed,
             fault_budget: self.config.fault_budget,
@@ -724,6 +736,11 @@ pub enum Replayed {
     Passed,
 }
 
+/// The label a token carries (see [`Builder::label`]); empty if none.
+pub fn token_label(token: &str) -> Result<String, TokenError> {
+    Ok(Token::decode(token)?.label)
+}
+
 /// Replay a token on `model`: `Ok` with what happened, `Err` if the token is malformed or does
 /// not belong to this program.
 #[track_caller]
@@ -737,6 +754,7 @@ pub fn try_replay<F: Fn() + Send + Sync + 'static>(
     config.max_steps = decoded.max_steps;
     config.seed = decoded.seed;
     config.shrink = false;
+    config.label = decoded.label.clone();
     let session = Session::new(&config, Arc::new(model), Location::caller())
         .map_err(|f| TokenError::Mismatch(f.message))?;
     let mut scheduler = Guided::strict(decoded.choices.clone());

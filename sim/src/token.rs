@@ -8,6 +8,9 @@
 //! another program, or on a changed version of this one, is refused with a clear error instead
 //! of silently running something else.
 //!
+//! A token may carry a *label* naming its model (`model/variant@version`), which lets a tool
+//! find the model to replay and refuse a token recorded for another model or an older version.
+//!
 //! Text form: `ls1-` followed by URL-safe base64 (no padding) of the varint-encoded fields and
 //! a 32-bit checksum, so a mistyped token is detected as malformed.
 
@@ -34,6 +37,8 @@ const VERSION: u64 = 1;
 /// The decoded content of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Token {
+    /// Names the model the token belongs to (`model/variant@version`), empty if unnamed.
+    pub(crate) label: String,
     pub(crate) strategy: StrategyTag,
     pub(crate) seed: u64,
     pub(crate) fault_budget: usize,
@@ -114,6 +119,8 @@ impl Token {
         for &c in &self.choices {
             put_varint(&mut body, u64::from(c));
         }
+        put_varint(&mut body, self.label.len() as u64);
+        body.extend_from_slice(self.label.as_bytes());
         let checksum = fnv1a(body.iter().copied(), FNV_OFFSET);
         body.extend_from_slice(&checksum.to_le_bytes());
         format!(
@@ -162,10 +169,15 @@ impl Token {
             let c = u32::try_from(get_varint(&mut rest)?).map_err(|_| malformed("choice"))?;
             choices.push(c);
         }
-        if !rest.is_empty() {
-            return Err(malformed("trailing bytes"));
+        let label_len = get_varint(&mut rest)?;
+        if label_len != rest.len() as u64 {
+            return Err(malformed("bad label length"));
         }
+        let label = std::str::from_utf8(rest)
+            .map_err(|_| malformed("the label is not UTF-8"))?
+            .to_owned();
         Ok(Token {
+            label,
             strategy,
             seed,
             fault_budget,
@@ -182,6 +194,7 @@ mod tests {
 
     fn token() -> Token {
         Token {
+            label: "handoff/buggy@1".into(),
             strategy: StrategyTag::Pct,
             seed: 0xfeed_beef_1234,
             fault_budget: 2,

@@ -64,18 +64,14 @@ pub(crate) fn step(kind: OpKind, object: Option<ObjId>) -> Option<usize> {
 /// The object id for a lazily registered object: `slot` holds `(generation << 32) | id`; an id
 /// from another execution (an object created outside, or reused across executions) is replaced
 /// by a fresh registration.
-pub(crate) fn object_id(
-    slot: &std::sync::atomic::AtomicU64,
-    kind: ObjKind,
-    at: &'static Location<'static>,
-) -> ObjId {
+pub(crate) fn object_id(slot: &std::sync::atomic::AtomicU64, kind: ObjKind) -> ObjId {
     use std::sync::atomic::Ordering::Relaxed;
     with_exec(|e| {
         let packed = slot.load(Relaxed);
         if packed >> 32 == e.generation & 0xFFFF_FFFF && packed != 0 {
             return (packed & 0xFFFF_FFFF) as ObjId;
         }
-        let id = e.new_object(kind, at);
+        let id = e.new_object(kind);
         slot.store(((e.generation & 0xFFFF_FFFF) << 32) | u64::from(id), Relaxed);
         id
     })
@@ -85,12 +81,11 @@ pub(crate) fn object_id(
 /// sinks): registered as an object of this execution on first use.
 #[track_caller]
 pub(crate) fn step_on_address(kind: OpKind, address: usize) {
-    let at = Location::caller();
     let id = with_exec(|e| {
         if let Some(&id) = e.async_objects.get(&address) {
             return id;
         }
-        let id = e.new_object(ObjKind::Async, at);
+        let id = e.new_object(ObjKind::Async);
         e.async_objects.insert(address, id);
         id
     });

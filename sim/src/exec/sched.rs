@@ -14,7 +14,6 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, Location};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The model: the body of the main simulated thread.
 pub(crate) type ModelFn = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -41,7 +40,6 @@ pub(crate) struct Blocked {
 #[derive(Debug, Clone)]
 pub(crate) struct ObjInfo {
     pub(crate) kind: super::ObjKind,
-    pub(crate) created_at: &'static Location<'static>,
     pub(crate) holder: Option<(ThreadId, &'static Location<'static>)>,
     pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
 }
@@ -87,7 +85,6 @@ pub(crate) struct ExecResult {
     pub(crate) choices: Vec<u32>,
     pub(crate) faults: Vec<(usize, &'static str)>,
     pub(crate) preemptions: usize,
-    pub(crate) end_time: Duration,
 }
 
 thread_local! {
@@ -246,11 +243,10 @@ impl Run<'_> {
                 Pick::Prune => return Outcome::Pruned,
                 Pick::Invalid(message) => return Outcome::Invalid(message),
             };
-            let choice_index = (enabled > 1).then(|| {
+            if enabled > 1 {
                 self.choices.push(thread as u32);
-                (self.choices.len() - 1) as u32
-            });
-            if let Err(message) = self.take_step(thread, step, choice_index) {
+            }
+            if let Err(message) = self.take_step(thread, step) {
                 return Outcome::Invalid(message);
             }
         }
@@ -316,12 +312,7 @@ impl Run<'_> {
     }
 
     /// Resolve the choice `thread`'s operation needs, record the step, run the thread.
-    fn take_step(
-        &mut self,
-        thread: ThreadId,
-        step: usize,
-        choice_index: Option<u32>,
-    ) -> Result<(), String> {
+    fn take_step(&mut self, thread: ThreadId, step: usize) -> Result<(), String> {
         let (op, options) = with_exec(|e| (e.threads[thread].next, options_for(e, thread)));
         let mut option_index = None;
         let answer = match options {
@@ -353,7 +344,6 @@ impl Run<'_> {
                 now,
                 answer,
                 preemption,
-                choice_index,
                 option_index,
             });
             e.coroutines[thread].take()
@@ -420,7 +410,6 @@ fn finish(
                 .iter()
                 .map(|o| ObjInfo {
                     kind: o.kind,
-                    created_at: o.created_at,
                     holder: o.holder,
                     readers: o.readers.clone(),
                 })
@@ -431,7 +420,6 @@ fn finish(
         choices,
         faults: std::mem::take(&mut e.faults),
         preemptions,
-        end_time: e.now,
     });
     let clean = with_exec(|e| {
         e.tearing_down = true;

@@ -69,7 +69,6 @@ impl ObjKind {
 #[derive(Debug)]
 pub(crate) struct ObjRec {
     pub(crate) kind: ObjKind,
-    pub(crate) created_at: &'static Location<'static>,
     /// Mutex / write-lock holder, and where it was acquired.
     pub(crate) holder: Option<(ThreadId, &'static Location<'static>)>,
     /// Read-lock holders.
@@ -125,8 +124,6 @@ pub(crate) struct StepRec {
     pub(crate) answer: Option<usize>,
     /// Another enabled thread could have run instead of continuing the previous one.
     pub(crate) preemption: bool,
-    /// Where this step's thread pick sits in the choice stream (if there was a choice).
-    pub(crate) choice_index: Option<u32>,
     /// Where this step's option answer sits in the choice stream (if there was a choice).
     pub(crate) option_index: Option<u32>,
 }
@@ -232,11 +229,10 @@ impl ExecState {
         self.async_objects.clear();
     }
 
-    pub(crate) fn new_object(&mut self, kind: ObjKind, at: &'static Location<'static>) -> ObjId {
+    pub(crate) fn new_object(&mut self, kind: ObjKind) -> ObjId {
         let id = ObjId::try_from(self.objects.len()).expect("fewer than 2^32 objects");
         self.objects.push(ObjRec {
             kind,
-            created_at: at,
             holder: None,
             readers: Vec::new(),
             waiters: Vec::new(),
@@ -250,7 +246,7 @@ impl ExecState {
         at: &'static Location<'static>,
     ) -> ThreadId {
         let id = self.threads.len();
-        let object = self.new_object(ObjKind::Thread, at);
+        let object = self.new_object(ObjKind::Thread);
         self.threads.push(ThreadRec {
             name,
             object,

@@ -23,7 +23,6 @@ fn here() -> &'static Location<'static> {
 #[derive(Debug)]
 pub struct SimMutex<T> {
     id: AtomicU64,
-    created_at: &'static Location<'static>,
     data: std::sync::Mutex<T>,
 }
 
@@ -42,13 +41,12 @@ impl<T> SimMutex<T> {
     pub(crate) fn new(value: T) -> Self {
         Self {
             id: AtomicU64::new(0),
-            created_at: Location::caller(),
             data: std::sync::Mutex::new(value),
         }
     }
 
     fn id(&self) -> ObjId {
-        object_id(&self.id, ObjKind::Mutex, self.created_at)
+        object_id(&self.id, ObjKind::Mutex)
     }
 
     fn data(&self) -> std::sync::MutexGuard<'_, T> {
@@ -121,7 +119,6 @@ fn release(kind: OpKind, id: ObjId, taken_at: &'static Location<'static>) {
 #[derive(Debug)]
 pub struct SimCondvar {
     id: AtomicU64,
-    created_at: &'static Location<'static>,
 }
 
 impl SimCondvar {
@@ -129,12 +126,11 @@ impl SimCondvar {
     pub(crate) fn new() -> Self {
         Self {
             id: AtomicU64::new(0),
-            created_at: Location::caller(),
         }
     }
 
     fn id(&self) -> ObjId {
-        object_id(&self.id, ObjKind::Condvar, self.created_at)
+        object_id(&self.id, ObjKind::Condvar)
     }
 
     /// Release the guard's mutex, wait for a notification (or the timeout), re-take the mutex.
@@ -220,7 +216,6 @@ fn notify(wait: &mut Wait) {
 #[derive(Debug)]
 pub struct SimRwLock<T> {
     id: AtomicU64,
-    created_at: &'static Location<'static>,
     data: std::sync::RwLock<T>,
 }
 
@@ -245,13 +240,12 @@ impl<T> SimRwLock<T> {
     pub(crate) fn new(value: T) -> Self {
         Self {
             id: AtomicU64::new(0),
-            created_at: Location::caller(),
             data: std::sync::RwLock::new(value),
         }
     }
 
     fn id(&self) -> ObjId {
-        object_id(&self.id, ObjKind::RwLock, self.created_at)
+        object_id(&self.id, ObjKind::RwLock)
     }
 
     #[track_caller]
@@ -346,13 +340,12 @@ macro_rules! sim_atomic {
         #[derive(Debug)]
         pub struct $name {
             id: AtomicU64,
-            created_at: &'static Location<'static>,
             value: $std,
         }
 
         impl $name {
             fn id(&self) -> ObjId {
-                object_id(&self.id, ObjKind::Atomic, self.created_at)
+                object_id(&self.id, ObjKind::Atomic)
             }
 
             #[track_caller]
@@ -369,7 +362,6 @@ macro_rules! sim_atomic {
             fn new(value: $value) -> Self {
                 Self {
                     id: AtomicU64::new(0),
-                    created_at: Location::caller(),
                     value: <$std>::new(value),
                 }
             }

@@ -100,6 +100,10 @@ struct StepInfo {
 /// The DFS/DPOR strategy.
 #[derive(Debug)]
 pub(crate) struct Dfs {
+    /// `(index, count)`: explore only the root branches whose rank ≡ index (mod count).
+    shard: (usize, usize),
+    /// The first node with several enabled threads (explored in full, split across shards).
+    root: Option<usize>,
     bound: Option<usize>,
     max_executions: Option<usize>,
     executions: usize,
@@ -119,8 +123,14 @@ pub(crate) struct Dfs {
 }
 
 impl Dfs {
-    pub(crate) fn new(bound: Option<usize>, max_executions: Option<usize>) -> Self {
+    pub(crate) fn new(
+        bound: Option<usize>,
+        max_executions: Option<usize>,
+        shard: Option<(usize, usize)>,
+    ) -> Self {
         Self {
+            shard: shard.unwrap_or((0, 1)),
+            root: None,
             bound,
             max_executions,
             executions: 0,
@@ -133,6 +143,15 @@ impl Dfs {
             pending: None,
             nondeterminism: None,
         }
+    }
+
+    /// Does this shard own branch `t` of node `node`? Only the root is split.
+    fn owned(&self, node: usize, t: ThreadId) -> bool {
+        if self.root != Some(node) {
+            return true;
+        }
+        let rank = bits(self.stack[node].enabled).position(|e| e == t);
+        rank.is_some_and(|r| r % self.shard.1 == self.shard.0)
     }
 
     fn allowed(&self, node: usize, t: ThreadId) -> bool {
@@ -337,11 +356,17 @@ impl Dfs {
             self.stack[node].backtrack = enabled;
             return Ok(default);
         }
+        // The first branching node is explored in full — every enabled thread — so that its
+        // subtrees are independent and can be split across shards exactly.
+        if self.root.is_none() && enabled.count_ones() > 1 {
+            self.root = Some(node);
+            self.stack[node].backtrack = enabled;
+        }
         // Choose: the default if allowed, else any allowed thread.
         let candidates = std::iter::once(default).chain(bits(enabled));
         let chosen = candidates
             .filter(|&t| enabled & bit(t) != 0)
-            .find(|&t| self.allowed(node, t));
+            .find(|&t| self.allowed(node, t) && self.owned(node, t));
         match chosen {
             Some(t) => {
                 self.stack[node].chosen = t;
@@ -366,11 +391,14 @@ impl Dfs {
             while candidates != 0 {
                 let t = candidates.trailing_zeros() as usize;
                 candidates &= !bit(t);
-                if self.allowed(index, t) {
+                if self.allowed(index, t) && self.owned(index, t) {
                     self.stack[index].chosen = t;
                     return true;
                 }
                 self.stack[index].done |= bit(t);
+            }
+            if self.root == Some(index) {
+                self.root = None;
             }
             self.stack.pop();
         }

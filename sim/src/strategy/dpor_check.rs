@@ -168,7 +168,7 @@ fn explored(program: &Program) -> (BTreeSet<Final>, usize) {
         max_executions: None,
     });
     let session = Session::for_test(&config, std::sync::Arc::new(model));
-    let mut dfs = Dfs::new(None, None);
+    let mut dfs = Dfs::new(None, None, None);
     let mut executions = 0;
     while dfs.next_execution() {
         let result = session.execute(&mut dfs);

@@ -1,7 +1,6 @@
-//! Guided runs: follow a recorded choice stream. *Strict* for replay tokens — every recorded
-//! choice must still be possible, else the token does not belong to this program; *lenient* for
-//! shrinking candidates — a choice that no longer fits, or a stream that ran out, falls back to
-//! the non-preemptive default (keep running the current thread; no fault; the first waiter).
+//! Guided runs. [`Guided`] follows a recorded choice stream strictly (replay tokens): every
+//! recorded choice must still be possible, else the token does not belong to this program.
+//! [`Blocks`] follows a schedule given as blocks of steps per thread, leniently (shrinking).
 
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
 use crate::op::ThreadId;
@@ -11,7 +10,6 @@ use crate::op::ThreadId;
 pub(crate) struct Guided {
     choices: Vec<u32>,
     position: usize,
-    strict: bool,
     ran: bool,
 }
 
@@ -20,15 +18,7 @@ impl Guided {
         Self {
             choices,
             position: 0,
-            strict: true,
             ran: false,
-        }
-    }
-
-    pub(crate) fn lenient(choices: Vec<u32>) -> Self {
-        Self {
-            strict: false,
-            ..Self::strict(choices)
         }
     }
 
@@ -56,14 +46,13 @@ impl Scheduler for Guided {
                 .get(t as usize)
                 .is_some_and(|view| view.enabled)
         };
-        match (self.next_choice(), self.strict) {
-            (Some(t), _) if fits(t) => Pick::Thread(t as usize),
-            (_, false) => Pick::Thread(decision.non_preemptive()),
-            (Some(t), true) => Pick::Invalid(format!(
+        match self.next_choice() {
+            Some(t) if fits(t) => Pick::Thread(t as usize),
+            Some(t) => Pick::Invalid(format!(
                 "at step {} the recorded choice is thread {t}, which cannot run there",
                 decision.step + 1
             )),
-            (None, true) => Pick::Invalid(format!(
+            None => Pick::Invalid(format!(
                 "the recorded schedule ends before step {}",
                 decision.step + 1
             )),
@@ -71,11 +60,10 @@ impl Scheduler for Guided {
     }
 
     fn pick_option(&mut self, _: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
-        match (self.next_choice(), self.strict) {
-            (Some(k), _) if (k as usize) < n => Ok(k as usize),
-            (_, false) => Ok(0),
-            (Some(k), true) => Err(format!("the recorded choice {k} is not one of {n} options")),
-            (None, true) => Err("the recorded schedule ends before a choice".into()),
+        match self.next_choice() {
+            Some(k) if (k as usize) < n => Ok(k as usize),
+            Some(k) => Err(format!("the recorded choice {k} is not one of {n} options")),
+            None => Err("the recorded schedule ends before a choice".into()),
         }
     }
 

@@ -1,0 +1,131 @@
+//! A reusable `lockstep`-style command line over a [`Registry`] of models: `list`, `check`,
+//! `replay`. Build your own checker binary in a few lines:
+//!
+//! ```no_run
+//! use lockstep_sim::cli::{self, Expect, Model, Registry};
+//! use lockstep_sim::Sim;
+//!
+//! fn my_model() {
+//!     // code written against lockstep::sync, run on `Sim`
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let mut registry = Registry::new();
+//!     registry.add(
+//!         Model::new("mine", "fixed", Expect::Pass, "what it checks")
+//!             .sim(|| Box::new(my_model)),
+//!     );
+//!     cli::main(registry)
+//! }
+//! ```
+//!
+//! Every check runs in a child process of the binary itself (loom aborts on deadlock, shuttle
+//! prints to stderr, and a crashing model must not take the run down); the parent records each
+//! run and failure in the SQLite corpus (`.lockstep/corpus.db` by default) and re-runs known
+//! failing tokens first.
+//!
+//! Exit status: 0 when every verdict meets its model's expectation, 1 when one does not, 2 for
+//! bad usage or input (unknown model, malformed token, unusable database, bad shard).
+
+mod check;
+mod child;
+mod registry;
+mod replay;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub use check::{CheckArgs, Row, Summary};
+pub use registry::{Build, Checker, Expect, Limits, Model, ModelFn, Registry};
+
+/// The commands of the reusable runner; embed them in a larger CLI with
+/// `#[command(flatten)]` and run them with [`execute`].
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the models and their variants.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check models (all by default) under the chosen checkers.
+    Check(CheckArgs),
+    /// Reproduce a failure from its replay token.
+    Replay(replay::ReplayArgs),
+    /// Internal: run one check in this (child) process and print its result.
+    #[command(hide = true)]
+    Child(child::ChildArgs),
+}
+
+#[derive(Debug, Parser)]
+#[command(version, about = "Check concurrency models under lockstep-sim, loom and shuttle.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Parse the process's arguments and run them against `registry`.
+pub fn main(registry: Registry) -> ExitCode {
+    match Cli::try_parse() {
+        Ok(cli) => execute(&registry, cli.command),
+        Err(err) => usage_error(err),
+    }
+}
+
+/// Print a clap error and give the exit code it deserves (2 for usage errors, 0 for help).
+pub fn usage_error(err: clap::Error) -> ExitCode {
+    let _ = err.print();
+    ExitCode::from(if err.use_stderr() { 2 } else { 0 })
+}
+
+/// Run one command against `registry`.
+pub fn execute(registry: &Registry, command: Command) -> ExitCode {
+    match command {
+        Command::List { json } => list(registry, json),
+        Command::Check(args) => check::check(registry, args),
+        Command::Replay(args) => replay::replay(registry, args),
+        Command::Child(args) => child::child(registry, args),
+    }
+}
+
+fn list(registry: &Registry, json: bool) -> ExitCode {
+    if !json {
+        println!(
+            "{:<24} {:<7} {:<6} {:<32} SUMMARY",
+            "MODEL", "VARIANT", "EXPECT", "CHECKERS"
+        );
+    }
+    for model in registry.models() {
+        let checkers: Vec<&str> = Checker::ALL
+            .iter()
+            .filter(|c| model.build(**c).is_some())
+            .map(|c| c.name())
+            .collect();
+        if json {
+            let line = serde_json::json!({
+                "model": model.name,
+                "variant": model.variant,
+                "expect": model.expect.as_str(),
+                "checkers": checkers,
+                "summary": model.summary,
+            });
+            println!("{line}");
+        } else {
+            println!(
+                "{:<24} {:<7} {:<6} {:<32} {}",
+                model.name,
+                model.variant,
+                model.expect.as_str(),
+                checkers.join(","),
+                model.summary
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// One line on stderr and exit status 2.
+pub(crate) fn bad_input(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
