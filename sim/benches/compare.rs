@@ -1,1 +1,781 @@
-fn main() {}
+//! lockstep-sim against shuttle and loom, side by side in one run, on the same three programs,
+//! each written once against the facade (generic over `R: Runtime`):
+//!
+//! 1. `increments`: 3 threads × 2 locked increments of one counter (asserts the count);
+//! 2. `producer_consumer`: a producer thread sends 3 values through a bounded channel of
+//!    capacity 1 to the main thread (asserts the order);
+//! 3. `lost_wakeup`: 3 workers take turns 0, 1, 2 through one `Mutex` + `Condvar` and announce
+//!    the next turn with `notify_one` — buggy: a wakeup can reach the wrong waiter and be lost,
+//!    and everyone blocks.
+//!
+//! Measured, all in this process (plus two child processes, below):
+//! - schedules per second of random and PCT (depth 3) on programs 1 and 2, lockstep-sim vs
+//!   shuttle (through `lockstep::check::shuttle`), the same number of schedules, medians of 5
+//!   interleaved rounds (A B, B A, A B, ...) and the ratio of the medians;
+//! - exhaustive verification of program 1: lockstep-sim DFS vs loom, unbounded (and with a
+//!   preemption bound of 2 for reference);
+//! - schedules to find the lost wakeup: PCT and random medians over 51 seeds for both, and the
+//!   executions lockstep-sim DFS and loom need in their default orders (unbounded, and bound 2).
+//!
+//! Loom aborts the process on a deadlock, so its lost-wakeup check runs in a child process (this
+//! binary again, with a hidden argument) through `lockstep::check::loom::try_check_in_child`.
+//! Shuttle prints its schedule to stderr on every failure, so its lost-wakeup hunt runs in a
+//! child too, whose stderr is dropped; it reports one line per seed on stdout.
+//!
+//! `cargo bench -p lockstep-sim --bench compare [-- --json]`: a table, or one JSON object per line.
+
+use lockstep::check::{loom, shuttle};
+use lockstep::sync::{channel, thread, Arc, Condvar, Loom, Mutex, Runtime, Shuttle};
+use lockstep_sim::{Builder, FailureKind, Sim};
+use std::hint::black_box;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+// ---------------------------------------------------------------------------------------------
+// The programs, written once.
+
+/// Threads of `increments`.
+const INC_THREADS: usize = 3;
+/// Locked increments per thread.
+const INC_EACH: u32 = 2;
+/// Values sent through the channel.
+const VALUES: u32 = 3;
+/// Workers taking turns in `lost_wakeup` (one turn each).
+const WORKERS: usize = 3;
+
+fn join<T: Send + 'static, R: Runtime>(handle: thread::JoinHandle<T, R>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Program 1: 3 threads × 2 locked increments.
+fn increments<R: Runtime>() {
+    let n: Arc<Mutex<u32, R>, R> = Arc::new(Mutex::new(0));
+    let threads: Vec<_> = (0..INC_THREADS)
+        .map(|_| {
+            let n = n.clone();
+            thread::spawn::<R, _, _>(move || {
+                for _ in 0..INC_EACH {
+                    *n.lock() += 1;
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        join(t);
+    }
+    assert_eq!(black_box(*n.lock()), INC_THREADS as u32 * INC_EACH);
+}
+
+/// Program 2: a producer sends 3 values through a bounded channel of capacity 1.
+fn producer_consumer<R: Runtime>() {
+    let (tx, rx) = channel::bounded::<u32, R>(1);
+    let producer = thread::spawn::<R, _, _>(move || {
+        for v in 0..VALUES {
+            tx.send(v).expect("the receiver is alive");
+        }
+    });
+    let mut got = [0; VALUES as usize];
+    for slot in &mut got {
+        *slot = black_box(rx.recv().expect("the sender is alive"));
+    }
+    join(producer);
+    assert_eq!(got, [0, 1, 2]);
+}
+
+/// Program 3: workers take turns 0, 1, 2; each announces the next turn with `notify_one` (the
+/// lost-wakeup bug: with two waiters the wakeup may reach the one whose turn it is not).
+fn lost_wakeup<R: Runtime>() {
+    let turn: Arc<(Mutex<usize, R>, Condvar<R>), R> = Arc::new((Mutex::new(0), Condvar::new()));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|me| {
+            let turn = turn.clone();
+            thread::spawn::<R, _, _>(move || {
+                let (lock, changed) = &*turn;
+                let mut next = changed.wait_while(lock.lock(), |next| *next != me);
+                *next += 1;
+                drop(next);
+                changed.notify_one();
+            })
+        })
+        .collect();
+    for w in workers {
+        join(w);
+    }
+    assert_eq!(*turn.0.lock(), WORKERS);
+}
+
+/// A program by name, on one backend.
+type Program = fn();
+
+struct Programs {
+    name: &'static str,
+    sim: Program,
+    shuttle: Program,
+}
+
+const THROUGHPUT_PROGRAMS: [Programs; 2] = [
+    Programs {
+        name: "increments",
+        sim: increments::<Sim>,
+        shuttle: increments::<Shuttle>,
+    },
+    Programs {
+        name: "producer_consumer",
+        sim: producer_consumer::<Sim>,
+        shuttle: producer_consumer::<Shuttle>,
+    },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Settings.
+
+/// Schedules per throughput measurement.
+const SCHEDULES: usize = 20_000;
+/// Interleaved rounds per throughput measurement.
+const ROUNDS: usize = 5;
+/// PCT depth everywhere.
+const DEPTH: usize = 3;
+/// Seeds of the bug hunt.
+const SEEDS: u64 = 51;
+/// Most schedules per seed before a hunt gives up.
+const HUNT_CAP: usize = 10_000;
+/// Seed of the throughput runs.
+const THROUGHPUT_SEED: u64 = 1;
+/// DFS repetitions (its time is the median).
+const DFS_RUNS: usize = 5;
+/// The preemption bound of the bounded DFS rows (loom's usual CI bound).
+const BOUND: usize = 2;
+
+/// Hidden argument `--child-loom-lost-wakeup=<bound|none>`: run loom's lost-wakeup check (in
+/// the child `try_check_in_child` starts).
+const CHILD_LOOM: &str = "--child-loom-lost-wakeup";
+/// Hidden argument: run shuttle's lost-wakeup hunt and print one line per seed.
+const CHILD_SHUTTLE: &str = "--child-shuttle-hunt";
+/// The child's result line prefix.
+const HUNT_MARKER: &str = "hunt ";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sched {
+    Random,
+    Pct,
+}
+
+impl Sched {
+    fn name(self) -> &'static str {
+        match self {
+            Sched::Random => "random",
+            Sched::Pct => "pct",
+        }
+    }
+
+    fn sim(self, iterations: usize) -> Builder {
+        match self {
+            Sched::Random => Builder::random(iterations),
+            Sched::Pct => Builder::pct(iterations, DEPTH),
+        }
+    }
+
+    fn shuttle(self, iterations: usize) -> shuttle::Strategy {
+        match self {
+            Sched::Random => shuttle::Strategy::Random { iterations },
+            Sched::Pct => shuttle::Strategy::Pct {
+                iterations,
+                depth: DEPTH,
+            },
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements.
+
+/// Seconds `f` took, and its result.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let start = Instant::now();
+    let out = black_box(f());
+    (out, start.elapsed().as_secs_f64())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// Schedules per second of one run of `sched` on the simulator.
+fn sim_rate(sched: Sched, program: Program) -> f64 {
+    let (report, secs) = timed(|| {
+        sched
+            .sim(SCHEDULES)
+            .seed(THROUGHPUT_SEED)
+            .run(program)
+            .map_err(Box::new)
+    });
+    let report = report.unwrap_or_else(|f| panic!("lockstep-sim failed a passing program: {f}"));
+    assert_eq!(report.executions, SCHEDULES);
+    SCHEDULES as f64 / secs
+}
+
+/// Schedules per second of one run of `sched` under shuttle.
+fn shuttle_rate(sched: Sched, program: Program) -> f64 {
+    let config = shuttle::Config::default().seed(THROUGHPUT_SEED);
+    let (report, secs) = timed(|| shuttle::try_check(&config, sched.shuttle(SCHEDULES), program));
+    let report = report.unwrap_or_else(|f| panic!("shuttle failed a passing program: {f}"));
+    assert_eq!(report.executions, SCHEDULES);
+    SCHEDULES as f64 / secs
+}
+
+struct Throughput {
+    program: &'static str,
+    sched: Sched,
+    sim: f64,
+    shuttle: f64,
+}
+
+impl Throughput {
+    fn ratio(&self) -> f64 {
+        self.sim / self.shuttle
+    }
+}
+
+fn throughput(programs: &Programs, sched: Sched) -> Throughput {
+    let (mut sim, mut shut) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        if round % 2 == 0 {
+            sim.push(sim_rate(sched, programs.sim));
+            shut.push(shuttle_rate(sched, programs.shuttle));
+        } else {
+            shut.push(shuttle_rate(sched, programs.shuttle));
+            sim.push(sim_rate(sched, programs.sim));
+        }
+    }
+    Throughput {
+        program: programs.name,
+        sched,
+        sim: median(&mut sim),
+        shuttle: median(&mut shut),
+    }
+}
+
+/// One exhaustive (DFS) search: to verify a passing program, or until it finds a bug.
+struct Search {
+    checker: &'static str,
+    /// Preemption bound (`None`: unbounded).
+    bound: Option<usize>,
+    /// Executions run (for a buggy program: up to and including the failing one).
+    executions: Result<usize, String>,
+    /// Whether lockstep-sim reported the space covered (a passing program only).
+    exhausted: Option<bool>,
+    /// Wall seconds (lockstep-sim: median of [`DFS_RUNS`] runs; loom: one run).
+    seconds: f64,
+}
+
+fn bound_text(bound: Option<usize>) -> String {
+    bound.map_or_else(|| "none".to_owned(), |b| b.to_string())
+}
+
+fn loom_config(bound: Option<usize>) -> loom::Config {
+    let mut config = loom::Config::default();
+    config.preemption_bound = bound;
+    config
+}
+
+/// lockstep-sim DFS verifying `increments` within `bound`.
+fn sim_verify(bound: Option<usize>) -> Search {
+    let mut seconds = Vec::new();
+    let mut last = None;
+    for _ in 0..DFS_RUNS {
+        let (report, secs) = timed(|| Builder::dfs(bound).run(increments::<Sim>).map_err(Box::new));
+        let report = report.unwrap_or_else(|f| panic!("lockstep-sim DFS failed increments: {f}"));
+        seconds.push(secs);
+        last = Some(report);
+    }
+    let report = last.expect("at least one DFS run");
+    Search {
+        checker: "lockstep-sim",
+        bound,
+        executions: Ok(report.executions),
+        exhausted: Some(report.exhausted),
+        seconds: median(&mut seconds),
+    }
+}
+
+/// Loom verifying `increments` within `bound` (in this process: it passes).
+fn loom_verify(bound: Option<usize>) -> Search {
+    let config = loom_config(bound).containment(loom::Containment::InProcess);
+    let (report, seconds) = timed(|| loom::try_check(&config, increments::<Loom>));
+    Search {
+        checker: "loom",
+        bound,
+        executions: report
+            .map(|r| r.executions)
+            .map_err(|f| format!("loom failed increments: {f}")),
+        exhausted: None,
+        seconds,
+    }
+}
+
+/// lockstep-sim DFS until it finds the lost wakeup.
+fn sim_find(bound: Option<usize>) -> Search {
+    let (result, seconds) = timed(|| {
+        Builder::dfs(bound)
+            .shrink(false)
+            .run(lost_wakeup::<Sim>)
+            .map_err(Box::new)
+    });
+    Search {
+        checker: "lockstep-sim",
+        bound,
+        executions: match result {
+            Err(f) if f.kind == FailureKind::Deadlock => Ok(f.executions),
+            Err(f) => Err(format!("expected a deadlock, got {f}")),
+            Ok(r) => Err(format!("not found in {} executions", r.executions)),
+        },
+        exhausted: None,
+        seconds,
+    }
+}
+
+/// Loom until it finds the lost wakeup: in a child process (this binary with [`CHILD_LOOM`]),
+/// since loom aborts the process on a deadlock.
+fn loom_find(bound: Option<usize>) -> Search {
+    let search = |executions, seconds| Search {
+        checker: "loom",
+        bound,
+        executions,
+        exhausted: None,
+        seconds,
+    };
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return search(Err(format!("current_exe: {e}")), 0.0),
+    };
+    let mut command = Command::new(exe);
+    command.arg(format!("{CHILD_LOOM}={}", bound_text(bound)));
+    let (result, seconds) = timed(|| loom::try_check_in_child(command));
+    let executions = match result {
+        Err(f) if f.kind == lockstep::check::FailureKind::Deadlock && f.executions > 0 => {
+            Ok(f.executions)
+        }
+        Err(f) => Err(format!("unexpected loom result: {f}")),
+        Ok(r) => Err(format!("loom passed after {} executions", r.executions)),
+    };
+    search(executions, seconds)
+}
+
+/// In the child: loom's check of the lost wakeup within `bound` (reported to the parent by
+/// `loom::try_check`, which then exits this process).
+fn child_loom(bound: &str) -> ExitCode {
+    let bound = match bound {
+        "none" => None,
+        n => match n.parse() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                eprintln!("{CHILD_LOOM}: bad bound {bound:?}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let result = loom::try_check(&loom_config(bound), lost_wakeup::<Loom>);
+    // Only reached when not started by `try_check_in_child`.
+    eprintln!("{CHILD_LOOM} must be started by try_check_in_child: {result:?}");
+    ExitCode::FAILURE
+}
+
+/// Schedules each seed needed to find the lost wakeup (`None`: not within [`HUNT_CAP`]).
+#[derive(Default)]
+struct Hunt {
+    found: Vec<usize>,
+    not_found: usize,
+}
+
+impl Hunt {
+    fn record(&mut self, executions: Option<usize>) {
+        match executions {
+            Some(n) => self.found.push(n),
+            None => self.not_found += 1,
+        }
+    }
+
+    fn median(&self) -> Option<f64> {
+        let mut found: Vec<f64> = self.found.iter().map(|&n| n as f64).collect();
+        // Seeds that did not find it count as worse than every seed that did.
+        found.extend(std::iter::repeat_n(f64::INFINITY, self.not_found));
+        (!found.is_empty()).then(|| median(&mut found))
+    }
+
+    fn min(&self) -> Option<usize> {
+        self.found.iter().copied().min()
+    }
+
+    fn max(&self) -> Option<usize> {
+        self.found.iter().copied().max()
+    }
+}
+
+fn sim_hunt(sched: Sched) -> Hunt {
+    let mut hunt = Hunt::default();
+    for seed in 0..SEEDS {
+        let result = sched
+            .sim(HUNT_CAP)
+            .seed(seed)
+            .shrink(false)
+            .run(lost_wakeup::<Sim>);
+        hunt.record(match result {
+            Ok(_) => None,
+            Err(f) if f.kind == FailureKind::Deadlock => Some(f.executions),
+            Err(f) => panic!("lockstep-sim: expected a deadlock, got {f}"),
+        });
+    }
+    hunt
+}
+
+/// In the child: shuttle's hunt, one line `hunt <strategy> <seed> <executions|none>` per seed.
+fn child_shuttle_hunt() -> ExitCode {
+    // Shuttle's hook prints each failure; the parent drops this child's stderr anyway.
+    std::panic::set_hook(Box::new(|_| {}));
+    for sched in [Sched::Pct, Sched::Random] {
+        for seed in 0..SEEDS {
+            let config = shuttle::Config::default().seed(seed);
+            let found = match shuttle::try_check(
+                &config,
+                sched.shuttle(HUNT_CAP),
+                lost_wakeup::<Shuttle>,
+            ) {
+                Ok(_) => "none".to_owned(),
+                Err(f) if f.kind == lockstep::check::FailureKind::Deadlock => {
+                    f.executions.to_string()
+                }
+                Err(f) => {
+                    println!(
+                        "error shuttle {}: expected a deadlock, got {f}",
+                        sched.name()
+                    );
+                    return ExitCode::FAILURE;
+                }
+            };
+            println!("{HUNT_MARKER}{} {seed} {found}", sched.name());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Shuttle's hunt, run in a child process: (PCT, random).
+fn shuttle_hunt() -> Result<(Hunt, Hunt), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let output = Command::new(exe)
+        .arg(CHILD_SHUTTLE)
+        .output()
+        .map_err(|e| format!("could not start the shuttle child: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "the shuttle child failed ({}): {stdout}",
+            output.status
+        ));
+    }
+    let (mut pct, mut random) = (Hunt::default(), Hunt::default());
+    for line in stdout.lines().filter_map(|l| l.strip_prefix(HUNT_MARKER)) {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [strategy, _seed, found] = fields[..] else {
+            return Err(format!("bad line from the shuttle child: {line}"));
+        };
+        let hunt = if strategy == Sched::Pct.name() {
+            &mut pct
+        } else {
+            &mut random
+        };
+        hunt.record(found.parse().ok());
+    }
+    let seen = |h: &Hunt| h.found.len() + h.not_found;
+    if seen(&pct) != SEEDS as usize || seen(&random) != SEEDS as usize {
+        return Err(format!(
+            "the shuttle child reported too few seeds: {stdout}"
+        ));
+    }
+    Ok((pct, random))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+fn fmt_opt<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+fn json_opt<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "null".to_owned(), |v| v.to_string())
+}
+
+fn goal(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+struct Results {
+    throughput: Vec<Throughput>,
+    /// Verifying `increments`, unbounded and bounded.
+    verify: Vec<Search>,
+    hunts: Vec<(&'static str, Hunt)>,
+    /// DFS until the lost wakeup is found, unbounded and bounded.
+    find: Vec<Search>,
+}
+
+impl Results {
+    fn search<'a>(rows: &'a [Search], checker: &str, bound: Option<usize>) -> Option<&'a Search> {
+        rows.iter()
+            .find(|s| s.checker == checker && s.bound == bound)
+    }
+
+    fn executions(rows: &[Search], checker: &str, bound: Option<usize>) -> Option<usize> {
+        Self::search(rows, checker, bound).and_then(|s| s.executions.as_ref().ok().copied())
+    }
+
+    fn hunt_median(&self, checker: &str) -> Option<f64> {
+        self.hunts
+            .iter()
+            .find(|(c, _)| *c == checker)
+            .and_then(|(_, h)| h.median())
+    }
+}
+
+fn search_json(bench: &str, program: &str, s: &Search) -> String {
+    let executions = match &s.executions {
+        Ok(n) => n.to_string(),
+        Err(why) => format!("null,\"error\":{why:?}"),
+    };
+    format!(
+        "{{\"bench\":\"{bench}\",\"program\":\"{program}\",\"checker\":\"{}\",\
+         \"preemption_bound\":{},\"executions\":{executions},\"exhausted\":{},\"seconds\":{:.4}}}",
+        s.checker,
+        json_opt(s.bound),
+        json_opt(s.exhausted),
+        s.seconds
+    )
+}
+
+fn print_json(r: &Results) {
+    for t in &r.throughput {
+        println!(
+            "{{\"bench\":\"throughput\",\"program\":\"{}\",\"strategy\":\"{}\",\
+             \"schedules\":{SCHEDULES},\"rounds\":{ROUNDS},\"sim_per_s\":{:.0},\
+             \"shuttle_per_s\":{:.0},\"ratio\":{:.3}}}",
+            t.program,
+            t.sched.name(),
+            t.sim,
+            t.shuttle,
+            t.ratio()
+        );
+    }
+    for s in &r.verify {
+        println!("{}", search_json("exhaustive", "increments", s));
+    }
+    for (checker, h) in &r.hunts {
+        println!(
+            "{{\"bench\":\"find_bug\",\"program\":\"lost_wakeup\",\"checker\":\"{checker}\",\
+             \"seeds\":{SEEDS},\"median\":{},\"min\":{},\"max\":{},\"not_found\":{},\
+             \"cap\":{HUNT_CAP}}}",
+            json_opt(h.median().filter(|m| m.is_finite())),
+            json_opt(h.min()),
+            json_opt(h.max()),
+            h.not_found
+        );
+    }
+    for s in &r.find {
+        println!("{}", search_json("find_bug_dfs", "lost_wakeup", s));
+    }
+}
+
+fn print_searches(rows: &[Search]) {
+    println!(
+        "{:<14} {:>6} {:>11} {:>10}  notes",
+        "checker", "bound", "executions", "seconds"
+    );
+    for s in rows {
+        let (executions, note) = match &s.executions {
+            Ok(n) => (n.to_string(), String::new()),
+            Err(why) => ("-".to_owned(), format!("not measured: {why}")),
+        };
+        let note = match s.exhausted {
+            Some(exhausted) => format!("exhausted={exhausted}, median of {DFS_RUNS} runs {note}"),
+            None => note,
+        };
+        println!(
+            "{:<14} {:>6} {:>11} {:>10.4}  {note}",
+            s.checker,
+            bound_text(s.bound),
+            executions,
+            s.seconds
+        );
+    }
+}
+
+fn print_table(r: &Results) {
+    println!("lockstep-sim vs shuttle and loom (release build, one process run)\n");
+    println!(
+        "schedules/s, {SCHEDULES} schedules, median of {ROUNDS} interleaved rounds \
+         (PCT depth {DEPTH})"
+    );
+    println!(
+        "{:<18} {:<8} {:>13} {:>11} {:>12}",
+        "program", "strategy", "lockstep-sim", "shuttle", "sim/shuttle"
+    );
+    for t in &r.throughput {
+        println!(
+            "{:<18} {:<8} {:>13.0} {:>11.0} {:>11.2}x",
+            t.program,
+            t.sched.name(),
+            t.sim,
+            t.shuttle,
+            t.ratio()
+        );
+    }
+    println!("\nexhaustive verification of increments (3 threads x 2 locked increments)");
+    print_searches(&r.verify);
+    println!(
+        "\nschedules to find the lost wakeup ({WORKERS} workers, one turn each, notify_one); \
+         {SEEDS} seeds, at most {HUNT_CAP} schedules each"
+    );
+    println!(
+        "{:<20} {:>7} {:>6} {:>6} {:>10}",
+        "checker", "median", "min", "max", "not found"
+    );
+    for (checker, h) in &r.hunts {
+        let median = h.median().map(|m| {
+            if m.is_finite() {
+                format!("{m}")
+            } else {
+                "-".into()
+            }
+        });
+        println!(
+            "{:<20} {:>7} {:>6} {:>6} {:>10}",
+            checker,
+            fmt_opt(median),
+            fmt_opt(h.min()),
+            fmt_opt(h.max()),
+            h.not_found
+        );
+    }
+    println!("\nexecutions to find the lost wakeup by exhaustive search (default order)");
+    print_searches(&r.find);
+
+    println!("\ngoals");
+    for t in &r.throughput {
+        println!(
+            "  {} {} schedules/s >= shuttle: {} ({:.2}x; stretch 2x {})",
+            t.program,
+            t.sched.name(),
+            goal(t.ratio() >= 1.0),
+            t.ratio(),
+            if t.ratio() >= 2.0 { "met" } else { "not met" }
+        );
+    }
+    let sim = Results::search(&r.verify, "lockstep-sim", None);
+    let loom = Results::executions(&r.verify, "loom", None);
+    if let (Some(sim), Some(loom)) = (sim, loom) {
+        let sim_executions = sim.executions.as_ref().ok().copied().unwrap_or(usize::MAX);
+        println!(
+            "  exhaustive (unbounded): exhausted: {}; executions <= loom's: {} ({} vs {loom}); \
+             <= 1 s: {} ({:.3} s)",
+            goal(sim.exhausted == Some(true)),
+            goal(sim_executions <= loom),
+            sim_executions,
+            goal(sim.seconds <= 1.0),
+            sim.seconds
+        );
+    }
+    if let (Some(sim), Some(shut)) = (
+        r.hunt_median("lockstep-sim pct"),
+        r.hunt_median("shuttle pct"),
+    ) {
+        println!(
+            "  lost wakeup: PCT median <= shuttle's: {} ({sim} vs {shut})",
+            goal(sim <= shut)
+        );
+    }
+    let dfs = Results::executions(&r.find, "lockstep-sim", None);
+    println!(
+        "  lost wakeup: DFS (unbounded) <= 220: {} ({})",
+        goal(dfs.is_some_and(|n| n <= 220)),
+        fmt_opt(dfs)
+    );
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(bound) = args
+        .iter()
+        .find_map(|a| a.strip_prefix(CHILD_LOOM)?.strip_prefix('='))
+    {
+        return child_loom(bound);
+    }
+    if args.iter().any(|a| a == CHILD_SHUTTLE) {
+        return child_shuttle_hunt();
+    }
+    let json = args.iter().any(|a| a == "--json");
+    let progress = |what: &str| {
+        if !json {
+            eprintln!("measuring {what} ...");
+        }
+    };
+
+    let mut throughput_rows = Vec::new();
+    for programs in &THROUGHPUT_PROGRAMS {
+        for sched in [Sched::Random, Sched::Pct] {
+            progress(&format!("{} {} schedules/s", programs.name, sched.name()));
+            throughput_rows.push(throughput(programs, sched));
+        }
+    }
+
+    progress("exhaustive verification of increments (loom unbounded takes ~5-10 s)");
+    let mut verify = Vec::new();
+    for bound in [None, Some(BOUND)] {
+        verify.push(sim_verify(bound));
+        verify.push(loom_verify(bound));
+    }
+
+    progress("lost wakeup: PCT and random over the seeds");
+    let sim_pct = sim_hunt(Sched::Pct);
+    let sim_random = sim_hunt(Sched::Random);
+    let (shuttle_pct, shuttle_random) = match shuttle_hunt() {
+        Ok(hunts) => hunts,
+        Err(why) => {
+            eprintln!("{why}");
+            return ExitCode::FAILURE;
+        }
+    };
+    progress("lost wakeup: exhaustive search");
+    let mut find = Vec::new();
+    for bound in [None, Some(BOUND)] {
+        find.push(sim_find(bound));
+        find.push(loom_find(bound));
+    }
+
+    let results = Results {
+        throughput: throughput_rows,
+        verify,
+        hunts: vec![
+            ("lockstep-sim pct", sim_pct),
+            ("shuttle pct", shuttle_pct),
+            ("lockstep-sim random", sim_random),
+            ("shuttle random", shuttle_random),
+        ],
+        find,
+    };
+    if json {
+        print_json(&results);
+    } else {
+        print_table(&results);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,1 +1,346 @@
-//! The run and failure corpus (SQLite) — in progress.
+//! The run and failure corpus: every checker run and every failure it found, in SQLite.
+//!
+//! `lockstep check` records each run (model variant, checker, seed, shard, schedules, verdict,
+//! time) and each failure's replay token; failures already known are re-run first, so a
+//! regression is caught by its old token before any new exploration. The default file is
+//! [`DEFAULT_PATH`] under the current directory.
+//!
+//! Guarantees:
+//! - **Nothing acknowledged is lost.** [`Corpus::record`] writes a run and its failures in one
+//!   transaction and returns `Ok` only after it committed, with `synchronous = FULL` (durable
+//!   across a crash of the process or the machine). Any failure returns an error and writes
+//!   nothing; retrying records the same data.
+//! - **Clear failures, never a panic.** A file that is not a corpus (random bytes, a text file, a
+//!   damaged database, another application's database) gives [`CorpusError::Corrupt`]; a file
+//!   written by a newer schema [`CorpusError::Version`]; a file, directory or file system that
+//!   cannot be written [`CorpusError::ReadOnly`] (at open when the OS says so then, else from the
+//!   first `record`); another process holding the write lock past the busy timeout
+//!   [`CorpusError::Locked`].
+//! - **Concurrent use.** Any number of processes and threads may open the same file, each with
+//!   its own [`Corpus`]: writes are serialised by SQLite's lock (waiting up to
+//!   [`Options::busy_timeout`]), readers never wait for the writer (WAL journal mode where the
+//!   file system allows).
+//! - **Deterministic.** No clock is read: times are passed in by the caller.
+//!
+//! ```
+//! use lockstep_sim::corpus::{Corpus, FailureRecord, RunRecord};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut corpus = Corpus::open(dir.path().join("corpus.db")).unwrap();
+//! let run = RunRecord {
+//!     model: "handoff".into(), variant: "buggy".into(), checker: "sim-pct".into(),
+//!     seed: 7, shard: None, schedules: 12, verdict: "bug-found".into(), seconds: 0.25,
+//!     started_at_unix: 1_700_000_000, lockstep_version: "0.1.0".into(),
+//! };
+//! let failure = FailureRecord {
+//!     model: "handoff".into(), variant: "buggy".into(), checker: "sim-pct".into(),
+//!     token: "ls1.abc".into(), summary: "deadlock: 2 threads".into(), report: "...".into(),
+//! };
+//! corpus.record(&run, &[failure], 1_700_000_001).unwrap();
+//! let known = corpus.known_failures("handoff", "buggy").unwrap();
+//! assert_eq!(known[0].token, "ls1.abc");
+//! assert_eq!(known[0].times_seen, 1);
+//! ```
+
+mod error;
+mod record;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+pub use error::CorpusError;
+use record::validate;
+pub use record::{FailureRecord, KnownFailure, RunRecord, VERDICTS};
+
+/// The default location, relative to the current directory.
+pub const DEFAULT_PATH: &str = ".lockstep/corpus.db";
+
+/// The schema version this build reads and writes (`PRAGMA user_version` of the file).
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How to open a corpus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// How long a write waits for another connection's lock before it fails with
+    /// [`CorpusError::Locked`]. Default 5 s.
+    pub busy_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Options {
+    /// Set [`Options::busy_timeout`].
+    #[must_use]
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+}
+
+/// An open corpus file. One per thread: it is `Send`, not `Sync` (open another for another
+/// thread; SQLite serialises them).
+#[derive(Debug)]
+pub struct Corpus {
+    conn: Connection,
+    path: PathBuf,
+    options: Options,
+}
+
+impl Corpus {
+    /// Open (creating the file, its parent directory and the schema if needed) with the default
+    /// [`Options`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Corpus, CorpusError> {
+        Corpus::open_with(path, Options::default())
+    }
+
+    /// Open with explicit [`Options`].
+    pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<Corpus, CorpusError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = schema::open(&path, &options)?;
+        Ok(Corpus {
+            conn,
+            path,
+            options,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Record a run and the failures it found, in ONE transaction: `Ok` only after the commit.
+    /// A failure already known (same model, variant, checker, token) has its `last_seen` raised
+    /// to `now_unix` (its `first_seen` lowered, should `now_unix` be earlier), `times_seen`
+    /// incremented, and its summary and report replaced by this sighting's.
+    ///
+    /// On any error nothing is written: an invalid record ([`CorpusError::Invalid`]), a lock
+    /// held past the busy timeout ([`CorpusError::Locked`]; retry later), a read-only file
+    /// ([`CorpusError::ReadOnly`]), ...
+    pub fn record(
+        &mut self,
+        run: &RunRecord,
+        failures: &[FailureRecord],
+        now_unix: i64,
+    ) -> Result<(), CorpusError> {
+        validate(run, failures).map_err(|detail| CorpusError::Invalid {
+            path: self.path.clone(),
+            detail,
+        })?;
+        let (path, timeout) = (&self.path, self.options.busy_timeout);
+        let sqlite = |err| error::classify(path, timeout, err);
+
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        tx.prepare_cached(INSERT_RUN)
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    run.model,
+                    run.variant,
+                    run.checker,
+                    u64_to_sql(run.seed),
+                    run.shard.map(|(i, _)| i),
+                    run.shard.map(|(_, n)| n),
+                    u64_to_sql(run.schedules),
+                    run.verdict,
+                    run.seconds,
+                    run.started_at_unix,
+                    run.lockstep_version,
+                    now_unix,
+                ])
+            })
+            .map_err(sqlite)?;
+        let run_id = tx.last_insert_rowid();
+        {
+            let mut upsert = tx.prepare_cached(UPSERT_FAILURE).map_err(sqlite)?;
+            for f in failures {
+                upsert
+                    .execute(params![
+                        f.model, f.variant, f.checker, f.token, f.summary, f.report, now_unix,
+                        run_id,
+                    ])
+                    .map_err(sqlite)?;
+            }
+        }
+        tx.commit().map_err(sqlite)
+    }
+
+    /// Known failures of a model variant (every checker), most recently seen first; among
+    /// equally recent ones, the latest recorded first, then by token.
+    pub fn known_failures(
+        &self,
+        model: &str,
+        variant: &str,
+    ) -> Result<Vec<KnownFailure>, CorpusError> {
+        let read = || -> rusqlite::Result<Vec<KnownFailure>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT model, variant, checker, token, summary, first_seen, last_seen, times_seen
+                 FROM failures WHERE model = ?1 AND variant = ?2
+                 ORDER BY last_seen DESC, last_run DESC, token ASC",
+            )?;
+            let rows = stmt.query_map(params![model, variant], |r| {
+                Ok(KnownFailure {
+                    model: r.get(0)?,
+                    variant: r.get(1)?,
+                    checker: r.get(2)?,
+                    token: r.get(3)?,
+                    summary: r.get(4)?,
+                    first_seen_unix: r.get(5)?,
+                    last_seen_unix: r.get(6)?,
+                    times_seen: r.get(7)?,
+                })
+            })?;
+            rows.collect()
+        };
+        read().map_err(|e| self.error(e))
+    }
+
+    /// The full report of a known failure, if it is known.
+    pub fn failure_report(
+        &self,
+        model: &str,
+        variant: &str,
+        checker: &str,
+        token: &str,
+    ) -> Result<Option<String>, CorpusError> {
+        self.conn
+            .query_row(
+                "SELECT report FROM failures
+                 WHERE model = ?1 AND variant = ?2 AND checker = ?3 AND token = ?4",
+                params![model, variant, checker, token],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// The most recent runs, newest first: by `started_at_unix`, then the latest recorded.
+    pub fn recent_runs(&self, limit: usize) -> Result<Vec<RunRecord>, CorpusError> {
+        let read = || -> rusqlite::Result<Vec<RunRecord>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT model, variant, checker, seed, shard_index, shard_count, schedules,
+                        verdict, seconds, started_at, lockstep_version
+                 FROM runs ORDER BY started_at DESC, id DESC LIMIT ?1",
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map([limit], |r| {
+                let shard = match (r.get::<_, Option<u32>>(4)?, r.get::<_, Option<u32>>(5)?) {
+                    (Some(index), Some(count)) => Some((index, count)),
+                    _ => None,
+                };
+                Ok(RunRecord {
+                    model: r.get(0)?,
+                    variant: r.get(1)?,
+                    checker: r.get(2)?,
+                    seed: u64_from_sql(r.get(3)?),
+                    shard,
+                    schedules: u64_from_sql(r.get(6)?),
+                    verdict: r.get(7)?,
+                    seconds: r.get(8)?,
+                    started_at_unix: r.get(9)?,
+                    lockstep_version: r.get(10)?,
+                })
+            })?;
+            rows.collect()
+        };
+        read().map_err(|e| self.error(e))
+    }
+
+    /// Forget a failure (e.g. a token that no longer matches its model). Returns whether it
+    /// existed.
+    pub fn forget(
+        &mut self,
+        model: &str,
+        variant: &str,
+        checker: &str,
+        token: &str,
+    ) -> Result<bool, CorpusError> {
+        self.conn
+            .execute(
+                "DELETE FROM failures
+                 WHERE model = ?1 AND variant = ?2 AND checker = ?3 AND token = ?4",
+                params![model, variant, checker, token],
+            )
+            .map(|deleted| deleted > 0)
+            .map_err(|e| self.error(e))
+    }
+
+    fn error(&self, err: rusqlite::Error) -> CorpusError {
+        error::classify(&self.path, self.options.busy_timeout, err)
+    }
+}
+
+const INSERT_RUN: &str = "
+INSERT INTO runs (model, variant, checker, seed, shard_index, shard_count, schedules, verdict,
+                  seconds, started_at, lockstep_version, recorded_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+const UPSERT_FAILURE: &str = "
+INSERT INTO failures (model, variant, checker, token, summary, report,
+                      first_seen, last_seen, times_seen, first_run, last_run)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, ?8, ?8)
+ON CONFLICT (model, variant, checker, token) DO UPDATE SET
+    summary = excluded.summary,
+    report = excluded.report,
+    first_seen = min(first_seen, excluded.first_seen),
+    last_seen = max(last_seen, excluded.last_seen),
+    times_seen = times_seen + 1,
+    last_run = excluded.last_run";
+
+/// SQLite integers are signed: store a `u64` as its two's-complement bit pattern.
+fn u64_to_sql(v: u64) -> i64 {
+    i64::from_ne_bytes(v.to_ne_bytes())
+}
+
+fn u64_from_sql(v: i64) -> u64 {
+    u64::from_ne_bytes(v.to_ne_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::OpenFlags;
+
+    /// The path the integration tests cannot reach: a file that turns read-only after a
+    /// successful open (a remount, say). SQLite then refuses the write; `record` must report it.
+    #[test]
+    fn a_write_refused_after_open_is_reported_by_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let _writer = Corpus::open(&path).unwrap(); // keeps -wal and -shm in place
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let mut corpus = Corpus {
+            conn,
+            path: path.clone(),
+            options: Options::default(),
+        };
+        let run = RunRecord {
+            model: "m".into(),
+            variant: "v".into(),
+            checker: "c".into(),
+            seed: 1,
+            shard: None,
+            schedules: 1,
+            verdict: "passed".into(),
+            seconds: 0.5,
+            started_at_unix: 1,
+            lockstep_version: "0".into(),
+        };
+        let err = corpus.record(&run, &[], 1).unwrap_err();
+        assert!(matches!(err, CorpusError::ReadOnly { .. }), "{err:?}");
+        assert!(corpus.recent_runs(10).unwrap().is_empty());
+        let err = corpus.forget("m", "v", "c", "t").unwrap_err();
+        assert!(matches!(err, CorpusError::ReadOnly { .. }), "{err:?}");
+    }
+}
