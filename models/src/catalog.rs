@@ -65,11 +65,15 @@ pub fn registry() -> Registry {
 
 fn acceptance(r: &mut Registry) {
     r.add(
-        Model::new("handoff", "buggy", Expect::Bug,
-            "3 threads take turns through one Mutex+Condvar; notify_one loses a wakeup")
-            .sim(program!(Handoff::buggy(3, 2).model::<Sim>()))
-            .loom(program!(Handoff::buggy(3, 1).model::<Loom>()))
-            .shuttle(program!(Handoff::buggy(3, 2).model::<Shuttle>())),
+        Model::new(
+            "handoff",
+            "buggy",
+            Expect::Bug,
+            "3 threads take turns through one Mutex+Condvar; notify_one loses a wakeup",
+        )
+        .sim(program!(Handoff::buggy(3, 2).model::<Sim>()))
+        .loom(program!(Handoff::buggy(3, 1).model::<Loom>()))
+        .shuttle(program!(Handoff::buggy(3, 2).model::<Shuttle>())),
     );
     r.add(
         Model::new("handoff", "fixed", Expect::Pass, "the same with notify_all")
@@ -77,41 +81,98 @@ fn acceptance(r: &mut Registry) {
             .loom(program!(Handoff::fixed(3, 1).model::<Loom>()))
             .shuttle(program!(Handoff::fixed(3, 2).model::<Shuttle>())),
     );
-    pair!(r, "abba", Abba { buggy: true, rounds: 0 }, Abba { buggy: false, rounds: 0 },
-        "two threads take two locks in opposite orders", "same order",
-        [sim, loom, shuttle]);
-    pair!(r, "abba-after-rounds", Abba { buggy: true, rounds: 5 }, Abba { buggy: false, rounds: 5 },
-        "the ABBA deadlock after 5 rounds on a third lock", "same order",
-        [sim, loom, shuttle]);
-    pair!(r, "atomicity", Tickets { buggy: true }, Tickets { buggy: false },
-        "check-then-act on an atomic grants too many tickets", "compare_exchange loop",
-        [sim, loom, shuttle]);
-    pair!(r, "depth3", Depth3 { buggy: true }, Depth3 { buggy: false },
-        "a publication bug that needs 3 ordering constraints", "publish in order",
-        [sim, loom, shuttle]);
+    pair!(
+        r,
+        "abba",
+        Abba {
+            buggy: true,
+            rounds: 0
+        },
+        Abba {
+            buggy: false,
+            rounds: 0
+        },
+        "two threads take two locks in opposite orders",
+        "same order",
+        [sim, loom, shuttle]
+    );
+    pair!(
+        r,
+        "abba-after-rounds",
+        Abba {
+            buggy: true,
+            rounds: 5
+        },
+        Abba {
+            buggy: false,
+            rounds: 5
+        },
+        "the ABBA deadlock after 5 rounds on a third lock",
+        "same order",
+        [sim, loom, shuttle]
+    );
+    pair!(
+        r,
+        "atomicity",
+        Tickets { buggy: true },
+        Tickets { buggy: false },
+        "check-then-act on an atomic grants too many tickets",
+        "compare_exchange loop",
+        [sim, loom, shuttle]
+    );
+    pair!(
+        r,
+        "depth3",
+        Depth3 { buggy: true },
+        Depth3 { buggy: false },
+        "a publication bug that needs 3 ordering constraints",
+        "publish in order",
+        [sim, loom, shuttle]
+    );
     // Progress needs a timeout that fires: virtual time (sim) or shuttle's modelled timers;
     // loom's timed waits never time out, so loom does not apply.
-    pair!(r, "timeout-progress", Supervisor { buggy: true }, Supervisor { buggy: false },
-        "a supervisor waits for a signal nobody sends", "a timed wait gives up",
-        [sim, shuttle]);
+    pair!(
+        r,
+        "timeout-progress",
+        Supervisor { buggy: true },
+        Supervisor { buggy: false },
+        "a supervisor waits for a signal nobody sends",
+        "a timed wait gives up",
+        [sim, shuttle]
+    );
     // Fails only when `store.put` fails twice: faults are injected by lockstep-sim only.
     let buggy = Retry { buggy: true };
     let fixed = Retry { buggy: false };
     r.add(
-        Model::new("retry", "buggy", Expect::Bug,
-            "one retry, then an acknowledged save is lost (needs two store faults)")
-            .sim(program!(buggy.model::<Sim>()))
-            .fault_budget(2),
+        Model::new(
+            "retry",
+            "buggy",
+            Expect::Bug,
+            "one retry, then an acknowledged save is lost (needs two store faults)",
+        )
+        .sim(program!(buggy.model::<Sim>()))
+        .fault_budget(2),
     );
     r.add(
-        Model::new("retry", "fixed", Expect::Pass, "retries with backoff until the store accepts")
-            .sim(program!(fixed.model::<Sim>()))
-            .fault_budget(3),
+        Model::new(
+            "retry",
+            "fixed",
+            Expect::Pass,
+            "retries with backoff until the store accepts",
+        )
+        .sim(program!(fixed.model::<Sim>()))
+        .fault_budget(3),
     );
     // Async: lockstep-sim's and shuttle's executors (loom has no async backend here).
-    pair!(r, "gather", Gather { buggy: true }, Gather { buggy: false },
-        "an async lock held across an await in a two-task gather", "release before awaiting",
-        [sim, shuttle]);
+    pair!(
+        r,
+        "gather",
+        Gather { buggy: true },
+        Gather { buggy: false },
+        "an async lock held across an await in a two-task gather",
+        "release before awaiting",
+        [sim, shuttle]
+    );
 }
 
 fn zstash(r: &mut Registry) {
@@ -120,9 +181,15 @@ fn zstash(r: &mut Registry) {
         ("zstash-empty-tar", ZstashBug::EmptyItemNeverReleased),
         ("zstash-dead-worker", ZstashBug::DeadWorkerHoldsTurn),
     ] {
-        pair!(r, name, Zstash::buggy(bug), Zstash::fixed(bug),
-            "zstash's PrintMonitor turn counter", "the same workload on OrderedMonitor",
-            [sim, loom, shuttle]);
+        pair!(
+            r,
+            name,
+            Zstash::buggy(bug),
+            Zstash::fixed(bug),
+            "zstash's PrintMonitor turn counter",
+            "the same workload on OrderedMonitor",
+            [sim, loom, shuttle]
+        );
     }
 }
 
@@ -131,53 +198,81 @@ fn arvados(r: &mut Registry) {
         let name = format!("arvados-{}", bug.name());
         let (buggy, fixed) = (Arvados::buggy(bug), Arvados::fixed(bug));
         r.add(
-            Model::new(name.clone(), "buggy", Expect::Bug, "an Arvados block-manager bug")
-                .sim(program!(buggy.model::<Sim>()))
-                .loom(program!(buggy.model::<Loom>()))
-                .shuttle(program!(buggy.model::<Shuttle>()))
-                .preemptions(2),
+            Model::new(
+                name.clone(),
+                "buggy",
+                Expect::Bug,
+                "an Arvados block-manager bug",
+            )
+            .sim(program!(buggy.model::<Sim>()))
+            .loom(program!(buggy.model::<Loom>()))
+            .shuttle(program!(buggy.model::<Shuttle>()))
+            .preemptions(2),
         );
         r.add(
-            Model::new(name, "fixed", Expect::Pass, "lockstep's BufferBlock / BlockManager")
-                .sim(program!(fixed.model::<Sim>()))
-                .loom(program!(fixed.model::<Loom>()))
-                .shuttle(program!(fixed.model::<Shuttle>()))
-                .preemptions(2),
+            Model::new(
+                name,
+                "fixed",
+                Expect::Pass,
+                "lockstep's BufferBlock / BlockManager",
+            )
+            .sim(program!(fixed.model::<Sim>()))
+            .loom(program!(fixed.model::<Loom>()))
+            .shuttle(program!(fixed.model::<Shuttle>()))
+            .preemptions(2),
         );
     }
 }
 
 fn components(r: &mut Registry) {
     r.add(
-        Model::new("ordered", "fixed", Expect::Pass,
-            "OrderedMonitor: output in item order, a worker panics mid-item")
-            .sim(program!(OrderedRun::new(3, 6, 2)
-                .lines(2)
-                .panicking(PanicAt { item: 2, after_lines: 1 })
-                .model::<Sim>()))
-            .loom(program!(OrderedRun::new(2, 3, 1).model::<Loom>()))
-            .shuttle(program!(OrderedRun::new(3, 6, 2)
-                .lines(2)
-                .panicking(PanicAt { item: 2, after_lines: 1 })
-                .model::<Shuttle>()))
-            .preemptions(2),
+        Model::new(
+            "ordered",
+            "fixed",
+            Expect::Pass,
+            "OrderedMonitor: output in item order, a worker panics mid-item",
+        )
+        .sim(program!(OrderedRun::new(3, 6, 2)
+            .lines(2)
+            .panicking(PanicAt {
+                item: 2,
+                after_lines: 1
+            })
+            .model::<Sim>()))
+        .loom(program!(OrderedRun::new(2, 3, 1).model::<Loom>()))
+        .shuttle(program!(OrderedRun::new(3, 6, 2)
+            .lines(2)
+            .panicking(PanicAt {
+                item: 2,
+                after_lines: 1
+            })
+            .model::<Shuttle>()))
+        .preemptions(2),
     );
     for race in ManagerRace::ALL {
         r.add(
-            Model::new(format!("blocks-{}", race.name()), "fixed", Expect::Pass,
-                "BlockManager: concurrent commits, stop and commit_all with a failing store")
-                .sim(program!(race.model::<Sim>()))
-                .loom(program!(race.model::<Loom>()))
-                .shuttle(program!(race.model::<Shuttle>()))
-                .preemptions(2),
+            Model::new(
+                format!("blocks-{}", race.name()),
+                "fixed",
+                Expect::Pass,
+                "BlockManager: concurrent commits, stop and commit_all with a failing store",
+            )
+            .sim(program!(race.model::<Sim>()))
+            .loom(program!(race.model::<Loom>()))
+            .shuttle(program!(race.model::<Shuttle>()))
+            .preemptions(2),
         );
     }
     r.add(
-        Model::new("tasktree", "fixed", Expect::Pass,
-            "barrier scheduler: ancestors, barriers, skips, termination")
-            .sim(program!(TaskTreeModel::small().model::<Sim>()))
-            .loom(program!(TaskTreeModel::tiny().model::<Loom>()))
-            .shuttle(program!(TaskTreeModel::small().model::<Shuttle>()))
-            .preemptions(2),
+        Model::new(
+            "tasktree",
+            "fixed",
+            Expect::Pass,
+            "barrier scheduler: ancestors, barriers, skips, termination",
+        )
+        .sim(program!(TaskTreeModel::small().model::<Sim>()))
+        .loom(program!(TaskTreeModel::tiny().model::<Loom>()))
+        .shuttle(program!(TaskTreeModel::small().model::<Shuttle>()))
+        .preemptions(2),
     );
 }

@@ -20,11 +20,18 @@ fn increments() {
 }
 
 fn main() {
-    for (name, b) in [("random", Builder::random(100_000)), ("pct", Builder::pct(100_000, 3))] {
+    for (name, b) in [
+        ("random", Builder::random(100_000)),
+        ("pct", Builder::pct(100_000, 3)),
+    ] {
         let t = Instant::now();
         let r = b.check(increments);
         let s = t.elapsed().as_secs_f64();
-        println!("{name}: {} executions in {s:.3}s = {:.0}/s", r.executions, r.executions as f64 / s);
+        println!(
+            "{name}: {} executions in {s:.3}s = {:.0}/s",
+            r.executions,
+            r.executions as f64 / s
+        );
     }
     let t = Instant::now();
     let r = Builder::dfs(None).check(increments);

@@ -21,8 +21,8 @@
 //! ```
 
 use crate::exec::state::with_exec;
-use crate::exec::suspend;
 use crate::exec::state::Wait;
+use crate::exec::suspend;
 use crate::op::{Op, OpKind};
 use std::panic::Location;
 

@@ -154,8 +154,8 @@ impl AsyncRuntime for Sim {
         });
     }
 
-    fn yield_now() -> impl Future<Output = ()> + Send {
-        async { <Sim as Runtime>::yield_now() }
+    async fn yield_now() {
+        <Sim as Runtime>::yield_now()
     }
 
     fn block_on<F: Future>(future: F) -> F::Output {
@@ -175,7 +175,9 @@ impl AsyncRuntime for Sim {
         mutex.lock()
     }
 
-    fn mutex_try_lock<'a, T: Send + 'a>(mutex: &'a Self::Mutex<T>) -> Option<Self::MutexGuard<'a, T>> {
+    fn mutex_try_lock<'a, T: Send + 'a>(
+        mutex: &'a Self::Mutex<T>,
+    ) -> Option<Self::MutexGuard<'a, T>> {
         mutex.try_lock()
     }
 
@@ -215,7 +217,9 @@ impl AsyncRuntime for Sim {
         sender.try_send(value)
     }
 
-    fn recv<T: Send>(receiver: &mut Self::Receiver<T>) -> impl Future<Output = Option<T>> + Send + '_ {
+    fn recv<T: Send>(
+        receiver: &mut Self::Receiver<T>,
+    ) -> impl Future<Output = Option<T>> + Send + '_ {
         receiver.recv()
     }
 
@@ -263,7 +267,11 @@ fn until(deadline: Duration) -> Poll<()> {
             return Poll::Ready(());
         }
         let thread = e.current;
-        if !e.timers.iter().any(|t| t.thread == thread && t.deadline == deadline) {
+        if !e
+            .timers
+            .iter()
+            .any(|t| t.thread == thread && t.deadline == deadline)
+        {
             e.timers.push(Timer { deadline, thread });
         }
         Poll::Pending

@@ -126,7 +126,12 @@ mod tests {
     #[test]
     fn only_loads_and_joins_merely_read() {
         assert!(OpKind::AtomicLoad.reads_only() && OpKind::Join.reads_only());
-        for kind in [OpKind::Lock, OpKind::Unlock, OpKind::AtomicStore, OpKind::Exit] {
+        for kind in [
+            OpKind::Lock,
+            OpKind::Unlock,
+            OpKind::AtomicStore,
+            OpKind::Exit,
+        ] {
             assert!(!kind.reads_only(), "{kind:?}");
         }
     }

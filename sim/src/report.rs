@@ -99,7 +99,12 @@ pub(crate) fn render_trace(steps: &[TraceStep], limit: usize) -> String {
     if skip > 0 {
         let _ = writeln!(out, "  ... {skip} earlier steps omitted ...");
     }
-    let width = steps.iter().map(|s| s.thread.len()).max().unwrap_or(4).max(4);
+    let width = steps
+        .iter()
+        .map(|s| s.thread.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     for s in &steps[skip..] {
         let mark = if s.preemption { "*" } else { " " };
         let _ = writeln!(
@@ -187,7 +192,11 @@ pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[Blocked]) -> Stri
                 None,
             ),
             Wait::Join(t) => (
-                format!("thread {who} waits to join thread {} (at {})", name(t), b.at),
+                format!(
+                    "thread {who} waits to join thread {} (at {})",
+                    name(t),
+                    b.at
+                ),
                 Some(t),
             ),
             Wait::Park => (
@@ -203,7 +212,10 @@ pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[Blocked]) -> Stri
         edges.push((b.thread, next));
     }
     if let Some(cycle) = find_cycle(&edges) {
-        let names: Vec<String> = cycle.iter().map(|&t| result.thread_names[t].clone()).collect();
+        let names: Vec<String> = cycle
+            .iter()
+            .map(|&t| result.thread_names[t].clone())
+            .collect();
         let _ = writeln!(
             out,
             "  wait-for cycle: {} -> {}",

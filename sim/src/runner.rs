@@ -77,7 +77,7 @@ impl Strategy {
 }
 
 /// Every setting of a run. Build it with [`Builder`]; each field can also come from an
-/// environment variable (see [`env`]), which wins over the code.
+/// environment variable (see [`env`](mod@env)), which wins over the code.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Config {
@@ -257,7 +257,8 @@ impl Builder {
     /// Run `model`; panic with the failure report if it fails (for `#[test]`s).
     #[track_caller]
     pub fn check<F: Fn() + Send + Sync + 'static>(&self, model: F) -> Report {
-        self.run(model).unwrap_or_else(|failure| panic!("{failure}"))
+        self.run(model)
+            .unwrap_or_else(|failure| panic!("{failure}"))
     }
 
     /// Run `model` and return what happened.
@@ -439,7 +440,11 @@ impl fmt::Display for Failure {
             )?,
         }
         write!(f, "{}", render_trace(&self.trace, 60))?;
-        writeln!(f, "\nreproduce: lockstep_sim::replay(\"{}\", model)", self.token)?;
+        writeln!(
+            f,
+            "\nreproduce: lockstep_sim::replay(\"{}\", model)",
+            self.token
+        )?;
         write!(f, "       or: lockstep replay {}", self.token)
     }
 }
@@ -551,7 +556,13 @@ impl<'c> Session<'c> {
     }
 
     pub(crate) fn execute(&self, scheduler: &mut dyn Scheduler) -> ExecResult {
-        run_execution(scheduler, &self.model, self.exec, next_generation(), self.at)
+        run_execution(
+            scheduler,
+            &self.model,
+            self.exec,
+            next_generation(),
+            self.at,
+        )
     }
 
     /// Run every execution; `after` inspects each completed one (the output oracle) and may turn

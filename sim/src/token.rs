@@ -11,8 +11,9 @@
 //! A token may carry a *label* naming its model (`model/variant@version`), which lets a tool
 //! find the model to replay and refuse a token recorded for another model or an older version.
 //!
-//! Text form: `ls1-` followed by URL-safe base64 (no padding) of the varint-encoded fields and
-//! a 32-bit checksum, so a mistyped token is detected as malformed.
+//! Text form: `ls1-` followed by URL-safe base64 (no padding) of the varint-encoded fields
+//! (deflate-compressed when that is shorter — a livelock's long, repetitive choice stream
+//! shrinks a hundredfold) and a 32-bit checksum, so a mistyped token is detected as malformed.
 
 use base64::Engine;
 
@@ -32,7 +33,12 @@ pub enum TokenError {
 }
 
 const PREFIX: &str = "ls1-";
-const VERSION: u64 = 1;
+/// Format byte: the fields follow as they are.
+const PLAIN: u8 = 1;
+/// Format byte: the fields follow deflate-compressed.
+const DEFLATED: u8 = 2;
+/// A compressed token may not expand beyond this (a crafted token must not exhaust memory).
+const MAX_PAYLOAD: usize = 64 << 20;
 
 /// The decoded content of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,9 +110,8 @@ pub(crate) const FNV_OFFSET: u32 = 0x811C_9DC5;
 
 impl Token {
     pub(crate) fn encode(&self) -> String {
-        let mut body = Vec::with_capacity(16 + self.choices.len());
+        let mut payload = Vec::with_capacity(16 + self.choices.len());
         for field in [
-            VERSION,
             self.strategy as u64,
             self.seed,
             self.fault_budget as u64,
@@ -114,13 +119,22 @@ impl Token {
             u64::from(self.fingerprint),
             self.choices.len() as u64,
         ] {
-            put_varint(&mut body, field);
+            put_varint(&mut payload, field);
         }
         for &c in &self.choices {
-            put_varint(&mut body, u64::from(c));
+            put_varint(&mut payload, u64::from(c));
         }
-        put_varint(&mut body, self.label.len() as u64);
-        body.extend_from_slice(self.label.as_bytes());
+        put_varint(&mut payload, self.label.len() as u64);
+        payload.extend_from_slice(self.label.as_bytes());
+        let deflated = miniz_oxide::deflate::compress_to_vec(&payload, 9);
+        let mut body = Vec::with_capacity(payload.len() + 5);
+        if deflated.len() < payload.len() {
+            body.push(DEFLATED);
+            body.extend_from_slice(&deflated);
+        } else {
+            body.push(PLAIN);
+            body.extend_from_slice(&payload);
+        }
         let checksum = fnv1a(body.iter().copied(), FNV_OFFSET);
         body.extend_from_slice(&checksum.to_le_bytes());
         format!(
@@ -146,17 +160,29 @@ impl Token {
         if fnv1a(payload.iter().copied(), FNV_OFFSET) != expected {
             return Err(malformed("checksum mismatch (mistyped or truncated?)"));
         }
-        let mut rest = payload;
-        let version = get_varint(&mut rest)?;
-        if version != VERSION {
-            return Err(TokenError::Malformed(format!(
-                "format version {version} is not supported (this is version {VERSION})"
-            )));
-        }
-        let strategy =
-            StrategyTag::from_u64(get_varint(&mut rest)?).ok_or_else(|| malformed("unknown strategy"))?;
+        let (&format, rest) = payload
+            .split_first()
+            .ok_or_else(|| malformed("truncated"))?;
+        let inflated;
+        let mut rest = match format {
+            PLAIN => rest,
+            DEFLATED => {
+                inflated = miniz_oxide::inflate::decompress_to_vec_with_limit(rest, MAX_PAYLOAD)
+                    .map_err(|_| malformed("the compressed body does not inflate"))?;
+                &inflated[..]
+            }
+            other => {
+                return Err(TokenError::Malformed(format!(
+                    "format {other} is not supported (this lockstep reads formats {PLAIN} and \
+                     {DEFLATED})"
+                )))
+            }
+        };
+        let strategy = StrategyTag::from_u64(get_varint(&mut rest)?)
+            .ok_or_else(|| malformed("unknown strategy"))?;
         let seed = get_varint(&mut rest)?;
-        let fault_budget = usize::try_from(get_varint(&mut rest)?).map_err(|_| malformed("budget"))?;
+        let fault_budget =
+            usize::try_from(get_varint(&mut rest)?).map_err(|_| malformed("budget"))?;
         let max_steps = usize::try_from(get_varint(&mut rest)?).map_err(|_| malformed("bound"))?;
         let fingerprint =
             u32::try_from(get_varint(&mut rest)?).map_err(|_| malformed("fingerprint"))?;
@@ -209,7 +235,18 @@ mod tests {
         let t = token();
         let text = t.encode();
         assert!(text.starts_with("ls1-"));
-        assert!(text.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)));
+        assert!(text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)));
+        assert_eq!(Token::decode(&text), Ok(t));
+    }
+
+    #[test]
+    fn long_repetitive_streams_are_compressed() {
+        let mut t = token();
+        t.choices = (0..100_000).map(|i| 1 + 2 * (i % 2)).collect();
+        let text = t.encode();
+        assert!(text.len() < 1_000, "{} characters", text.len());
         assert_eq!(Token::decode(&text), Ok(t));
     }
 
@@ -220,7 +257,14 @@ mod tests {
         let last = flipped.len() - 3;
         flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
         let flipped = String::from_utf8(flipped).unwrap();
-        for bad in ["", "ls1-", "xx-AAAA", "ls1-@@@@", &good[..good.len() - 2], &flipped] {
+        for bad in [
+            "",
+            "ls1-",
+            "xx-AAAA",
+            "ls1-@@@@",
+            &good[..good.len() - 2],
+            &flipped,
+        ] {
             let err = Token::decode(bad).unwrap_err();
             assert!(matches!(err, TokenError::Malformed(_)), "{bad:?}: {err}");
         }

@@ -193,6 +193,11 @@ fn claim<W: Write + Send + 'static, R: Runtime>(
     queue: &mut Option<VecDeque<usize>>,
     mut state: crate::sync::MutexGuard<'_, super::shared::State<R>, R>,
 ) -> Option<usize> {
+    // This thread may have changed the ledger before it came here: that must be announced
+    // before it first sleeps. After a wakeup it has changed nothing, and announcing again would
+    // wake the other waiters for nothing — two threads waiting for window space would then wake
+    // each other for ever (a livelock lockstep-sim found).
+    let mut announce = true;
     let item = loop {
         let claim = match queue {
             None => state.claim_next(shared.now()),
@@ -203,10 +208,11 @@ fn claim<W: Write + Send + 'static, R: Runtime>(
         };
         match claim {
             Claim::Item(item) => break item,
-            Claim::Wait => {
-                // Whatever this thread changed before must be announced before it sleeps.
+            Claim::Wait if announce => {
+                announce = false;
                 state = shared.wait_announcing(state);
             }
+            Claim::Wait => state = shared.wait(state),
             Claim::Exhausted => {
                 shared.settle(state);
                 return None;

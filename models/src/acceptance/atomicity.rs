@@ -26,8 +26,7 @@ impl Tickets {
         }
         let mut current = taken.load(Ordering::SeqCst);
         while current < LIMIT {
-            match taken.compare_exchange(current, current + 1, Ordering::SeqCst, Ordering::SeqCst)
-            {
+            match taken.compare_exchange(current, current + 1, Ordering::SeqCst, Ordering::SeqCst) {
                 Ok(_) => return true,
                 Err(actual) => current = actual,
             }
@@ -43,7 +42,10 @@ impl Tickets {
         let mine = self.take(&taken);
         let theirs = other.join().expect("the other thread panicked");
         let granted = usize::from(mine) + usize::from(theirs);
-        assert!(granted <= LIMIT, "{granted} tickets granted with a limit of {LIMIT}");
+        assert!(
+            granted <= LIMIT,
+            "{granted} tickets granted with a limit of {LIMIT}"
+        );
         assert_eq!(taken.load(Ordering::SeqCst), granted);
     }
 

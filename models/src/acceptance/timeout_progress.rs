@@ -35,7 +35,10 @@ impl Supervisor {
             let start = lockstep::sync::time::Instant::<R>::now();
             let (guard, result) = signal.wait_timeout_while(lock.lock(), PATIENCE, |d| !*d);
             assert!(result.timed_out() && !*guard, "nobody reports done");
-            assert!(start.elapsed() >= PATIENCE, "the clock moved past the timeout");
+            assert!(
+                start.elapsed() >= PATIENCE,
+                "the clock moved past the timeout"
+            );
         }
         worker.join().expect("worker panicked");
     }

@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+/// The preemption bound of `sim-dfs` and `loom` unless the model or the command sets one.
+const DEFAULT_PREEMPTIONS: usize = 2;
+
 /// Which checkers `check` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CheckerChoice {
@@ -62,10 +65,14 @@ pub struct CheckArgs {
     /// PCT bug depth.
     #[arg(long, default_value_t = 3)]
     pub depth: usize,
-    /// Preemption bound of sim-dfs and loom (default: the model's own, else unbounded for
-    /// sim-dfs and 2 for loom).
+    /// Preemption bound of sim-dfs and loom, which are exhaustive within it (default: the
+    /// model's own, else 2).
     #[arg(long)]
     pub preemptions: Option<usize>,
+    /// Most executions of a sim-dfs check; a search cut short reports `passed`, not
+    /// `exhausted`.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_executions: usize,
     /// Run shard I of N (0-based): the shards of a run together cover it exactly.
     #[arg(long, value_parser = parse_shard, value_name = "I/N")]
     pub shard: Option<(usize, usize)>,
@@ -83,8 +90,12 @@ pub(crate) fn parse_shard(text: &str) -> Result<(usize, usize), String> {
         .split_once('/')
         .ok_or_else(|| format!("`{text}` is not I/N (e.g. 0/4)"))?;
     let (i, n): (usize, usize) = (
-        i.trim().parse().map_err(|_| format!("`{i}` is not a number"))?,
-        n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?,
+        i.trim()
+            .parse()
+            .map_err(|_| format!("`{i}` is not a number"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("`{n}` is not a number"))?,
     );
     if n == 0 || i >= n {
         return Err(format!("shard {i}/{n}: need 0 <= I < N"));
@@ -168,10 +179,10 @@ pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
             model,
             checker,
             iterations: args.iterations.or(model.limits.iterations).unwrap_or(1000),
-            preemptions: args.preemptions.or(model.limits.preemptions).or(match checker {
-                Checker::Loom => Some(2),
-                _ => None,
-            }),
+            preemptions: args
+                .preemptions
+                .or(model.limits.preemptions)
+                .or(Some(DEFAULT_PREEMPTIONS)),
         })
         .collect();
     if plans.is_empty() {
@@ -190,7 +201,10 @@ pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
                 if let Some((_, bar)) = current.take() {
                     bar.finish_and_clear();
                 }
-                let total = plans.iter().filter(|p| p.model.name == plan.model.name).count();
+                let total = plans
+                    .iter()
+                    .filter(|p| p.model.name == plan.model.name)
+                    .count();
                 let bar = progress_bar(&plan.model.name, total);
                 current = Some((&plan.model.name, bar.clone()));
                 bar
@@ -275,7 +289,12 @@ fn record(
     started_at: i64,
 ) -> Result<(), corpus::CorpusError> {
     for token in &outcome.stale {
-        corpus.forget(&plan.model.name, &plan.model.variant, plan.checker.name(), token)?;
+        corpus.forget(
+            &plan.model.name,
+            &plan.model.variant,
+            plan.checker.name(),
+            token,
+        )?;
     }
     let run = RunRecord {
         model: row.model.clone(),
@@ -328,6 +347,7 @@ fn child_command(plan: &Plan<'_>, args: &CheckArgs, known: &[String]) -> Command
     if let Some(bound) = plan.preemptions {
         command.args(["--preemptions", &bound.to_string()]);
     }
+    command.args(["--max-executions", &args.max_executions.to_string()]);
     if let Some((i, n)) = args.shard {
         command.args(["--shard", &format!("{i}/{n}")]);
     }

@@ -23,6 +23,8 @@ pub struct ChildArgs {
     pub(crate) depth: usize,
     #[arg(long)]
     pub(crate) preemptions: Option<usize>,
+    #[arg(long, default_value_t = 20_000)]
+    pub(crate) max_executions: usize,
     #[arg(long, value_parser = super::check::parse_shard)]
     pub(crate) shard: Option<(usize, usize)>,
     /// Known failing tokens to replay first.
@@ -51,7 +53,7 @@ impl ChildOutcome {
             verdict: "error".into(),
             schedules: 0,
             token: None,
-            summary: message.lines().next().unwrap_or_default().to_owned(),
+            summary: first_line(&message),
             report: message,
             stale: Vec::new(),
         }
@@ -116,14 +118,19 @@ pub(crate) fn child(registry: &Registry, args: ChildArgs) -> ExitCode {
 
 fn run_sim(model: &Model, args: &ChildArgs, build: &super::Build) -> ChildOutcome {
     let mut stale = Vec::new();
-    for (i, token) in args.known.iter().filter(|t| t.starts_with("ls1-")).enumerate() {
+    for (i, token) in args
+        .known
+        .iter()
+        .filter(|t| t.starts_with("ls1-"))
+        .enumerate()
+    {
         match try_replay(token, build()) {
             Ok(Replayed::Failed(failure)) => {
                 return ChildOutcome {
                     verdict: "bug-found".into(),
                     schedules: i as u64 + 1,
                     token: Some(failure.token.clone()),
-                    summary: format!("(known failure) {}", failure.summary()),
+                    summary: first_line(&format!("(known failure) {}", failure.summary())),
                     report: failure.to_string(),
                     stale,
                 }
@@ -135,7 +142,7 @@ fn run_sim(model: &Model, args: &ChildArgs, build: &super::Build) -> ChildOutcom
     let builder = match args.checker {
         Checker::SimRandom => Builder::random(args.iterations),
         Checker::SimPct => Builder::pct(args.iterations, args.depth),
-        _ => Builder::dfs(args.preemptions),
+        _ => Builder::dfs(args.preemptions).max_executions(args.max_executions),
     };
     let mut builder = builder
         .seed(args.seed)
@@ -147,7 +154,12 @@ fn run_sim(model: &Model, args: &ChildArgs, build: &super::Build) -> ChildOutcom
     let replays = (args.known.len() - stale.len()) as u64;
     let mut outcome = match builder.run(build()) {
         Ok(report) => ChildOutcome {
-            verdict: if report.exhausted { "exhausted" } else { "passed" }.into(),
+            verdict: if report.exhausted {
+                "exhausted"
+            } else {
+                "passed"
+            }
+            .into(),
             schedules: report.executions as u64 + replays,
             token: None,
             summary: format!("no failure in {} schedules", report.executions),
@@ -161,13 +173,19 @@ fn run_sim(model: &Model, args: &ChildArgs, build: &super::Build) -> ChildOutcom
             verdict: "bug-found".into(),
             schedules: failure.executions as u64 + replays,
             token: Some(failure.token.clone()),
-            summary: failure.summary(),
+            summary: first_line(&failure.summary()),
             report: failure.to_string(),
             stale: Vec::new(),
         },
     };
     outcome.stale = stale;
     outcome
+}
+
+/// The first line of a message (rows and the corpus keep one line; the full report is kept
+/// separately).
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_owned()
 }
 
 fn run_shuttle(model: &Model, args: &ChildArgs, build: &super::Build) -> ChildOutcome {
@@ -249,7 +267,12 @@ pub(crate) fn from_check(
                 (Some(label), Some(schedule)) => Some(shuttle_token(label, schedule)),
                 _ => None,
             },
-            summary: failure.message.lines().next().unwrap_or_default().to_owned(),
+            summary: failure
+                .message
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
             report: failure.to_string(),
             stale: Vec::new(),
         },

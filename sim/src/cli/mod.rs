@@ -58,7 +58,10 @@ pub enum Command {
 }
 
 #[derive(Debug, Parser)]
-#[command(version, about = "Check concurrency models under lockstep-sim, loom and shuttle.")]
+#[command(
+    version,
+    about = "Check concurrency models under lockstep-sim, loom and shuttle."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

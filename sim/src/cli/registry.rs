@@ -241,12 +241,12 @@ impl Registry {
 
     /// The variant a label (`name/variant@version`) names, or why there is none.
     pub fn by_label(&self, label: &str) -> Result<&Model, String> {
-        let (path, version) = label
-            .rsplit_once('@')
-            .ok_or_else(|| format!("the token's model label {label:?} is not name/variant@version"))?;
-        let (name, variant) = path
-            .split_once('/')
-            .ok_or_else(|| format!("the token's model label {label:?} is not name/variant@version"))?;
+        let (path, version) = label.rsplit_once('@').ok_or_else(|| {
+            format!("the token's model label {label:?} is not name/variant@version")
+        })?;
+        let (name, variant) = path.split_once('/').ok_or_else(|| {
+            format!("the token's model label {label:?} is not name/variant@version")
+        })?;
         let model = self.find(name, variant).ok_or_else(|| {
             format!("the token was recorded for model `{path}`, which this binary does not have")
         })?;

@@ -43,8 +43,9 @@ pub(crate) fn spawn_coroutine(
     });
     let stack = match stack {
         Some(stack) => stack,
-        None => DefaultStack::new(stack_size)
-            .unwrap_or_else(|err| panic!("lockstep-sim: cannot map a {stack_size}-byte stack: {err}")),
+        None => DefaultStack::new(stack_size).unwrap_or_else(|err| {
+            panic!("lockstep-sim: cannot map a {stack_size}-byte stack: {err}")
+        }),
     };
     Coroutine::with_stack(stack, move |yielder: &SimYielder, ()| body(yielder))
 }

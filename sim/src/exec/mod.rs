@@ -72,7 +72,10 @@ pub(crate) fn object_id(slot: &std::sync::atomic::AtomicU64, kind: ObjKind) -> O
             return (packed & 0xFFFF_FFFF) as ObjId;
         }
         let id = e.new_object(kind);
-        slot.store(((e.generation & 0xFFFF_FFFF) << 32) | u64::from(id), Relaxed);
+        slot.store(
+            ((e.generation & 0xFFFF_FFFF) << 32) | u64::from(id),
+            Relaxed,
+        );
         id
     })
 }

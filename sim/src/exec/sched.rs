@@ -291,7 +291,11 @@ impl Run<'_> {
             }
             let main_done = matches!(e.threads[0].wait, Wait::Finished);
             if main_done {
-                let abandoned = e.threads.iter().filter(|t| !matches!(t.wait, Wait::Finished)).count();
+                let abandoned = e
+                    .threads
+                    .iter()
+                    .filter(|t| !matches!(t.wait, Wait::Finished))
+                    .count();
                 let unjoined = e.panics.iter().find(|p| !e.threads[p.thread].joined);
                 return Some(match unjoined {
                     Some(panic) => Outcome::Panic(panic_info(panic)),
@@ -451,9 +455,7 @@ pub(crate) fn spawn_thread(
     f: Box<dyn FnOnce() -> Box<dyn Any + Send>>,
     at: &'static Location<'static>,
 ) -> ThreadId {
-    let (thread, stack_size) = with_exec(|e| {
-        (e.new_thread(name, at), e.stack_size)
-    });
+    let (thread, stack_size) = with_exec(|e| (e.new_thread(name, at), e.stack_size));
     let coroutine = coroutine::spawn_coroutine(stack_size, thread_body(thread, f));
     with_exec(|e| e.coroutines[thread] = Some(coroutine));
     thread

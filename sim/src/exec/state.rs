@@ -184,7 +184,6 @@ pub(crate) fn with_exec<R>(f: impl FnOnce(&mut ExecState) -> R) -> R {
     })
 }
 
-
 /// Whether a simulation runs on this OS thread (and its state is not borrowed right now).
 pub(crate) fn active() -> bool {
     EXEC.with(|cell| cell.try_borrow().is_ok_and(|e| e.active && !e.tearing_down))

@@ -15,8 +15,8 @@ use std::panic::Location;
 use std::time::Duration;
 
 pub use sync::{
-    SimAtomicBool, SimAtomicU64, SimAtomicUsize, SimCondvar, SimMutex, SimMutexGuard,
-    SimReadGuard, SimRwLock, SimWriteGuard,
+    SimAtomicBool, SimAtomicU64, SimAtomicUsize, SimCondvar, SimMutex, SimMutexGuard, SimReadGuard,
+    SimRwLock, SimWriteGuard,
 };
 
 /// The simulator backend: run code written against `lockstep::sync` (and `lockstep::future`)
@@ -93,7 +93,9 @@ impl Runtime for Sim {
                 .downcast::<T>()
                 .expect("a join handle's type matches its thread's result")),
             Some(Err(payload)) => Err(payload),
-            None => Err(Box::new("the thread was abandoned when the simulation ended")),
+            None => Err(Box::new(
+                "the thread was abandoned when the simulation ended",
+            )),
         }
     }
 

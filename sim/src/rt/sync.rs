@@ -165,7 +165,9 @@ impl SimCondvar {
         let timed_out = with_exec(|e| {
             let current = e.current;
             // Torn down while waiting: leave the wait list quietly (a spurious wakeup).
-            e.objects[condvar as usize].waiters.retain(|&w| w != current);
+            e.objects[condvar as usize]
+                .waiters
+                .retain(|&w| w != current);
             e.objects[mutex as usize].holder = Some((current, at));
             matches!(
                 e.threads[current].wait,

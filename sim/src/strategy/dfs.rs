@@ -15,6 +15,10 @@
 //!   beyond the bound is not explored; when DPOR asks for such a choice the thread is also added
 //!   at the latest earlier context switch, where choosing it costs nothing (after Coons et al.,
 //!   "Bounded partial-order reduction", OOPSLA 2013).
+//! - **Iterative bounding.** The search runs in stages of increasing preemption bound — 0, 1,
+//!   2, ... up to the requested bound (or, unbounded, 0, 1, 2 and then no bound) — so bugs that
+//!   need few preemptions, which are most bugs, are found after few executions; verification
+//!   pays for the small early stages once.
 //!
 //! Option decisions (which waiter `notify_one` wakes, whether a fault fires) are tree nodes
 //! whose every option is explored. When no branch is left the search is *exhausted*: within the
@@ -104,7 +108,10 @@ pub(crate) struct Dfs {
     shard: (usize, usize),
     /// The first node with several enabled threads (explored in full, split across shards).
     root: Option<usize>,
+    /// Preemption bound of the current stage.
     bound: Option<usize>,
+    /// The bounds of the stages still to run after the current one.
+    stages: std::vec::IntoIter<Option<usize>>,
     max_executions: Option<usize>,
     executions: usize,
     exhausted: bool,
@@ -128,10 +135,16 @@ impl Dfs {
         max_executions: Option<usize>,
         shard: Option<(usize, usize)>,
     ) -> Self {
+        let stages: Vec<Option<usize>> = match bound {
+            Some(bound) => (0..=bound).map(Some).collect(),
+            None => vec![Some(0), Some(1), Some(2), None],
+        };
+        let mut stages = stages.into_iter();
         Self {
             shard: shard.unwrap_or((0, 1)),
             root: None,
-            bound,
+            bound: stages.next().flatten(),
+            stages,
             max_executions,
             executions: 0,
             exhausted: false,
@@ -356,9 +369,10 @@ impl Dfs {
             self.stack[node].backtrack = enabled;
             return Ok(default);
         }
-        // The first branching node is explored in full — every enabled thread — so that its
-        // subtrees are independent and can be split across shards exactly.
-        if self.root.is_none() && enabled.count_ones() > 1 {
+        // When sharded, the first branching node is explored in full — every enabled thread —
+        // so that its subtrees are independent and can be split across the shards; together
+        // they cover everything the unsharded search covers.
+        if self.shard.1 > 1 && self.root.is_none() && enabled.count_ones() > 1 {
             self.root = Some(node);
             self.stack[node].backtrack = enabled;
         }
@@ -415,12 +429,21 @@ impl Scheduler for Dfs {
         if self.nondeterminism.is_some() || self.exhausted {
             return false;
         }
-        if self.max_executions.is_some_and(|max| self.executions >= max) {
+        if self
+            .max_executions
+            .is_some_and(|max| self.executions >= max)
+        {
             return false;
         }
         if self.executions > 0 && !self.backtrack() {
-            self.exhausted = true;
-            return false;
+            // This stage is covered: the next, with a higher bound, starts from scratch.
+            let Some(bound) = self.stages.next() else {
+                self.exhausted = true;
+                return false;
+            };
+            self.bound = bound;
+            self.stack.clear();
+            self.root = None;
         }
         self.executions += 1;
         self.position = 0;
@@ -463,7 +486,9 @@ impl Scheduler for Dfs {
 
     fn pick_option(&mut self, _: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
         if n > MAX_THREADS {
-            return Err(format!("DFS supports at most {MAX_THREADS} options per choice"));
+            return Err(format!(
+                "DFS supports at most {MAX_THREADS} options per choice"
+            ));
         }
         let all = if n == 64 { u64::MAX } else { bit(n) - 1 };
         self.follow_or_extend(NodeKind::Option, all, 0, None)

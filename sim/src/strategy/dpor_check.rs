@@ -172,7 +172,11 @@ fn explored(program: &Program) -> (BTreeSet<Final>, usize) {
     let mut executions = 0;
     while dfs.next_execution() {
         let result = session.execute(&mut dfs);
-        assert!(matches!(result.outcome, Outcome::Ok { .. }), "{:?}", result.outcome);
+        assert!(
+            matches!(result.outcome, Outcome::Ok { .. }),
+            "{:?}",
+            result.outcome
+        );
         executions += 1;
     }
     assert!(dfs.exhausted());

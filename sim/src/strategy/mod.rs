@@ -47,7 +47,10 @@ impl Decision<'_> {
     pub(crate) fn non_preemptive(&self) -> ThreadId {
         match self.last {
             Some(last) if self.threads.get(last).is_some_and(|t| t.enabled) => last,
-            _ => self.enabled().next().expect("a decision has an enabled thread"),
+            _ => self
+                .enabled()
+                .next()
+                .expect("a decision has an enabled thread"),
         }
     }
 }
@@ -87,7 +90,12 @@ pub(crate) trait Scheduler {
     /// Pick the thread that takes the next step.
     fn pick_thread(&mut self, decision: &Decision<'_>) -> Pick;
     /// Answer a choice with `n ≥ 2` options for `thread`'s operation.
-    fn pick_option(&mut self, kind: OptionKind, n: usize, thread: ThreadId) -> Result<usize, String>;
+    fn pick_option(
+        &mut self,
+        kind: OptionKind,
+        n: usize,
+        thread: ThreadId,
+    ) -> Result<usize, String>;
     /// No thread can run any more: the last state of the execution (every thread's next
     /// operation), so races with the final steps are seen.
     fn final_state(&mut self, decision: &Decision<'_>) {

@@ -30,7 +30,12 @@ pub(crate) struct Pct {
 }
 
 impl Pct {
-    pub(crate) fn new(seed: u64, depth: usize, indices: Vec<usize>, fault_probability: f64) -> Self {
+    pub(crate) fn new(
+        seed: u64,
+        depth: usize,
+        indices: Vec<usize>,
+        fault_probability: f64,
+    ) -> Self {
         Self {
             seed,
             depth: depth.max(1),

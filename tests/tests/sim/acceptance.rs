@@ -13,13 +13,24 @@ fn bug(builder: Builder, model: impl Fn() + Send + Sync + 'static, kind: Failure
 }
 
 fn exhausted(report: Report) {
-    assert!(report.exhausted, "DFS must cover the whole space: {report:?}");
+    assert!(
+        report.exhausted,
+        "DFS must cover the whole space: {report:?}"
+    );
 }
 
 #[test]
 fn lost_wakeup() {
-    bug(Builder::dfs(None), Handoff::buggy(3, 1).model::<Sim>(), FailureKind::Deadlock);
-    bug(Builder::pct(1000, 3), Handoff::buggy(3, 2).model::<Sim>(), FailureKind::Deadlock);
+    bug(
+        Builder::dfs(None),
+        Handoff::buggy(3, 1).model::<Sim>(),
+        FailureKind::Deadlock,
+    );
+    bug(
+        Builder::pct(1000, 3),
+        Handoff::buggy(3, 2).model::<Sim>(),
+        FailureKind::Deadlock,
+    );
     exhausted(Builder::dfs(None).check(Handoff::fixed(3, 1).model::<Sim>()));
     let report = Builder::pct(1000, 3).check(Handoff::fixed(3, 2).model::<Sim>());
     assert_eq!(report.executions, 1000);
@@ -27,20 +38,61 @@ fn lost_wakeup() {
 
 #[test]
 fn abba_deadlock() {
-    let abba = Abba { buggy: true, rounds: 0 };
-    let failure = bug(Builder::dfs(None), abba.model::<Sim>(), FailureKind::Deadlock);
+    let abba = Abba {
+        buggy: true,
+        rounds: 0,
+    };
+    let failure = bug(
+        Builder::dfs(None),
+        abba.model::<Sim>(),
+        FailureKind::Deadlock,
+    );
     let explanation = failure.deadlock.as_deref().unwrap_or_default();
-    assert!(explanation.contains("wait-for cycle: main -> ba -> main"), "{failure}");
-    bug(Builder::random(1000), abba.model::<Sim>(), FailureKind::Deadlock);
-    exhausted(Builder::dfs(None).check(Abba { buggy: false, rounds: 0 }.model::<Sim>()));
+    assert!(
+        explanation.contains("wait-for cycle: main -> ba -> main"),
+        "{failure}"
+    );
+    bug(
+        Builder::random(1000),
+        abba.model::<Sim>(),
+        FailureKind::Deadlock,
+    );
+    exhausted(
+        Builder::dfs(None).check(
+            Abba {
+                buggy: false,
+                rounds: 0,
+            }
+            .model::<Sim>(),
+        ),
+    );
 }
 
 #[test]
 fn abba_deadlock_after_five_rounds_on_a_third_lock() {
-    let abba = Abba { buggy: true, rounds: 5 };
-    bug(Builder::dfs(None), abba.model::<Sim>(), FailureKind::Deadlock);
-    bug(Builder::pct(1000, 2), abba.model::<Sim>(), FailureKind::Deadlock);
-    exhausted(Builder::dfs(None).check(Abba { buggy: false, rounds: 5 }.model::<Sim>()));
+    let abba = Abba {
+        buggy: true,
+        rounds: 5,
+    };
+    bug(
+        Builder::dfs(None),
+        abba.model::<Sim>(),
+        FailureKind::Deadlock,
+    );
+    bug(
+        Builder::pct(1000, 2),
+        abba.model::<Sim>(),
+        FailureKind::Deadlock,
+    );
+    exhausted(
+        Builder::dfs(None).check(
+            Abba {
+                buggy: false,
+                rounds: 5,
+            }
+            .model::<Sim>(),
+        ),
+    );
 }
 
 #[test]
@@ -51,7 +103,11 @@ fn atomicity_violation() {
         FailureKind::Panic,
     );
     assert!(failure.message.contains("tickets granted"), "{failure}");
-    bug(Builder::random(1000), Tickets { buggy: true }.model::<Sim>(), FailureKind::Panic);
+    bug(
+        Builder::random(1000),
+        Tickets { buggy: true }.model::<Sim>(),
+        FailureKind::Panic,
+    );
     exhausted(Builder::dfs(None).check(Tickets { buggy: false }.model::<Sim>()));
 }
 
@@ -59,7 +115,10 @@ fn atomicity_violation() {
 fn bug_of_depth_three() {
     let model = || Depth3 { buggy: true }.model::<Sim>();
     let failure = bug(Builder::pct(2000, 3), model(), FailureKind::Panic);
-    assert!(failure.message.contains("published out of order"), "{failure}");
+    assert!(
+        failure.message.contains("published out of order"),
+        "{failure}"
+    );
     bug(Builder::dfs(None), model(), FailureKind::Panic);
     exhausted(Builder::dfs(None).check(Depth3 { buggy: false }.model::<Sim>()));
 }
@@ -72,7 +131,10 @@ fn progress_that_needs_a_timeout() {
         Supervisor { buggy: true }.model::<Sim>(),
         FailureKind::Deadlock,
     );
-    assert!(failure.deadlock.unwrap_or_default().contains("waits on condvar"));
+    assert!(failure
+        .deadlock
+        .unwrap_or_default()
+        .contains("waits on condvar"));
     // With a timed wait, virtual time makes the timeout fire: every schedule passes.
     exhausted(Builder::dfs(None).check(Supervisor { buggy: false }.model::<Sim>()));
     let report = Builder::random(500).check(Supervisor { buggy: false }.model::<Sim>());
@@ -115,6 +177,10 @@ fn async_lock_held_across_an_await_in_a_gather() {
     );
     let explanation = failure.deadlock.clone().unwrap_or_default();
     assert!(explanation.contains("async task"), "{failure}");
-    bug(Builder::random(200), Gather { buggy: true }.model::<Sim>(), FailureKind::Deadlock);
+    bug(
+        Builder::random(200),
+        Gather { buggy: true }.model::<Sim>(),
+        FailureKind::Deadlock,
+    );
     exhausted(Builder::dfs(None).check(Gather { buggy: false }.model::<Sim>()));
 }

@@ -15,7 +15,11 @@ fn a_token_replays_the_same_failure() {
         Ok(Replayed::Failed(again)) => {
             assert_eq!(again.kind, failure.kind);
             // The same steps (the main thread's start is reported where each run began).
-            assert_eq!(again.trace[1..], failure.trace[1..], "the replay follows the same steps");
+            assert_eq!(
+                again.trace[1..],
+                failure.trace[1..],
+                "the replay follows the same steps"
+            );
             assert_eq!(again.deadlock, failure.deadlock);
         }
         other => panic!("expected the failure again, got {other:?}"),
@@ -25,13 +29,27 @@ fn a_token_replays_the_same_failure() {
 #[test]
 fn a_token_for_another_model_or_version_is_refused() {
     let failure = Builder::dfs(None)
-        .run(Abba { buggy: true, rounds: 0 }.model::<Sim>())
+        .run(
+            Abba {
+                buggy: true,
+                rounds: 0,
+            }
+            .model::<Sim>(),
+        )
         .unwrap_err();
     // Another model.
     let err = try_replay(&failure.token, Tickets { buggy: true }.model::<Sim>()).unwrap_err();
     assert!(matches!(err, TokenError::Mismatch(_)), "{err}");
     // Another version of the model (more rounds before the same code).
-    let err = try_replay(&failure.token, Abba { buggy: true, rounds: 1 }.model::<Sim>()).unwrap_err();
+    let err = try_replay(
+        &failure.token,
+        Abba {
+            buggy: true,
+            rounds: 1,
+        }
+        .model::<Sim>(),
+    )
+    .unwrap_err();
     assert!(matches!(err, TokenError::Mismatch(_)), "{err}");
 }
 
@@ -40,7 +58,10 @@ fn a_malformed_token_is_a_clear_error() {
     for bad in ["", "ls1-", "ls1-!!!", "shuttle1:0:e:0", "ls1-AAAAAAAAAA"] {
         let err = try_replay(bad, Tickets { buggy: true }.model::<Sim>()).unwrap_err();
         assert!(matches!(err, TokenError::Malformed(_)), "{bad:?}: {err}");
-        assert!(err.to_string().starts_with("malformed replay token"), "{err}");
+        assert!(
+            err.to_string().starts_with("malformed replay token"),
+            "{err}"
+        );
     }
 }
 
@@ -50,7 +71,13 @@ fn same_seed_same_executions() {
         Builder::random(500)
             .seed(seed)
             .shrink(false)
-            .run(Abba { buggy: true, rounds: 3 }.model::<Sim>())
+            .run(
+                Abba {
+                    buggy: true,
+                    rounds: 3,
+                }
+                .model::<Sim>(),
+            )
             .unwrap_err()
     };
     let (a, b) = (run(42), run(42));
@@ -58,7 +85,10 @@ fn same_seed_same_executions() {
     assert_eq!(a.trace, b.trace);
     assert_eq!(a.token, b.token);
     let c = run(43);
-    assert!(c.token != a.token || c.executions != a.executions, "another seed, another run");
+    assert!(
+        c.token != a.token || c.executions != a.executions,
+        "another seed, another run"
+    );
 }
 
 #[test]
@@ -67,7 +97,13 @@ fn shrinking_removes_preemptions_and_steps() {
     // preemptions; the reported one needs a single preemption.
     let failure = Builder::random(1000)
         .seed(5)
-        .run(Abba { buggy: true, rounds: 5 }.model::<Sim>())
+        .run(
+            Abba {
+                buggy: true,
+                rounds: 5,
+            }
+            .model::<Sim>(),
+        )
         .unwrap_err();
     let shrunk = failure.shrunk.expect("shrinking is on by default");
     assert!(shrunk.preemptions.0 > 1, "{shrunk:?}");
@@ -76,14 +112,27 @@ fn shrinking_removes_preemptions_and_steps() {
     assert_eq!(failure.preemptions, shrunk.preemptions.1);
     assert_eq!(failure.trace.len(), shrunk.steps.1);
     // The shrunk token still reproduces it.
-    let again = try_replay(&failure.token, Abba { buggy: true, rounds: 5 }.model::<Sim>());
+    let again = try_replay(
+        &failure.token,
+        Abba {
+            buggy: true,
+            rounds: 5,
+        }
+        .model::<Sim>(),
+    );
     assert!(matches!(again, Ok(Replayed::Failed(_))), "{again:?}");
 }
 
 #[test]
 fn deadlock_report_snapshot() {
     let failure = Builder::dfs(None)
-        .run(Abba { buggy: true, rounds: 0 }.model::<Sim>())
+        .run(
+            Abba {
+                buggy: true,
+                rounds: 0,
+            }
+            .model::<Sim>(),
+        )
         .unwrap_err();
     // The location column names this workspace's files with stable relative paths.
     insta::assert_snapshot!("abba_deadlock_report", failure.to_string());
@@ -95,7 +144,10 @@ fn virtual_time_fires_a_five_second_timeout_at_once() {
     let report = Builder::random(100).check(Supervisor { buggy: false }.model::<Sim>());
     assert_eq!(report.executions, 100);
     // 100 executions of a model that waits 5 virtual seconds each.
-    eprintln!("100 × 5 s of virtual time took {:?} of wall time", start.elapsed());
+    eprintln!(
+        "100 × 5 s of virtual time took {:?} of wall time",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -150,7 +202,13 @@ fn bad_settings_are_reported_not_panicked() {
 fn shards_partition_the_executions() {
     let all = Builder::random(100).run(|| {}).unwrap();
     let parts: usize = (0..3)
-        .map(|i| Builder::random(100).shard(i, 3).run(|| {}).unwrap().executions)
+        .map(|i| {
+            Builder::random(100)
+                .shard(i, 3)
+                .run(|| {})
+                .unwrap()
+                .executions
+        })
         .sum();
     assert_eq!(parts, all.executions);
 }

@@ -2,4 +2,5 @@
 //! framework's own guarantees (replay, determinism, shrinking, reports, virtual time).
 
 mod acceptance;
+mod components;
 mod framework;
