@@ -1,5 +1,8 @@
-//! The `lockstep` command as a user meets it: exit statuses, the `--json` contract, bad input.
+//! The `lockstep` command as a user and a CI job meet it: the `--json` contract, the table,
+//! replay by token, the corpus, sharding, and every kind of bad input (one line, exit 2).
 
+use lockstep_sim::corpus::Corpus;
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn lockstep(args: &[&str]) -> Output {
@@ -7,6 +10,22 @@ fn lockstep(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run lockstep")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// A bad input gives exit status 2 and exactly one line on stderr containing `what`.
+fn assert_one_line_error(out: &Output, what: &str) {
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+    let err = stderr(out);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+    assert!(err.contains(what), "{err:?} should mention {what:?}");
 }
 
 const ROW_KEYS: [&str; 9] = [
@@ -21,99 +40,235 @@ const ROW_KEYS: [&str; 9] = [
     "report",
 ];
 
+fn db(dir: &tempfile::TempDir) -> String {
+    dir.path().join("corpus.db").to_string_lossy().into_owned()
+}
+
+fn check_json(models: &[&str], extra: &[&str], db: &str) -> Vec<serde_json::Value> {
+    let mut args = vec!["check"];
+    args.extend_from_slice(models);
+    args.extend_from_slice(&["--json", "--iterations", "200", "--db", db]);
+    args.extend_from_slice(extra);
+    let out = lockstep(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn check_json_follows_the_line_schema_and_meets_every_expectation() {
-    let out = lockstep(&["check", "--json", "--iterations", "300"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = stdout.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let out = lockstep(&[
+        "check",
+        "handoff",
+        "abba",
+        "--json",
+        "--iterations",
+        "200",
+        "--db",
+        &db(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
     let (summary, rows) = lines.split_last().expect("at least the summary");
     assert_eq!(*summary, r#"{"summary":true,"ok":true}"#);
-    assert_eq!(rows.len(), 6, "2 variants x 3 checkers");
+    assert_eq!(rows.len(), 2 * 2 * 6, "2 models x 2 variants x 6 checkers");
     for line in rows {
-        let value: serde_json::Value = serde_json::from_str(line).unwrap();
-        let keys: Vec<&str> = value
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let mut expected = ROW_KEYS.to_vec();
-        expected.sort_unstable();
-        let mut sorted = keys.clone();
-        sorted.sort_unstable();
-        assert_eq!(sorted, expected, "{line}");
-        // Keys appear in the documented order.
         let positions: Vec<usize> = ROW_KEYS
             .iter()
-            .map(|k| line.find(&format!("\"{k}\"")).unwrap())
+            .map(|k| {
+                line.find(&format!("\"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k} in {line}"))
+            })
             .collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{line}");
-        let verdict = value["verdict"].as_str().unwrap();
-        match value["expect"].as_str().unwrap() {
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "key order: {line}"
+        );
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(row.as_object().unwrap().len(), ROW_KEYS.len(), "{line}");
+        let (verdict, checker) = (
+            row["verdict"].as_str().unwrap(),
+            row["checker"].as_str().unwrap(),
+        );
+        assert!(!row["report"].as_str().unwrap().contains('\n'), "{line}");
+        match row["expect"].as_str().unwrap() {
             "bug" => {
                 assert_eq!(verdict, "bug-found", "{line}");
-                assert!(value["schedules"].as_u64().unwrap() >= 1, "{line}");
-                if value["checker"].as_str().unwrap().starts_with("shuttle") {
-                    assert!(value["replay"].as_str().unwrap().starts_with("shuttle1:"));
-                }
+                assert!(row["schedules"].as_u64().unwrap() >= 1);
+                // Every checker but loom gives a replay token.
+                assert_eq!(row["replay"].is_string(), checker != "loom", "{line}");
             }
-            "pass" => {
-                assert!(verdict == "passed" || verdict == "exhausted", "{line}");
-                assert!(value["replay"].is_null());
-                assert!(value["schedules"].as_u64().unwrap() >= 300, "{line}");
+            _ => {
+                let exhaustive = checker == "sim-dfs" || checker == "loom";
+                assert_eq!(
+                    verdict,
+                    if exhaustive { "exhausted" } else { "passed" },
+                    "{line}"
+                );
+                assert!(row["replay"].is_null(), "{line}");
             }
-            other => panic!("unexpected expect {other}"),
         }
     }
 }
 
 #[test]
+fn every_bug_token_replays_its_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = check_json(&["handoff", "atomicity"], &[], &db(&dir));
+    let tokens: Vec<&str> = rows.iter().filter_map(|r| r["replay"].as_str()).collect();
+    assert!(tokens.len() >= 8, "{tokens:?}");
+    for token in tokens {
+        let out = lockstep(&["replay", token]);
+        assert_eq!(out.status.code(), Some(0), "{token}: {}", stderr(&out));
+        assert!(stdout(&out).contains("reproduces"), "{}", stdout(&out));
+    }
+}
+
+#[test]
+fn runs_and_failures_are_recorded_and_known_failures_rerun_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let first = check_json(&["abba"], &["--checker", "sim-pct"], &path);
+    let corpus = Corpus::open(&path).unwrap();
+    assert_eq!(
+        corpus.recent_runs(10).unwrap().len(),
+        2,
+        "one run per variant"
+    );
+    let known = corpus.known_failures("abba", "buggy").unwrap();
+    assert_eq!(known.len(), 1);
+    assert_eq!(Some(known[0].token.as_str()), first[0]["replay"].as_str());
+    drop(corpus);
+    let second = check_json(&["abba"], &["--checker", "sim-pct"], &path);
+    let report = second[0]["report"].as_str().unwrap();
+    assert!(report.starts_with("(known failure)"), "{report}");
+    assert_eq!(second[0]["schedules"], 1, "found by its replay, first");
+    let corpus = Corpus::open(&path).unwrap();
+    assert_eq!(
+        corpus.known_failures("abba", "buggy").unwrap()[0].times_seen,
+        2
+    );
+}
+
+#[test]
 fn check_prints_a_table_by_default() {
+    let dir = tempfile::tempdir().unwrap();
     let out = lockstep(&[
         "check",
         "handoff",
         "--checker",
-        "shuttle-pct",
-        "--iterations",
-        "200",
+        "sim-pct",
+        "--db",
+        &db(&dir),
     ]);
     assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("MODEL"), "{stdout}");
-    assert!(stdout.contains("bug-found"));
-    assert!(stdout.contains("ok: every verdict meets its expectation"));
-}
-
-#[test]
-fn an_unknown_model_is_a_usage_error() {
-    let out = lockstep(&["check", "no-such-model"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("unknown model `no-such-model`"), "{stderr}");
-}
-
-#[test]
-fn bad_arguments_are_usage_errors() {
-    assert_eq!(
-        lockstep(&["check", "--iterations", "lots"]).status.code(),
-        Some(2)
+    let text = stdout(&out);
+    assert!(text.starts_with("MODEL"), "{text}");
+    assert!(text.contains("bug-found"));
+    assert!(text.contains("replay: lockstep replay ls1-"));
+    assert!(
+        text.ends_with("ok: every verdict meets its expectation\n"),
+        "{text}"
     );
-    assert_eq!(lockstep(&["frobnicate"]).status.code(), Some(2));
-    assert_eq!(lockstep(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn shards_split_a_run_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let schedules = |extra: &[&str]| -> u64 {
+        let mut args = vec!["--checker", "sim-random"];
+        args.extend_from_slice(extra);
+        check_json(&["handoff"], &args, &path)
+            .iter()
+            .filter(|r| r["variant"] == "fixed")
+            .map(|r| r["schedules"].as_u64().unwrap())
+            .sum()
+    };
+    let whole = schedules(&[]);
+    let parts: u64 = (0..3)
+        .map(|i| schedules(&["--shard", &format!("{i}/3")]))
+        .sum();
+    assert_eq!(parts, whole);
 }
 
 #[test]
 fn list_names_every_model_variant() {
     let out = lockstep(&["list"]);
     assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("handoff      fixed"), "{stdout}");
-    assert!(stdout.contains("handoff      buggy"), "{stdout}");
+    let text = stdout(&out);
+    for model in [
+        "handoff",
+        "abba",
+        "gather",
+        "retry",
+        "ordered",
+        "tasktree",
+        "arvados-state-race",
+    ] {
+        assert!(text.contains(model), "{model} in {text}");
+    }
+    let json = lockstep(&["list", "--json"]);
+    let rows: Vec<serde_json::Value> = stdout(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rows.iter().any(|r| r["model"] == "retry"
+        && r["checkers"] == serde_json::json!(["sim-random", "sim-pct", "sim-dfs"])));
+}
+
+#[test]
+fn an_unknown_model_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lockstep(&["check", "no-such-model", "--db", &db(&dir)]);
+    assert_one_line_error(&out, "unknown model `no-such-model`");
+}
+
+#[test]
+fn bad_arguments_are_usage_errors() {
+    assert_one_line_error(&lockstep(&["check", "--shard", "3/2"]), "3/2");
+    assert_one_line_error(&lockstep(&["check", "--shard", "x"]), "shard");
+    assert_one_line_error(&lockstep(&["check", "--iterations", "lots"]), "lots");
+    assert_one_line_error(&lockstep(&["frobnicate"]), "frobnicate");
+    assert_eq!(lockstep(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn malformed_and_foreign_tokens_are_refused() {
+    assert_one_line_error(&lockstep(&["replay", "not-a-token"]), "malformed");
+    assert_one_line_error(&lockstep(&["replay", "ls1-AAAA"]), "malformed");
+    assert_one_line_error(&lockstep(&["replay", "sh1-@@"]), "malformed");
+    // A well-formed token recorded for a model this binary does not have, and for an older
+    // version of one it has.
+    let foreign = |label: &str| {
+        lockstep_sim::Builder::dfs(None)
+            .label(label)
+            .run(|| panic!("fails at once"))
+            .unwrap_err()
+            .token
+    };
+    let out = lockstep(&["replay", &foreign("elsewhere/buggy@1")]);
+    assert_one_line_error(&out, "does not have");
+    let out = lockstep(&["replay", &foreign("handoff/buggy@0")]);
+    assert_one_line_error(&out, "version 0");
+    // The right label on another program's schedule: the replay does not fit.
+    let out = lockstep(&["replay", &foreign("abba/buggy@1")]);
+    assert_one_line_error(&out, "does not match");
+}
+
+#[test]
+fn an_unusable_corpus_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let corrupt = dir.path().join("corrupt.db");
+    std::fs::write(&corrupt, b"this is not a database, just some text\n").unwrap();
+    let out = lockstep(&["check", "abba", "--db", corrupt.to_str().unwrap()]);
+    assert_one_line_error(&out, "not a lockstep corpus");
+    // A path whose parent is a file cannot be created.
+    let under_a_file = Path::new(corrupt.to_str().unwrap()).join("corpus.db");
+    let out = lockstep(&["check", "abba", "--db", under_a_file.to_str().unwrap()]);
+    assert_one_line_error(&out, "corpus database");
 }

@@ -74,11 +74,13 @@ fn first_difference(reference: &[u8], got: &[u8]) -> String {
     for line in 1.. {
         match (ref_lines.next(), got_lines.next()) {
             (Some(a), Some(b)) if a == b => continue,
-            (a, b) => return format!(
+            (a, b) => {
+                return format!(
                 "output differs from the first execution's at line {line}: expected {:?}, got {:?}",
                 a.unwrap_or("<end of output>"),
                 b.unwrap_or("<end of output>")
-            ),
+            )
+            }
         }
     }
     unreachable!("an unbounded loop returns")

@@ -781,7 +781,13 @@ pub fn try_replay<F: Fn() + Send + Sync + 'static>(
     }
     Ok(match result.outcome {
         Outcome::Ok { .. } => Replayed::Passed,
-        _ => Replayed::Failed(session.explain(result, 1, None, None)),
+        _ => {
+            let mut failure = session.explain(result, 1, None, None);
+            // The execution is the token's, bit for bit: keep its text (and so its identity in
+            // a corpus).
+            failure.token = token.trim().to_owned();
+            Replayed::Failed(failure)
+        }
     })
 }
 

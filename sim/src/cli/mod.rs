@@ -75,10 +75,20 @@ pub fn main(registry: Registry) -> ExitCode {
     }
 }
 
-/// Print a clap error and give the exit code it deserves (2 for usage errors, 0 for help).
+/// Print a clap error and give the exit code it deserves: help and version are printed whole
+/// (exit 0); a usage error is one line on stderr (exit 2).
 pub fn usage_error(err: clap::Error) -> ExitCode {
-    let _ = err.print();
-    ExitCode::from(if err.use_stderr() { 2 } else { 0 })
+    if !err.use_stderr() {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = err.render().to_string();
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("error");
+    eprintln!("{line} (see --help)");
+    ExitCode::from(2)
 }
 
 /// Run one command against `registry`.
