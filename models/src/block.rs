@@ -67,6 +67,27 @@ impl ArvadosBug {
         }
     }
 
+    /// What Arvados did wrong, in one line (the catalogue's summary of the buggy twin).
+    pub fn summary(self) -> &'static str {
+        match self {
+            ArvadosBug::StateRace => {
+                "Arvados: state() then set_state(): two commits of an Error block both retry it"
+            }
+            ArvadosBug::NotifyQueueDeadlock => {
+                "Arvados: a blocking put into a full queue while holding the lock its consumer needs"
+            }
+            ArvadosBug::PendingSyncCommit => {
+                "Arvados: a sync commit of a Pending block returns before the upload finished"
+            }
+            ArvadosBug::UploadThreadDeath => {
+                "Arvados: an upload thread dies without task_done(); join() waits for ever"
+            }
+            ArvadosBug::StopRacingCommit => {
+                "Arvados: stop racing an async commit leaves the block Pending for ever"
+            }
+        }
+    }
+
     /// How a checker sees the buggy twin fail: `true` for a deadlock, `false` for a panic.
     pub fn buggy_deadlocks(self) -> bool {
         matches!(

@@ -176,17 +176,29 @@ fn acceptance(r: &mut Registry) {
 }
 
 fn zstash(r: &mut Registry) {
-    for (name, bug) in [
-        ("zstash-wait-turn-twice", ZstashBug::WaitTurnTwice),
-        ("zstash-empty-tar", ZstashBug::EmptyItemNeverReleased),
-        ("zstash-dead-worker", ZstashBug::DeadWorkerHoldsTurn),
+    for (name, bug, what) in [
+        (
+            "zstash-wait-turn-twice",
+            ZstashBug::WaitTurnTwice,
+            "zstash: a worker waits for its turn again after advancing it",
+        ),
+        (
+            "zstash-empty-tar",
+            ZstashBug::EmptyItemNeverReleased,
+            "zstash: the turn advances only after printing; a silent tar is never released",
+        ),
+        (
+            "zstash-dead-worker",
+            ZstashBug::DeadWorkerHoldsTurn,
+            "zstash: a worker dies holding the turn; the others wait for ever",
+        ),
     ] {
         pair!(
             r,
             name,
             Zstash::buggy(bug),
             Zstash::fixed(bug),
-            "zstash's PrintMonitor turn counter",
+            what,
             "the same workload on OrderedMonitor",
             [sim, loom, shuttle]
         );
@@ -198,16 +210,11 @@ fn arvados(r: &mut Registry) {
         let name = format!("arvados-{}", bug.name());
         let (buggy, fixed) = (Arvados::buggy(bug), Arvados::fixed(bug));
         r.add(
-            Model::new(
-                name.clone(),
-                "buggy",
-                Expect::Bug,
-                "an Arvados block-manager bug",
-            )
-            .sim(program!(buggy.model::<Sim>()))
-            .loom(program!(buggy.model::<Loom>()))
-            .shuttle(program!(buggy.model::<Shuttle>()))
-            .preemptions(2),
+            Model::new(name.clone(), "buggy", Expect::Bug, bug.summary())
+                .sim(program!(buggy.model::<Sim>()))
+                .loom(program!(buggy.model::<Loom>()))
+                .shuttle(program!(buggy.model::<Shuttle>()))
+                .preemptions(2),
         );
         r.add(
             Model::new(

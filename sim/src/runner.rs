@@ -786,6 +786,7 @@ pub fn try_replay<F: Fn() + Send + Sync + 'static>(
             // The execution is the token's, bit for bit: keep its text (and so its identity in
             // a corpus).
             failure.token = token.trim().to_owned();
+            failure.strategy = decoded.strategy.name();
             Replayed::Failed(failure)
         }
     })

@@ -63,6 +63,16 @@ pub(crate) enum StrategyTag {
 }
 
 impl StrategyTag {
+    /// The strategy's name, as [`Strategy`](crate::Strategy) names it in reports.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            StrategyTag::Random => "random",
+            StrategyTag::Pct => "pct",
+            StrategyTag::Dfs => "dfs",
+            StrategyTag::Replay => "replay",
+        }
+    }
+
     fn from_u64(v: u64) -> Option<Self> {
         Some(match v {
             0 => StrategyTag::Random,

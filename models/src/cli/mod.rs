@@ -36,6 +36,7 @@ enum Cmd {
 
 /// Run the command line; the exit code follows the module docs.
 pub fn main() -> ExitCode {
+    lockstep_sim::cli::die_quietly_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return lockstep_sim::cli::usage_error(err),

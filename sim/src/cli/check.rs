@@ -188,8 +188,15 @@ pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
     if plans.is_empty() {
         return super::bad_input("no model has a program for the chosen checker");
     }
+    // The model column fits the longest name, so rows stay aligned.
+    let width = plans
+        .iter()
+        .map(|p| p.model.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("MODEL".len());
     if !args.json {
-        print_header();
+        print_header(width);
     }
     let mut all_ok = true;
     let mut corpus_error = None;
@@ -205,7 +212,7 @@ pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
                     .iter()
                     .filter(|p| p.model.name == plan.model.name)
                     .count();
-                let bar = progress_bar(&plan.model.name, total);
+                let bar = progress_bar(&plan.model.name, total, width);
                 current = Some((&plan.model.name, bar.clone()));
                 bar
             }
@@ -236,7 +243,7 @@ pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
             if args.json {
                 println!("{}", serde_json::to_string(&row).expect("a row serializes"));
             } else {
-                print_row(&row);
+                print_row(&row, width);
             }
             let _ = std::io::stdout().flush();
         });
@@ -394,29 +401,31 @@ fn run_child(plan: &Plan<'_>, args: &CheckArgs, known: &[String]) -> ChildOutcom
     }
 }
 
-fn progress_bar(model: &str, total: usize) -> ProgressBar {
+fn progress_bar(model: &str, total: usize, width: usize) -> ProgressBar {
     let bar = ProgressBar::new(total as u64);
     // Drawn on stderr only when it is a terminal (indicatif hides it otherwise).
     bar.set_style(
-        ProgressStyle::with_template("{prefix:>24} [{bar:20}] {pos}/{len} {msg}")
-            .expect("a valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{{prefix:>{width}}} [{{bar:20}}] {{pos}}/{{len}} {{msg}}"
+        ))
+        .expect("a valid template")
+        .progress_chars("=> "),
     );
     bar.set_prefix(model.to_owned());
     bar
 }
 
-fn print_header() {
+fn print_header(width: usize) {
     println!(
-        "{:<24} {:<7} {:<14} {:<6} {:<10} {:>9} {:>8}  REPORT",
+        "{:<width$} {:<7} {:<14} {:<6} {:<10} {:>9} {:>8}  REPORT",
         "MODEL", "VARIANT", "CHECKER", "EXPECT", "VERDICT", "SCHEDULES", "SECONDS"
     );
 }
 
-fn print_row(row: &Row) {
+fn print_row(row: &Row, width: usize) {
     let mark = if row.ok() { "" } else { "  <-- UNEXPECTED" };
     println!(
-        "{:<24} {:<7} {:<14} {:<6} {:<10} {:>9} {:>8.2}  {}{mark}",
+        "{:<width$} {:<7} {:<14} {:<6} {:<10} {:>9} {:>8.2}  {}{mark}",
         row.model,
         row.variant,
         row.checker,
@@ -427,6 +436,18 @@ fn print_row(row: &Row) {
         row.report
     );
     if let Some(token) = &row.replay {
-        println!("{:<24} replay: lockstep replay {token}", "");
+        println!("{:<width$} replay: {} replay {token}", "", program_name());
     }
+}
+
+/// The name this binary was started as (`lockstep`, or a user's own runner), for repro lines.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .as_deref()
+        .and_then(|arg0| std::path::Path::new(arg0).file_name())
+        .map_or_else(
+            || "lockstep".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        )
 }

@@ -69,9 +69,22 @@ struct Cli {
 
 /// Parse the process's arguments and run them against `registry`.
 pub fn main(registry: Registry) -> ExitCode {
+    die_quietly_on_closed_pipe();
     match Cli::try_parse() {
         Ok(cli) => execute(&registry, cli.command),
         Err(err) => usage_error(err),
+    }
+}
+
+/// Let a closed stdout (`lockstep list | head`) end the process quietly, as it ends other Unix
+/// filters, instead of making `println!` panic. Call it first thing in `main`, before any thread
+/// starts; [`main`] does.
+pub fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: `signal` with `SIG_DFL` only restores the default disposition of SIGPIPE (Rust's
+    // runtime sets it to "ignore" at start-up); no handler code runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -102,18 +115,36 @@ pub fn execute(registry: &Registry, command: Command) -> ExitCode {
 }
 
 fn list(registry: &Registry, json: bool) -> ExitCode {
+    let checkers_of = |model: &Model| -> Vec<&'static str> {
+        Checker::ALL
+            .iter()
+            .filter(|c| model.build(**c).is_some())
+            .map(|c| c.name())
+            .collect()
+    };
+    // Columns fit their longest entry, so rows stay aligned.
+    let width = registry
+        .models()
+        .iter()
+        .map(|m| m.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("MODEL".len());
+    let checkers_width = registry
+        .models()
+        .iter()
+        .map(|m| checkers_of(m).join(",").len())
+        .max()
+        .unwrap_or(0)
+        .max("CHECKERS".len());
     if !json {
         println!(
-            "{:<24} {:<7} {:<6} {:<32} SUMMARY",
+            "{:<width$} {:<7} {:<6} {:<checkers_width$} SUMMARY",
             "MODEL", "VARIANT", "EXPECT", "CHECKERS"
         );
     }
     for model in registry.models() {
-        let checkers: Vec<&str> = Checker::ALL
-            .iter()
-            .filter(|c| model.build(**c).is_some())
-            .map(|c| c.name())
-            .collect();
+        let checkers = checkers_of(model);
         if json {
             let line = serde_json::json!({
                 "model": model.name,
@@ -125,7 +156,7 @@ fn list(registry: &Registry, json: bool) -> ExitCode {
             println!("{line}");
         } else {
             println!(
-                "{:<24} {:<7} {:<6} {:<32} {}",
+                "{:<width$} {:<7} {:<6} {:<checkers_width$} {}",
                 model.name,
                 model.variant,
                 model.expect.as_str(),
