@@ -37,7 +37,8 @@
 //! - [`Mutex`], [`Condvar`] (`wait`, `wait_while`, `wait_timeout`, `wait_timeout_while`,
 //!   `notify_one`, `notify_all`), [`RwLock`], [`atomic`] (`bool`, `usize`, `u64`), [`Arc`];
 //! - [`channel`]: bounded and unbounded MPMC channels, written once on `Mutex` + `Condvar`;
-//! - [`time`]: a monotonic [`time::Instant`] per backend; timed waits take a `Duration`.
+//! - [`time`]: a monotonic [`time::Instant`] per backend; timed waits take a `Duration`;
+//! - [`spin_until`]: a bounded spin-then-yield before a blocking wait (a no-op under checkers).
 //!
 //! Locks never poison. Type inference: default type parameters do not drive inference, so in
 //! non-generic code name the type once (`let m: Mutex<u32> = Mutex::new(0)`).
@@ -79,6 +80,7 @@ mod condvar;
 mod mutex;
 mod runtime;
 mod rwlock;
+mod spin;
 mod std_backend;
 pub mod thread;
 pub mod time;
@@ -95,6 +97,7 @@ pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
 pub use runtime::{PanicPayload, RawAtomic, RawAtomicBool, RawAtomicInt, Runtime};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use spin::spin_until;
 pub use std_backend::Std;
 pub use time::Timeouts;
 

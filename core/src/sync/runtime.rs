@@ -50,6 +50,13 @@ pub trait Runtime: Sized + Send + Sync + 'static {
     fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> Result<T, PanicPayload>;
     /// Offer the scheduler a chance to run another thread.
     fn yield_now();
+    /// How many times a thread about to block may first re-check its condition, spinning and
+    /// then yielding (see [`spin_until`](super::spin_until)), the backoff crossbeam and
+    /// parking_lot use before they park. It pays on real hardware, where parking and waking a
+    /// thread costs microseconds. Checkers keep the default `0`: every extra check would be a
+    /// scheduling point that multiplies the states explored, and a spin is only ever a
+    /// shortcut past a wait that the code performs anyway.
+    const SPINS_BEFORE_BLOCKING: u32 = 0;
 
     // ----- mutex --------------------------------------------------------------------------------
 
