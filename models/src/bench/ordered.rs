@@ -6,6 +6,7 @@
 pub mod measure;
 
 use measure::SinkKind;
+use serde::Serialize;
 use std::process::ExitCode;
 
 /// Arguments of `lockstep bench ordered`.
@@ -40,8 +41,22 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// The measured figures, as the `--json` object.
-fn measure(args: &Args) -> Result<serde_json::Value, String> {
+/// The `--json` object, fields in the order the issue gives them.
+#[derive(Debug, Serialize)]
+struct Figures {
+    bench: &'static str,
+    items: usize,
+    workers: usize,
+    seconds: f64,
+    items_per_s: f64,
+    sequential_seconds: f64,
+    ratio: f64,
+    p50_handoff_us: f64,
+    p99_handoff_us: f64,
+}
+
+/// The measured figures.
+fn measure(args: &Args) -> Result<Figures, String> {
     let sink = match args.sink.as_str() {
         "file" => SinkKind::File,
         "memory" => SinkKind::Memory,
@@ -67,32 +82,31 @@ fn measure(args: &Args) -> Result<serde_json::Value, String> {
     let seconds = median(monitor);
     let sequential_seconds = median(sequential);
     let handoff = measure::handoff_monitor(args.handoff_samples.max(1));
-    Ok(serde_json::json!({
-        "bench": "ordered",
-        "items": args.items,
-        "workers": args.workers,
-        "seconds": seconds,
-        "items_per_s": args.items as f64 / seconds,
-        "sequential_seconds": sequential_seconds,
-        "ratio": seconds / sequential_seconds,
-        "p50_handoff_us": measure::quantile_us(&handoff, 0.50),
-        "p99_handoff_us": measure::quantile_us(&handoff, 0.99),
-    }))
+    Ok(Figures {
+        bench: "ordered",
+        items: args.items,
+        workers: args.workers,
+        seconds,
+        items_per_s: args.items as f64 / seconds,
+        sequential_seconds,
+        ratio: seconds / sequential_seconds,
+        p50_handoff_us: measure::quantile_us(&handoff, 0.50),
+        p99_handoff_us: measure::quantile_us(&handoff, 0.99),
+    })
 }
 
 /// Run the measurement.
 pub fn run(args: Args) -> ExitCode {
-    let value = match measure(&args) {
-        Ok(value) => value,
+    let figures = match measure(&args) {
+        Ok(figures) => figures,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
     if args.json {
-        println!("{value}");
+        println!("{}", serde_json::to_string(&figures).expect("plain JSON"));
     } else {
-        let f = |key: &str| value[key].as_f64().unwrap_or(f64::NAN);
         println!(
             "ordered: {} items over {} workers ({} sink, {} B lines): {:.3} s ({:.0} items/s); \
              one thread: {:.3} s; ratio {:.2}",
@@ -100,15 +114,14 @@ pub fn run(args: Args) -> ExitCode {
             args.workers,
             args.sink,
             args.line_bytes,
-            f("seconds"),
-            f("items_per_s"),
-            f("sequential_seconds"),
-            f("ratio"),
+            figures.seconds,
+            figures.items_per_s,
+            figures.sequential_seconds,
+            figures.ratio,
         );
         println!(
             "hand-off latency: p50 {:.2} µs, p99 {:.2} µs",
-            f("p50_handoff_us"),
-            f("p99_handoff_us")
+            figures.p50_handoff_us, figures.p99_handoff_us
         );
     }
     ExitCode::SUCCESS
@@ -131,29 +144,30 @@ mod tests {
     }
 
     #[test]
-    fn json_has_exactly_the_issue_keys() {
-        let value = measure(&args("memory")).unwrap();
-        let mut keys: Vec<&str> = value
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
+    fn json_has_exactly_the_issue_keys_in_its_order() {
+        let line = serde_json::to_string(&measure(&args("memory")).unwrap()).unwrap();
+        let keys: Vec<&str> = line
+            .split('"')
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|pair| pair[1].starts_with(':'))
+            .map(|pair| pair[0])
             .collect();
-        keys.sort_unstable();
         assert_eq!(
             keys,
             [
                 "bench",
                 "items",
-                "items_per_s",
-                "p50_handoff_us",
-                "p99_handoff_us",
-                "ratio",
+                "workers",
                 "seconds",
+                "items_per_s",
                 "sequential_seconds",
-                "workers"
+                "ratio",
+                "p50_handoff_us",
+                "p99_handoff_us"
             ]
         );
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(value["bench"], "ordered");
         assert_eq!(value["items"], 2_000);
         let ratio = value["ratio"].as_f64().unwrap();
