@@ -272,3 +272,136 @@ fn an_unusable_corpus_is_a_clear_error() {
     let out = lockstep(&["check", "abba", "--db", under_a_file.to_str().unwrap()]);
     assert_one_line_error(&out, "corpus database");
 }
+
+/// The keys of a one-line JSON object, in the order they appear.
+fn keys_in_order(line: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(line).unwrap();
+    let mut keys: Vec<(usize, String)> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| (line.find(&format!("\"{k}\":")).unwrap(), k.clone()))
+        .collect();
+    keys.sort();
+    keys.into_iter().map(|(_, k)| k).collect()
+}
+
+#[test]
+fn plan_prints_the_documented_json_lines_and_refuses_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = dir.path().join("jobs.txt");
+    std::fs::write(&jobs, "a duration=2\na/b\nb skip\nb/c\n~/prune fail\n").unwrap();
+    let jobs = jobs.to_str().unwrap();
+    let out = lockstep(&["plan", jobs, "--workers", "2", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"t":0.0,"event":"start","job":"a"}"#,
+            r#"{"t":0.0,"event":"start","job":"b"}"#,
+            r#"{"t":1.0,"event":"finish","job":"b"}"#,
+            r#"{"t":2.0,"event":"finish","job":"a"}"#,
+            r#"{"t":2.0,"event":"start","job":"a/b"}"#,
+            r#"{"t":3.0,"event":"finish","job":"a/b"}"#,
+            r#"{"event":"done","failed":false,"makespan":3.0}"#,
+        ],
+        "b is skipped, so b/c never runs and the root barrier never opens"
+    );
+    assert_eq!(
+        stdout(&lockstep(&["plan", jobs, "--workers", "2", "--json"])),
+        text
+    );
+
+    std::fs::write(dir.path().join("bad.txt"), "a\nb bogus=1\n").unwrap();
+    let bad = dir.path().join("bad.txt");
+    assert_one_line_error(&lockstep(&["plan", bad.to_str().unwrap()]), "bad.txt:2");
+    std::fs::write(&bad, "b\na\n").unwrap();
+    assert_one_line_error(&lockstep(&["plan", bad.to_str().unwrap()]), "bad.txt:2");
+    let missing = dir.path().join("missing.txt");
+    assert_one_line_error(
+        &lockstep(&["plan", missing.to_str().unwrap()]),
+        "missing.txt",
+    );
+}
+
+#[test]
+fn bench_prints_one_object_with_the_documented_keys_in_order() {
+    let cases: [(&[&str], &[&str]); 3] = [
+        (
+            &[
+                "ordered",
+                "--items",
+                "2000",
+                "--rounds",
+                "1",
+                "--handoff-samples",
+                "20",
+            ],
+            &[
+                "bench",
+                "items",
+                "workers",
+                "seconds",
+                "items_per_s",
+                "sequential_seconds",
+                "ratio",
+                "p50_handoff_us",
+                "p99_handoff_us",
+            ],
+        ),
+        (
+            &[
+                "blocks",
+                "--mib",
+                "2",
+                "--write-size",
+                "4096",
+                "--workers",
+                "2",
+            ],
+            &[
+                "bench",
+                "mib",
+                "write_size",
+                "workers",
+                "seconds",
+                "mib_per_s",
+                "bound_mib_per_s",
+                "ratio",
+                "peak_buffered_bytes",
+            ],
+        ),
+        (
+            &["tasktree", "--jobs", "5000", "--workers", "3", "--barriers"],
+            &[
+                "bench",
+                "jobs",
+                "workers",
+                "seconds",
+                "jobs_per_s",
+                "bytes_per_job",
+            ],
+        ),
+    ];
+    for (args, keys) in cases {
+        let mut argv = vec!["bench"];
+        argv.extend_from_slice(args);
+        argv.push("--json");
+        let out = lockstep(&argv);
+        assert_eq!(out.status.code(), Some(0), "{argv:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert_eq!(keys_in_order(text.trim_end()), keys, "{argv:?}");
+        let value: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(value["bench"], args[0]);
+        assert!(value["seconds"].as_f64().unwrap() > 0.0);
+    }
+    assert_one_line_error(&lockstep(&["bench", "blocks", "--mib", "0"]), "--mib");
+    assert_one_line_error(
+        &lockstep(&["bench", "tasktree", "--workers", "0"]),
+        "--workers",
+    );
+    assert_one_line_error(&lockstep(&["bench", "ordered", "--sink", "tape"]), "--sink");
+}
