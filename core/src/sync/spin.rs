@@ -28,13 +28,15 @@ const BUSY_SPINS: u32 = 64;
 #[inline]
 pub fn spin_until<R: Runtime>(mut ready: impl FnMut() -> bool) -> bool {
     for spin in 0..R::SPINS_BEFORE_BLOCKING {
+        if spin > 0 {
+            if spin <= BUSY_SPINS {
+                std::hint::spin_loop();
+            } else {
+                R::yield_now();
+            }
+        }
         if ready() {
             return true;
-        }
-        if spin < BUSY_SPINS {
-            std::hint::spin_loop();
-        } else {
-            R::yield_now();
         }
     }
     false

@@ -191,9 +191,10 @@ fn push_staged<F, T: Send, R: Runtime>(
     }
 }
 
-/// Wake the most recently parked worker if queued jobs outnumber the workers already heading
-/// for the queue. One at a time: a woken worker that still sees a backlog wakes the next, so a
-/// burst of tiny jobs does not wake every thread.
+/// Wake the most recently parked worker if jobs are queued and no worker is already heading
+/// for the queue (woken and not yet there, or spinning before it parks: both re-check the queue
+/// under the lock). One at a time: a worker that takes a job and still sees a backlog wakes the
+/// next, so a burst of tiny jobs does not wake every thread.
 fn wake_one_if_needed<F, T: Send, R: Runtime>(shared: &Shared<F, T, R>, state: &mut PoolState<T>) {
     if state.waking + state.spinning == 0 && !state.queue.is_empty() {
         if let Some(w) = state.parked.pop() {

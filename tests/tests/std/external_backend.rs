@@ -126,3 +126,26 @@ fn a_backend_from_another_crate_runs_unchanged_component_code() {
     tx.send(4).unwrap();
     assert_eq!(rx.recv(), Ok(4));
 }
+
+#[test]
+fn spinning_before_blocking_is_off_unless_a_backend_opts_in() {
+    use lockstep::sync::spin_until;
+    let mut checks = 0;
+    assert!(!spin_until::<Counting>(|| {
+        checks += 1;
+        true
+    }));
+    assert_eq!(checks, 0, "a backend that does not opt in never spins");
+    let mut checks = 0;
+    assert!(!spin_until::<Std>(|| {
+        checks += 1;
+        false
+    }));
+    assert_eq!(checks, Std::SPINS_BEFORE_BLOCKING);
+    let mut checks = 0;
+    assert!(spin_until::<Std>(|| {
+        checks += 1;
+        checks == 3
+    }));
+    assert_eq!(checks, 3, "stops at the first check that holds");
+}
