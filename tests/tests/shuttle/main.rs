@@ -6,4 +6,5 @@ mod facade;
 mod facade_async;
 mod handoff;
 mod ordered;
+mod spinning;
 mod tasktree;
