@@ -71,7 +71,9 @@
 //! # Writing a backend
 //! Implement [`Runtime`] for a zero-sized type. Atomics whose methods mirror std can use
 //! [`impl_raw_atomics!`](crate::impl_raw_atomics). See `lockstep_sim::Sim` for a complete
-//! external backend.
+//! external backend. Leave [`Runtime::SPINS_BEFORE_BLOCKING`] at its default `0` for a checker
+//! (spinning only adds states); the test suite checks the spin paths separately, under shuttle
+//! with a backend that allows a few spins.
 
 mod arc;
 pub mod atomic;
