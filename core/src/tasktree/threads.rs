@@ -87,16 +87,22 @@ impl<T> std::ops::Deref for Padded<T> {
 impl<F, T: Send, R: Runtime> Shared<F, T, R> {
     fn push_done(&self, state: &mut PoolState<T>, done: (u32, Finished<T>, String)) {
         state.done.push(done);
-        // Checkers never spin, so they need not see (and explore) the mirror's updates.
-        if R::SPINS_BEFORE_BLOCKING > 0 {
-            self.finished.store(state.done.len(), Ordering::Release);
-        }
+        self.done_changed(state);
+    }
+
+    fn done_changed(&self, state: &PoolState<T>) {
+        mirror::<R>(&self.finished, state.done.len());
     }
 
     fn queue_changed(&self, state: &PoolState<T>) {
-        if R::SPINS_BEFORE_BLOCKING > 0 {
-            self.queued.store(state.queue.len(), Ordering::Release);
-        }
+        mirror::<R>(&self.queued, state.queue.len());
+    }
+}
+
+/// Store `len` into a mirror. Checkers never spin, so they need not see (and explore) it.
+fn mirror<R: Runtime>(to: &AtomicUsize<R>, len: usize) {
+    if R::SPINS_BEFORE_BLOCKING > 0 {
+        to.store(len, Ordering::Release);
     }
 }
 
@@ -302,9 +308,7 @@ where
             out.push((job, finished));
             self.free_names.push(name);
         }
-        if R::SPINS_BEFORE_BLOCKING > 0 {
-            self.shared.finished.store(0, Ordering::Release);
-        }
+        self.shared.done_changed(&state);
     }
 
     fn cancel(&mut self, job: u32) {
