@@ -13,7 +13,11 @@
 //! 3. **Peak memory**: the most bytes buffered in any run, against the cap (a run with a cap of
 //!    three blocks shows the back-pressure holding it).
 
-use lockstep::block::{BlockFile, BlockManager, Config, FaultStore, Locator, MemoryStore};
+#[path = "../../models/src/bench/blocks/measure.rs"]
+mod measure;
+
+use lockstep::block::{BlockFile, BlockManager, Config, FaultStore, MemoryStore};
+use measure::{bound, source};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -24,45 +28,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Deterministic incompressible bytes (xorshift64*).
-fn source(bytes: usize) -> Vec<u8> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut out = Vec::with_capacity(bytes + 8);
-    while out.len() < bytes {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    out.truncate(bytes);
-    out
-}
-
-/// The bound: copy in `write_size` pieces into a block buffer, hash each full block; one thread.
-fn bound(data: &[u8], write_size: usize, block_size: usize) -> Duration {
-    let mut block = Vec::with_capacity(block_size);
-    let start = Instant::now();
-    let mut locators = 0u64;
-    for piece in data.chunks(write_size) {
-        let mut piece = piece;
-        while !piece.is_empty() {
-            let n = piece.len().min(block_size - block.len());
-            block.extend_from_slice(&piece[..n]);
-            piece = &piece[n..];
-            if block.len() == block_size {
-                locators += Locator::of(&block).size();
-                block.clear();
-            }
-        }
-    }
-    if !block.is_empty() {
-        locators += Locator::of(&block).size();
-    }
-    let elapsed = start.elapsed();
-    assert_eq!(locators, data.len() as u64);
-    elapsed
 }
 
 /// Write `data` through a `BlockFile` in `write_size` pieces and close it; returns the time

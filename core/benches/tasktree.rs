@@ -18,11 +18,15 @@
 //! 3. **Criterion** timings of build + run at 100,000 jobs: inline and thread pool (8 workers),
 //!    with and without barriers.
 
+#[path = "../../models/src/bench/tasktree/names.rs"]
+mod names;
+
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use lockstep::tasktree::{Executor, Outcome, Runner, TaskTree};
+use names::bench_names;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -72,34 +76,6 @@ fn reset_peak() -> usize {
     let live = LIVE.load(Ordering::Relaxed);
     PEAK.store(live, Ordering::Relaxed);
     live
-}
-
-/// The first `jobs` nodes, breadth first, of a fan-out-10 tree (sorted).
-fn bench_names(jobs: usize, barriers: bool) -> Vec<String> {
-    let mut names = Vec::with_capacity(jobs);
-    let mut queue: VecDeque<String> = VecDeque::new();
-    queue.push_back(String::new());
-    'outer: while let Some(parent) = queue.pop_front() {
-        for child in 0..10 {
-            if names.len() == jobs {
-                break 'outer;
-            }
-            let component = if barriers && child == 9 {
-                "~/9".to_owned()
-            } else {
-                child.to_string()
-            };
-            let name = if parent.is_empty() {
-                component
-            } else {
-                format!("{parent}/{component}")
-            };
-            names.push(name.clone());
-            queue.push_back(name);
-        }
-    }
-    names.sort_unstable();
-    names
 }
 
 fn run_lockstep(names: &[String], workers: usize) -> u64 {

@@ -15,9 +15,13 @@
 //! `core/benches/tasktree.rs` and `tests/bzfs_differential/bench.py` (which compares against
 //! bzfs on the tree this command dumps with `--dump-names`).
 
+#[path = "tasktree/names.rs"]
+mod names;
+
+pub use names::bench_names;
+
 use lockstep::tasktree::{Outcome, Runner, TaskTree};
 use serde::Serialize;
-use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -117,35 +121,6 @@ pub fn run(args: Args) -> ExitCode {
         )
     };
     ExitCode::SUCCESS
-}
-
-/// The first `jobs` nodes, breadth first, of a fan-out-10 tree (sorted). With `barriers`, each
-/// node's last child is the barrier job `X/~/9`.
-pub fn bench_names(jobs: usize, barriers: bool) -> Vec<String> {
-    let mut names = Vec::with_capacity(jobs);
-    let mut queue: VecDeque<String> = VecDeque::new();
-    queue.push_back(String::new());
-    'outer: while let Some(parent) = queue.pop_front() {
-        for child in 0..10 {
-            if names.len() == jobs {
-                break 'outer;
-            }
-            let component = if barriers && child == 9 {
-                "~/9".to_owned()
-            } else {
-                child.to_string()
-            };
-            let name = if parent.is_empty() {
-                component
-            } else {
-                format!("{parent}/{component}")
-            };
-            names.push(name.clone());
-            queue.push_back(name);
-        }
-    }
-    names.sort_unstable();
-    names
 }
 
 /// Reset the kernel's peak-RSS mark (Linux; ignored elsewhere).
