@@ -14,13 +14,13 @@ use crate::handoff::Handoff;
 use crate::ordered::{OrderedRun, PanicAt, Zstash, ZstashBug};
 use crate::tasktree::TaskTreeModel;
 use lockstep::sync::{Loom, Shuttle};
-use lockstep_sim::cli::{Expect, Model, Registry};
+use lockstep_cli::{Expect, Model, Registry};
 use lockstep_sim::Sim;
 
-/// `Box::new(expr)` as a [`lockstep_sim::cli::ModelFn`].
+/// A model program (a closure the registry shares between checks).
 macro_rules! program {
     ($e:expr) => {
-        move || Box::new($e) as lockstep_sim::cli::ModelFn
+        $e
     };
 }
 

@@ -1,7 +1,7 @@
 //! The `lockstep` command as a user and a CI job meet it: the `--json` contract, the table,
 //! replay by token, the corpus, sharding, and every kind of bad input (one line, exit 2).
 
-use lockstep_sim::corpus::Corpus;
+use lockstep_cli::corpus::Corpus;
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -62,32 +62,41 @@
 // size is irrelevant, and boxing it would only make the API clumsier.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
-pub mod cli;
-mod clock;
-pub mod corpus;
+mod builder;
+mod config;
+mod entry;
 mod exec;
+mod failure;
 mod fault;
-mod future;
 mod op;
 mod output;
 mod report;
 mod rng;
 mod rt;
-mod runner;
+mod session;
 mod shrink;
 mod strategy;
 mod token;
 
+/// The `Sim` backend's primitive types, for code that names them (most code uses the facade's
+/// wrappers, `lockstep::sync::Mutex<T, Sim>` and friends, and never needs these).
+pub mod backend {
+    pub use crate::rt::{
+        SimAtomicBool, SimAtomicU64, SimAtomicUsize, SimCondvar, SimJoinHandle, SimMutex,
+        SimMutexGuard, SimPoint, SimReadGuard, SimRwLock, SimTask, SimWriteGuard,
+    };
+}
+
+pub use builder::Builder;
+pub use config::{env, Config, KnobError, Knobs, Strategy};
+pub use entry::{
+    check_dfs, check_pct, check_random, replay, try_replay, try_replay_token, Replayed,
+};
+pub use exec::sched::ModelFn;
+pub use failure::{Failure, FailureKind, Shrunk};
 pub use fault::fault;
-pub use future::{SimPoint, SimTask};
 pub use output::Output;
 pub use report::TraceStep;
-pub use rt::{
-    Sim, SimAtomicBool, SimAtomicU64, SimAtomicUsize, SimCondvar, SimJoinHandle, SimMutex,
-    SimMutexGuard, SimReadGuard, SimRwLock, SimWriteGuard,
-};
-pub use runner::{
-    check_dfs, check_pct, check_random, env, replay, token_label, try_replay, Builder, Config,
-    Failure, FailureKind, Replayed, Report, Shrunk, Strategy,
-};
-pub use token::TokenError;
+pub use rt::Sim;
+pub use session::Report;
+pub use token::{Token, TokenError};

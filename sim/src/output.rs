@@ -3,8 +3,10 @@
 //! reference), so "output order does not depend on the interleaving" is checked, and the common
 //! output can be snapshot-tested.
 
+use crate::builder::Builder;
 use crate::exec::sched::ExecResult;
-use crate::runner::{Builder, Failure, Report};
+use crate::failure::Failure;
+use crate::session::{Report, Session};
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -98,7 +100,9 @@ where
         *slot.lock().unwrap_or_else(PoisonError::into_inner) = out.clone();
         model(&out);
     };
-    let session = builder.session(Arc::new(wrapped), std::panic::Location::caller())?;
+    let config = builder.resolved()?;
+    let mut session = Session::new(&config, Arc::new(wrapped), std::panic::Location::caller());
+    session.keep_details();
     let mut reference: Option<Vec<u8>> = None;
     let report = session.run(|_: &ExecResult| {
         let got = current

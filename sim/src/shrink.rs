@@ -11,8 +11,9 @@
 //! re-executions. The token of the result is recorded from its own run, so it replays exactly.
 
 use crate::exec::sched::{ExecResult, Outcome};
+use crate::failure::Shrunk;
 use crate::op::ThreadId;
-use crate::runner::{Session, Shrunk};
+use crate::session::Session;
 use crate::strategy::guided::Blocks;
 use crate::strategy::Scheduler;
 

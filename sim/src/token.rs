@@ -16,6 +16,7 @@
 //! shrinks a hundredfold) and a 32-bit checksum, so a mistyped token is detected as malformed.
 
 use base64::Engine;
+use lockstep::check::{Backend, Checker};
 
 /// Why a token cannot be replayed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,12 +41,42 @@ const DEFLATED: u8 = 2;
 /// A compressed token may not expand beyond this (a crafted token must not exhaust memory).
 const MAX_PAYLOAD: usize = 64 << 20;
 
-/// The decoded content of a token.
+/// A decoded replay token: the model it belongs to and the schedule that reproduces the
+/// execution. Decode a token once with [`Token::decode`];
+/// [`try_replay_token`](crate::try_replay_token) replays it on the simulator, and a checker of
+/// another backend reads [`Token::shuttle_schedule`].
+///
+/// ```
+/// use lockstep_sim::Token;
+/// use lockstep::check::Checker;
+/// let token = Token::shuttle(Checker::ShuttlePct, "mine/buggy@1", "shuttle1:AAEC").unwrap();
+/// let text = token.to_string();
+/// assert!(text.starts_with("ls1-"));
+/// assert_eq!(Token::decode(&text).unwrap(), token);
+/// assert_eq!(token.label(), "mine/buggy@1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Token {
+pub struct Token {
     /// Names the model the token belongs to (`model/variant@version`), empty if unnamed.
     pub(crate) label: String,
-    pub(crate) strategy: StrategyTag,
+    /// The checker whose schedule the token carries (its backend decides the body's form).
+    pub(crate) checker: Checker,
+    pub(crate) body: Body,
+}
+
+/// What a token replays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Body {
+    /// A lockstep-sim execution.
+    Sim(SimSchedule),
+    /// A schedule in another checker's own text form (shuttle's `shuttle1:` string).
+    Foreign(String),
+}
+
+/// A lockstep-sim execution: the limits that shape it, the choice stream and the trace's
+/// fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SimSchedule {
     pub(crate) seed: u64,
     pub(crate) fault_budget: usize,
     pub(crate) max_steps: usize,
@@ -53,34 +84,72 @@ pub(crate) struct Token {
     pub(crate) choices: Vec<u32>,
 }
 
-/// Which strategy found the execution (informational).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StrategyTag {
-    Random = 0,
-    Pct = 1,
-    Dfs = 2,
-    Replay = 3,
-}
+/// Tag of a token written by lockstep 0.1 for an execution found by a replay (read as DFS).
+const LEGACY_REPLAY: u64 = 3;
 
-impl StrategyTag {
-    /// The strategy's name, as [`Strategy`](crate::Strategy) names it in reports.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            StrategyTag::Random => "random",
-            StrategyTag::Pct => "pct",
-            StrategyTag::Dfs => "dfs",
-            StrategyTag::Replay => "replay",
+impl Token {
+    /// A token carrying a schedule that shuttle `checker` recorded (`shuttle1:…`, from
+    /// `lockstep::check::shuttle`) for the model labelled `label`, in the same checksummed
+    /// container as simulator tokens. `None` if `checker` is not a shuttle checker.
+    pub fn shuttle(
+        checker: Checker,
+        label: impl Into<String>,
+        schedule: impl Into<String>,
+    ) -> Option<Token> {
+        (checker.backend() == Backend::Shuttle).then(|| Token {
+            label: label.into(),
+            checker,
+            body: Body::Foreign(schedule.into()),
+        })
+    }
+
+    /// The label of the model the token was recorded for (`model/variant@version`); empty when
+    /// it was recorded outside a registry.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The checker that found the execution.
+    pub fn checker(&self) -> Checker {
+        self.checker
+    }
+
+    /// The backend that can replay the token.
+    pub fn backend(&self) -> Backend {
+        match self.body {
+            Body::Sim(_) => Backend::Sim,
+            Body::Foreign(_) => self.checker.backend(),
         }
     }
 
-    fn from_u64(v: u64) -> Option<Self> {
-        Some(match v {
-            0 => StrategyTag::Random,
-            1 => StrategyTag::Pct,
-            2 => StrategyTag::Dfs,
-            3 => StrategyTag::Replay,
-            _ => return None,
-        })
+    /// The shuttle schedule the token carries, if it is a shuttle token.
+    pub fn shuttle_schedule(&self) -> Option<&str> {
+        match &self.body {
+            Body::Foreign(schedule) if self.checker.backend() == Backend::Shuttle => Some(schedule),
+            _ => None,
+        }
+    }
+
+    /// The step bound and fault budget a simulator token was recorded with (`None` for other
+    /// backends): a replay runs with exactly these limits.
+    pub fn limits(&self) -> Option<(usize, usize)> {
+        match &self.body {
+            Body::Sim(s) => Some((s.max_steps, s.fault_budget)),
+            Body::Foreign(_) => None,
+        }
+    }
+
+    pub(crate) fn sim(&self) -> Option<&SimSchedule> {
+        match &self.body {
+            Body::Sim(schedule) => Some(schedule),
+            Body::Foreign(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.encode())
     }
 }
 
@@ -119,23 +188,10 @@ pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>, mut hash: u32) -> u32 {
 pub(crate) const FNV_OFFSET: u32 = 0x811C_9DC5;
 
 impl Token {
-    pub(crate) fn encode(&self) -> String {
-        let mut payload = Vec::with_capacity(16 + self.choices.len());
-        for field in [
-            self.strategy as u64,
-            self.seed,
-            self.fault_budget as u64,
-            self.max_steps as u64,
-            u64::from(self.fingerprint),
-            self.choices.len() as u64,
-        ] {
-            put_varint(&mut payload, field);
-        }
-        for &c in &self.choices {
-            put_varint(&mut payload, u64::from(c));
-        }
-        put_varint(&mut payload, self.label.len() as u64);
-        payload.extend_from_slice(self.label.as_bytes());
+    /// The token's text form: `ls1-` and URL-safe base64 of the (maybe deflated) fields and a
+    /// checksum.
+    pub fn encode(&self) -> String {
+        let payload = self.payload();
         let deflated = miniz_oxide::deflate::compress_to_vec(&payload, 9);
         let mut body = Vec::with_capacity(payload.len() + 5);
         if deflated.len() < payload.len() {
@@ -153,75 +209,131 @@ impl Token {
         )
     }
 
-    pub(crate) fn decode(text: &str) -> Result<Self, TokenError> {
-        let malformed = |why: &str| TokenError::Malformed(why.into());
-        let text = text.trim();
-        let body = text
-            .strip_prefix(PREFIX)
-            .ok_or_else(|| malformed("it does not start with `ls1-`"))?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| malformed("it contains characters outside URL-safe base64"))?;
-        if bytes.len() < 4 {
-            return Err(malformed("truncated"));
-        }
-        let (payload, checksum) = bytes.split_at(bytes.len() - 4);
-        let expected = u32::from_le_bytes(checksum.try_into().expect("4 bytes"));
-        if fnv1a(payload.iter().copied(), FNV_OFFSET) != expected {
-            return Err(malformed("checksum mismatch (mistyped or truncated?)"));
-        }
-        let (&format, rest) = payload
-            .split_first()
-            .ok_or_else(|| malformed("truncated"))?;
-        let inflated;
-        let mut rest = match format {
-            PLAIN => rest,
-            DEFLATED => {
-                inflated = miniz_oxide::inflate::decompress_to_vec_with_limit(rest, MAX_PAYLOAD)
-                    .map_err(|_| malformed("the compressed body does not inflate"))?;
-                &inflated[..]
+    /// The fields: the checker's code, then the body (simulator: seed, limits, fingerprint and
+    /// choices; foreign: the schedule text), then the label.
+    fn payload(&self) -> Vec<u8> {
+        let mut payload = Vec::with_capacity(16);
+        put_varint(&mut payload, u64::from(self.checker.code()));
+        match &self.body {
+            Body::Sim(s) => {
+                payload.reserve(s.choices.len());
+                for field in [
+                    s.seed,
+                    s.fault_budget as u64,
+                    s.max_steps as u64,
+                    u64::from(s.fingerprint),
+                    s.choices.len() as u64,
+                ] {
+                    put_varint(&mut payload, field);
+                }
+                for &c in &s.choices {
+                    put_varint(&mut payload, u64::from(c));
+                }
             }
-            other => {
-                return Err(TokenError::Malformed(format!(
-                    "format {other} is not supported (this lockstep reads formats {PLAIN} and \
-                     {DEFLATED})"
-                )))
-            }
+            Body::Foreign(text) => put_bytes(&mut payload, text.as_bytes()),
+        }
+        put_bytes(&mut payload, self.label.as_bytes());
+        payload
+    }
+
+    /// Decode a token's text form; every malformed input is a [`TokenError::Malformed`] with
+    /// the reason, never a panic.
+    pub fn decode(text: &str) -> Result<Self, TokenError> {
+        let payload = unwrap_container(text)?;
+        let mut rest = &payload[..];
+        let code = get_varint(&mut rest)?;
+        let checker = match code {
+            LEGACY_REPLAY => Checker::SimDfs,
+            code => Checker::from_code(code).ok_or_else(|| malformed("unknown checker"))?,
         };
-        let strategy = StrategyTag::from_u64(get_varint(&mut rest)?)
-            .ok_or_else(|| malformed("unknown strategy"))?;
-        let seed = get_varint(&mut rest)?;
-        let fault_budget =
-            usize::try_from(get_varint(&mut rest)?).map_err(|_| malformed("budget"))?;
-        let max_steps = usize::try_from(get_varint(&mut rest)?).map_err(|_| malformed("bound"))?;
-        let fingerprint =
-            u32::try_from(get_varint(&mut rest)?).map_err(|_| malformed("fingerprint"))?;
-        let count = get_varint(&mut rest)?;
-        if count > rest.len() as u64 {
-            return Err(malformed("truncated choice list"));
+        let body = match checker.backend() {
+            Backend::Sim => Body::Sim(decode_sim(&mut rest)?),
+            _ => Body::Foreign(get_string(&mut rest, "schedule")?),
+        };
+        let label = get_string(&mut rest, "label")?;
+        if !rest.is_empty() {
+            return Err(malformed("trailing bytes"));
         }
-        let mut choices = Vec::with_capacity(count as usize);
-        for _ in 0..count {
-            let c = u32::try_from(get_varint(&mut rest)?).map_err(|_| malformed("choice"))?;
-            choices.push(c);
-        }
-        let label_len = get_varint(&mut rest)?;
-        if label_len != rest.len() as u64 {
-            return Err(malformed("bad label length"));
-        }
-        let label = std::str::from_utf8(rest)
-            .map_err(|_| malformed("the label is not UTF-8"))?
-            .to_owned();
         Ok(Token {
             label,
-            strategy,
-            seed,
-            fault_budget,
-            max_steps,
-            fingerprint,
-            choices,
+            checker,
+            body,
         })
     }
+}
+
+fn malformed(why: &str) -> TokenError {
+    TokenError::Malformed(why.into())
+}
+
+/// Check the prefix, base64, checksum and format byte; returns the (inflated) fields.
+fn unwrap_container(text: &str) -> Result<Vec<u8>, TokenError> {
+    let text = text.trim();
+    let body = text.strip_prefix(PREFIX).ok_or_else(|| {
+        let start: String = text.chars().take(12).collect();
+        TokenError::Malformed(format!("{start:?}… does not start with `{PREFIX}`"))
+    })?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|_| malformed("it contains characters outside URL-safe base64"))?;
+    if bytes.len() < 4 {
+        return Err(malformed("truncated"));
+    }
+    let (payload, checksum) = bytes.split_at(bytes.len() - 4);
+    let expected = u32::from_le_bytes(checksum.try_into().expect("4 bytes"));
+    if fnv1a(payload.iter().copied(), FNV_OFFSET) != expected {
+        return Err(malformed("checksum mismatch (mistyped or truncated?)"));
+    }
+    let (&format, rest) = payload
+        .split_first()
+        .ok_or_else(|| malformed("truncated"))?;
+    match format {
+        PLAIN => Ok(rest.to_vec()),
+        DEFLATED => miniz_oxide::inflate::decompress_to_vec_with_limit(rest, MAX_PAYLOAD)
+            .map_err(|_| malformed("the compressed body does not inflate")),
+        other => Err(TokenError::Malformed(format!(
+            "format {other} is not supported (this lockstep reads formats {PLAIN} and {DEFLATED})"
+        ))),
+    }
+}
+
+fn decode_sim(rest: &mut &[u8]) -> Result<SimSchedule, TokenError> {
+    let seed = get_varint(rest)?;
+    let fault_budget = usize::try_from(get_varint(rest)?).map_err(|_| malformed("budget"))?;
+    let max_steps = usize::try_from(get_varint(rest)?).map_err(|_| malformed("bound"))?;
+    let fingerprint = u32::try_from(get_varint(rest)?).map_err(|_| malformed("fingerprint"))?;
+    let count = get_varint(rest)?;
+    if count > rest.len() as u64 {
+        return Err(malformed("truncated choice list"));
+    }
+    let mut choices = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        choices.push(u32::try_from(get_varint(rest)?).map_err(|_| malformed("choice"))?);
+    }
+    Ok(SimSchedule {
+        seed,
+        fault_budget,
+        max_steps,
+        fingerprint,
+        choices,
+    })
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn get_string(rest: &mut &[u8], what: &str) -> Result<String, TokenError> {
+    let len = get_varint(rest)?;
+    if len > rest.len() as u64 {
+        return Err(TokenError::Malformed(format!("truncated {what}")));
+    }
+    let (bytes, tail) = rest.split_at(len as usize);
+    *rest = tail;
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .map_err(|_| TokenError::Malformed(format!("the {what} is not UTF-8")))
 }
 
 #[cfg(test)]
@@ -231,12 +343,14 @@ mod tests {
     fn token() -> Token {
         Token {
             label: "handoff/buggy@1".into(),
-            strategy: StrategyTag::Pct,
-            seed: 0xfeed_beef_1234,
-            fault_budget: 2,
-            max_steps: 10_000,
-            fingerprint: 0xabcd_ef01,
-            choices: vec![0, 1, 2, 300, 1],
+            checker: Checker::SimPct,
+            body: Body::Sim(SimSchedule {
+                seed: 0xfeed_beef_1234,
+                fault_budget: 2,
+                max_steps: 10_000,
+                fingerprint: 0xabcd_ef01,
+                choices: vec![0, 1, 2, 300, 1],
+            }),
         }
     }
 
@@ -254,7 +368,9 @@ mod tests {
     #[test]
     fn long_repetitive_streams_are_compressed() {
         let mut t = token();
-        t.choices = (0..100_000).map(|i| 1 + 2 * (i % 2)).collect();
+        if let Body::Sim(s) = &mut t.body {
+            s.choices = (0..100_000).map(|i| 1 + 2 * (i % 2)).collect();
+        }
         let text = t.encode();
         assert!(text.len() < 1_000, "{} characters", text.len());
         assert_eq!(Token::decode(&text), Ok(t));
@@ -278,5 +394,24 @@ mod tests {
             let err = Token::decode(bad).unwrap_err();
             assert!(matches!(err, TokenError::Malformed(_)), "{bad:?}: {err}");
         }
+    }
+
+    #[test]
+    fn shuttle_schedules_share_the_container() {
+        assert_eq!(Token::shuttle(Checker::SimPct, "x/y@1", "s"), None);
+        let t = Token::shuttle(Checker::ShuttlePct, "abba/buggy@1", "shuttle1:AQID").unwrap();
+        let text = t.encode();
+        assert!(text.starts_with("ls1-"));
+        let back = Token::decode(&text).unwrap();
+        assert_eq!(back.shuttle_schedule(), Some("shuttle1:AQID"));
+        assert_eq!(back.checker(), Checker::ShuttlePct);
+        assert_eq!(back.backend(), Backend::Shuttle);
+        assert_eq!(back.limits(), None);
+        // A flipped character is caught by the checksum, as for simulator tokens.
+        let mut bytes = text.into_bytes();
+        let i = bytes.len() / 2;
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let err = Token::decode(&String::from_utf8(bytes).unwrap()).unwrap_err();
+        assert!(matches!(err, TokenError::Malformed(_)), "{err}");
     }
 }

@@ -11,11 +11,13 @@
 //! Every execution starts with a fresh logical clock and the configured
 //! [`Timeouts`](crate::sync::Timeouts) policy.
 
+mod checker;
 #[cfg(feature = "loom")]
 pub mod loom;
 #[cfg(feature = "shuttle")]
 pub mod shuttle;
 
+pub use checker::{Backend, Checker, UnknownChecker};
 use std::fmt;
 
 /// What a completed check explored.
@@ -28,17 +30,41 @@ pub struct Report {
     pub executions: usize,
 }
 
-/// The kind of bug a checker found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of failure a checker found — one vocabulary for every checker (lockstep-sim
+/// re-exports it); loom and shuttle report only `Panic`, `Deadlock` and `Invalid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FailureKind {
+    /// A thread panicked (an assertion failed): the main thread, or another that was never
+    /// joined.
+    Panic,
     /// No thread could make progress.
     Deadlock,
-    /// A thread panicked (an assertion failed).
-    Panic,
-    /// The check could not run as asked: a malformed or mismatched replay string, an invalid
-    /// setting. Not a verdict about the model.
-    InvalidInput,
+    /// An execution exceeded the step bound: a livelock or an unbounded loop.
+    Livelock,
+    /// Two executions wrote different output (the output oracle).
+    OutputMismatch,
+    /// The check could not run as asked: a malformed or mismatched replay token, an invalid
+    /// setting, a model that does not repeat itself. Not a verdict about the model.
+    Invalid,
+}
+
+impl FailureKind {
+    /// A short name (`panic`, `deadlock`, `livelock`, `output-mismatch`, `invalid`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            FailureKind::Panic => "panic",
+            FailureKind::Deadlock => "deadlock",
+            FailureKind::Livelock => "livelock",
+            FailureKind::OutputMismatch => "output-mismatch",
+            FailureKind::Invalid => "invalid",
+        }
+    }
+
+    /// Whether this is a verdict about the model (a bug), not a failure to run the check.
+    pub const fn is_bug(self) -> bool {
+        !matches!(self, FailureKind::Invalid)
+    }
 }
 
 /// A failing execution found by a checker.
@@ -61,8 +87,9 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {
             FailureKind::Deadlock => "found a deadlock",
-            FailureKind::Panic => "found a failing execution",
-            FailureKind::InvalidInput => "could not run",
+            FailureKind::Livelock => "found a livelock",
+            FailureKind::Panic | FailureKind::OutputMismatch => "found a failing execution",
+            FailureKind::Invalid => "could not run",
         };
         write!(f, "{} {what}: {}", self.checker, self.message)?;
         if let Some(replay) = &self.replay {

@@ -175,7 +175,7 @@ where
     let checker = strategy.checker_name();
     let invalid = |message: String| Failure {
         checker,
-        kind: FailureKind::InvalidInput,
+        kind: FailureKind::Invalid,
         message,
         replay: None,
         executions: 0,

@@ -1,4 +1,4 @@
-//! The `lockstep` command: lockstep-sim's reusable runner (`list`, `check`, `replay`) over the
+//! The `lockstep` command: lockstep-cli's reusable runner (`list`, `check`, `replay`) over the
 //! built-in catalogue, plus `plan` and `bench`. One file per own subcommand.
 //!
 //! Exit status: 0 success (for `check`: every verdict meets its model's expectation), 1 when a
@@ -26,7 +26,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     #[command(flatten)]
-    Checks(lockstep_sim::cli::Command),
+    Checks(lockstep_cli::Command),
     /// Simulate a jobs file with the barrier scheduler in virtual time.
     Plan(plan::PlanArgs),
     /// Measure a component on the real std runtime.
@@ -36,13 +36,13 @@ enum Cmd {
 
 /// Run the command line; the exit code follows the module docs.
 pub fn main() -> ExitCode {
-    lockstep_sim::cli::die_quietly_on_closed_pipe();
+    lockstep_cli::die_quietly_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => return lockstep_sim::cli::usage_error(err),
+        Err(err) => return lockstep_cli::usage_error(err),
     };
     match cli.command {
-        Cmd::Checks(command) => lockstep_sim::cli::execute(&catalog::registry(), command),
+        Cmd::Checks(command) => lockstep_cli::execute(&catalog::registry(), command),
         Cmd::Plan(args) => plan::plan(args),
         Cmd::Bench(cmd) => bench::bench(cmd),
     }

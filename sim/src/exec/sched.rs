@@ -15,8 +15,9 @@ use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, Location};
 use std::sync::Arc;
 
-/// The model: the body of the main simulated thread.
-pub(crate) type ModelFn = Arc<dyn Fn() + Send + Sync + 'static>;
+/// A model: the body of the main simulated thread of every execution. Shared, because a run
+/// executes it many times (and a tool may run it under several checkers).
+pub type ModelFn = Arc<dyn Fn() + Send + Sync + 'static>;
 
 /// Limits of one execution.
 #[derive(Debug, Clone, Copy)]

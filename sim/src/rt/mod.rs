@@ -2,6 +2,7 @@
 //! `lockstep::sync` runs on it unchanged; every facade operation becomes a scheduling point of
 //! the simulation.
 
+mod future;
 mod sync;
 
 use crate::exec::sched::{spawn_thread, thread_object};
@@ -14,6 +15,7 @@ use std::marker::PhantomData;
 use std::panic::Location;
 use std::time::Duration;
 
+pub use future::{SimPoint, SimTask};
 pub use sync::{
     SimAtomicBool, SimAtomicU64, SimAtomicUsize, SimCondvar, SimMutex, SimMutexGuard, SimReadGuard,
     SimRwLock, SimWriteGuard,

@@ -24,8 +24,8 @@
 //! whose every option is explored. When no branch is left the search is *exhausted*: within the
 //! bound, every behaviour of the program has been covered.
 
+use super::clock::VClock;
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
-use crate::clock::VClock;
 use crate::op::{ObjId, Op, OpKind, ThreadId};
 
 /// Thread ids above this cannot be tracked in the bit sets.

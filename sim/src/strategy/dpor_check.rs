@@ -5,9 +5,10 @@
 
 use super::dfs::Dfs;
 use super::Scheduler;
+use crate::config::{Config, Strategy};
 use crate::exec::sched::Outcome;
 use crate::rng::Rng;
-use crate::runner::{Config, Session, Strategy};
+use crate::session::Session;
 use crate::Sim;
 use lockstep::sync::atomic::{AtomicUsize, Ordering};
 use lockstep::sync::{thread, Arc, Mutex};

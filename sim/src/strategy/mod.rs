@@ -6,6 +6,7 @@
 //! [`Scheduler::pick_option`], so recording their answers (the *choice stream*) is enough to
 //! replay an execution exactly.
 
+pub(crate) mod clock;
 pub(crate) mod dfs;
 #[cfg(test)]
 mod dpor_check;
@@ -14,6 +15,9 @@ pub(crate) mod pct;
 pub(crate) mod random;
 
 use crate::op::{Op, ThreadId};
+
+/// The indices of the executions a randomised strategy runs (all, or a shard's), lazily.
+pub(crate) type Indices = std::iter::StepBy<std::ops::Range<usize>>;
 
 /// One thread as a strategy sees it at a decision.
 #[derive(Debug, Clone, Copy)]

@@ -8,7 +8,7 @@
 //! "the child runs before the parent continues" unreachable). A thread that yields drops to the
 //! lowest priority, so spin loops cannot starve everyone else.
 
-use super::{Decision, Ended, OptionKind, Pick, Scheduler};
+use super::{Decision, Ended, Indices, OptionKind, Pick, Scheduler};
 use crate::op::{OpKind, ThreadId};
 use crate::rng::{mix, Rng};
 
@@ -17,7 +17,7 @@ use crate::rng::{mix, Rng};
 pub(crate) struct Pct {
     seed: u64,
     depth: usize,
-    indices: std::vec::IntoIter<usize>,
+    indices: Indices,
     rng: Rng,
     fault_probability: f64,
     /// Priority by thread (higher runs first). Initial priorities are ≥ `depth`; change points
@@ -30,16 +30,11 @@ pub(crate) struct Pct {
 }
 
 impl Pct {
-    pub(crate) fn new(
-        seed: u64,
-        depth: usize,
-        indices: Vec<usize>,
-        fault_probability: f64,
-    ) -> Self {
+    pub(crate) fn new(seed: u64, depth: usize, indices: Indices, fault_probability: f64) -> Self {
         Self {
             seed,
             depth: depth.max(1),
-            indices: indices.into_iter(),
+            indices,
             rng: Rng::new(seed),
             fault_probability,
             priorities: Vec::new(),

@@ -2,7 +2,7 @@
 //! probability while the budget lasts. Execution `i` of a run is seeded with `mix(seed, i)`, so
 //! any one execution can be re-run alone and a run can be split across shards.
 
-use super::{Decision, Ended, OptionKind, Pick, Scheduler};
+use super::{Decision, Ended, Indices, OptionKind, Pick, Scheduler};
 use crate::op::ThreadId;
 use crate::rng::{mix, Rng};
 
@@ -10,17 +10,17 @@ use crate::rng::{mix, Rng};
 #[derive(Debug)]
 pub(crate) struct RandomWalk {
     seed: u64,
-    indices: std::vec::IntoIter<usize>,
+    indices: Indices,
     rng: Rng,
     fault_probability: f64,
 }
 
 impl RandomWalk {
     /// Run the executions whose index is in `indices` (all of `0..iterations`, or a shard's).
-    pub(crate) fn new(seed: u64, indices: Vec<usize>, fault_probability: f64) -> Self {
+    pub(crate) fn new(seed: u64, indices: Indices, fault_probability: f64) -> Self {
         Self {
             seed,
-            indices: indices.into_iter(),
+            indices,
             rng: Rng::new(seed),
             fault_probability,
         }

@@ -7,6 +7,7 @@
 //! stops root too, and checks again. Only when neither makes the path unwritable does a test
 //! assert the behaviour that then applies — the corpus works — and it says so on stderr.
 
+use lockstep_cli::{Checker, Verdict};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use lockstep_sim::corpus::{
+use lockstep_cli::corpus::{
     Corpus, CorpusError, FailureRecord, KnownFailure, Options, RunRecord, SCHEMA_VERSION,
 };
 
@@ -22,11 +23,11 @@ fn run(model: &str, variant: &str, checker: &str, seed: u64, started: i64) -> Ru
     RunRecord {
         model: model.into(),
         variant: variant.into(),
-        checker: checker.into(),
+        checker: checker.parse().unwrap(),
         seed,
         shard: None,
         schedules: 1000,
-        verdict: "bug-found".into(),
+        verdict: Verdict::BugFound,
         seconds: 1.5,
         started_at_unix: started,
         lockstep_version: "0.1.0".into(),
@@ -37,7 +38,7 @@ fn failure(run: &RunRecord, token: &str) -> FailureRecord {
     FailureRecord {
         model: run.model.clone(),
         variant: run.variant.clone(),
-        checker: run.checker.clone(),
+        checker: run.checker,
         token: token.into(),
         summary: format!("deadlock ({token})"),
         report: format!("full report of {token}\nline 2\n"),
@@ -63,7 +64,7 @@ fn runs_and_failures_round_trip_and_survive_reopening() {
     a.shard = Some((2, 3));
     a.schedules = u64::MAX - 1;
     let b = RunRecord {
-        verdict: "passed".into(),
+        verdict: Verdict::Passed,
         seconds: 0.0,
         ..run("handoff", "fixed", "loom", 0, 200)
     };
@@ -80,7 +81,7 @@ fn runs_and_failures_round_trip_and_survive_reopening() {
         vec![KnownFailure {
             model: "handoff".into(),
             variant: "buggy".into(),
-            checker: "sim-pct".into(),
+            checker: Checker::SimPct,
             token: "tok-a".into(),
             summary: fa.summary.clone(),
             first_seen_unix: 1000,
@@ -90,7 +91,7 @@ fn runs_and_failures_round_trip_and_survive_reopening() {
     );
     assert_eq!(
         corpus
-            .failure_report("handoff", "buggy", "sim-pct", "tok-a")
+            .failure_report("handoff", "buggy", Checker::SimPct, "tok-a")
             .unwrap(),
         Some(fa.report)
     );
@@ -174,9 +175,13 @@ fn forget_removes_one_failure_and_says_whether_it_existed() {
     corpus
         .record(&r, &[failure(&r, "keep"), failure(&r, "drop")], 10)
         .unwrap();
-    assert!(corpus.forget("m", "buggy", "sim-pct", "drop").unwrap());
-    assert!(!corpus.forget("m", "buggy", "sim-pct", "drop").unwrap());
-    assert!(!corpus.forget("m", "buggy", "loom", "keep").unwrap());
+    assert!(corpus
+        .forget("m", "buggy", Checker::SimPct, "drop")
+        .unwrap());
+    assert!(!corpus
+        .forget("m", "buggy", Checker::SimPct, "drop")
+        .unwrap());
+    assert!(!corpus.forget("m", "buggy", Checker::Loom, "keep").unwrap());
     assert_eq!(
         tokens(&corpus.known_failures("m", "buggy").unwrap()),
         ["keep"]
@@ -189,10 +194,6 @@ fn invalid_records_are_refused_and_nothing_is_written() {
     let mut corpus = Corpus::open(&path).unwrap();
     let good = run("m", "buggy", "sim-pct", 1, 1);
     let bad_runs = [
-        RunRecord {
-            verdict: "maybe".into(),
-            ..good.clone()
-        },
         RunRecord {
             shard: Some((3, 2)),
             ..good.clone()
@@ -227,7 +228,9 @@ fn open_creates_missing_parent_directories() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a/b/corpus.db");
     let mut corpus = Corpus::open(&path).unwrap();
-    corpus.record(&run("m", "v", "c", 1, 1), &[], 1).unwrap();
+    corpus
+        .record(&run("m", "v", "sim-pct", 1, 1), &[], 1)
+        .unwrap();
     assert!(path.is_file());
 }
 
@@ -281,7 +284,9 @@ fn a_zero_length_file_is_an_empty_corpus() {
     fs::write(&path, b"").unwrap();
     let mut corpus = Corpus::open(&path).unwrap();
     assert!(corpus.recent_runs(10).unwrap().is_empty());
-    corpus.record(&run("m", "v", "c", 1, 1), &[], 1).unwrap();
+    corpus
+        .record(&run("m", "v", "sim-pct", 1, 1), &[], 1)
+        .unwrap();
     assert_eq!(corpus.recent_runs(10).unwrap().len(), 1);
 }
 
@@ -324,7 +329,9 @@ fn a_damaged_corpus_gives_corrupt_not_a_panic() {
 fn a_newer_schema_version_is_refused_and_left_alone() {
     let (_dir, path) = fresh();
     let mut corpus = Corpus::open(&path).unwrap();
-    corpus.record(&run("m", "v", "c", 1, 1), &[], 1).unwrap();
+    corpus
+        .record(&run("m", "v", "sim-pct", 1, 1), &[], 1)
+        .unwrap();
     drop(corpus);
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
@@ -406,7 +413,7 @@ fn make_unwritable(path: &Path) -> Option<Unwritable> {
 }
 
 fn assert_read_only_at_open_or_record(path: &Path) {
-    let r = run("m", "v", "c", 1, 1);
+    let r = run("m", "v", "sim-pct", 1, 1);
     let err = match Corpus::open(path) {
         Err(err) => err,
         Ok(mut corpus) => corpus.record(&r, &[], 1).unwrap_err(),
@@ -421,7 +428,7 @@ fn assert_writes_go_through(path: &Path, why: &str) {
          available here; asserting the behaviour that applies: the corpus records normally"
     );
     let mut corpus = Corpus::open(path).unwrap();
-    let r = run("m", "v", "c", 7, 1);
+    let r = run("m", "v", "sim-pct", 7, 1);
     corpus.record(&r, &[], 1).unwrap();
     assert!(corpus.recent_runs(100).unwrap().contains(&r));
 }
@@ -430,7 +437,9 @@ fn assert_writes_go_through(path: &Path, why: &str) {
 fn a_read_only_file_is_read_only() {
     let (_dir, path) = fresh();
     let mut corpus = Corpus::open(&path).unwrap();
-    corpus.record(&run("m", "v", "c", 1, 1), &[], 1).unwrap();
+    corpus
+        .record(&run("m", "v", "sim-pct", 1, 1), &[], 1)
+        .unwrap();
     drop(corpus);
     match make_unwritable(&path) {
         Some(guard) => {
@@ -465,7 +474,9 @@ fn an_existing_corpus_in_a_read_only_directory_is_read_only() {
     fs::create_dir(&ro_dir).unwrap();
     let path = ro_dir.join("corpus.db");
     let mut corpus = Corpus::open(&path).unwrap();
-    corpus.record(&run("m", "v", "c", 1, 1), &[], 1).unwrap();
+    corpus
+        .record(&run("m", "v", "sim-pct", 1, 1), &[], 1)
+        .unwrap();
     drop(corpus);
     match make_unwritable(&ro_dir) {
         Some(guard) => {
@@ -577,4 +588,24 @@ fn throughput() {
         "known_failures (50 rows): {:.1} µs per call",
         started.elapsed().as_secs_f64() * 1e6 / 1000.0
     );
+}
+
+#[test]
+fn a_stored_verdict_or_checker_that_is_not_ours_is_corrupt() {
+    let (_dir, path) = fresh();
+    let mut corpus = Corpus::open(&path).unwrap();
+    let r = run("m", "buggy", "sim-pct", 1, 1);
+    corpus.record(&r, &[failure(&r, "t")], 1).unwrap();
+    drop(corpus);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE runs SET verdict = 'maybe'", [])
+        .unwrap();
+    conn.execute("UPDATE failures SET checker = 'sim-nothing'", [])
+        .unwrap();
+    drop(conn);
+    let corpus = Corpus::open(&path).unwrap();
+    let err = corpus.recent_runs(10).unwrap_err();
+    assert!(matches!(err, CorpusError::Corrupt { .. }), "{err}");
+    let err = corpus.known_failures("m", "buggy").unwrap_err();
+    assert!(matches!(err, CorpusError::Corrupt { .. }), "{err}");
 }

@@ -23,17 +23,18 @@
 //! - **Deterministic.** No clock is read: times are passed in by the caller.
 //!
 //! ```
-//! use lockstep_sim::corpus::{Corpus, FailureRecord, RunRecord};
+//! use lockstep_cli::corpus::{Corpus, FailureRecord, RunRecord};
+//! use lockstep_cli::{Checker, Verdict};
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let mut corpus = Corpus::open(dir.path().join("corpus.db")).unwrap();
 //! let run = RunRecord {
-//!     model: "handoff".into(), variant: "buggy".into(), checker: "sim-pct".into(),
-//!     seed: 7, shard: None, schedules: 12, verdict: "bug-found".into(), seconds: 0.25,
+//!     model: "handoff".into(), variant: "buggy".into(), checker: Checker::SimPct,
+//!     seed: 7, shard: None, schedules: 12, verdict: Verdict::BugFound, seconds: 0.25,
 //!     started_at_unix: 1_700_000_000, lockstep_version: "0.1.0".into(),
 //! };
 //! let failure = FailureRecord {
-//!     model: "handoff".into(), variant: "buggy".into(), checker: "sim-pct".into(),
+//!     model: "handoff".into(), variant: "buggy".into(), checker: Checker::SimPct,
 //!     token: "ls1.abc".into(), summary: "deadlock: 2 threads".into(), report: "...".into(),
 //! };
 //! corpus.record(&run, &[failure], 1_700_000_001).unwrap();
@@ -49,11 +50,12 @@ mod schema;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lockstep::check::Checker;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub use error::CorpusError;
 use record::validate;
-pub use record::{FailureRecord, KnownFailure, RunRecord, VERDICTS};
+pub use record::{FailureRecord, KnownFailure, RunRecord};
 
 /// The default location, relative to the current directory.
 pub const DEFAULT_PATH: &str = ".lockstep/corpus.db";
@@ -148,12 +150,12 @@ impl Corpus {
                 insert.execute(params![
                     run.model,
                     run.variant,
-                    run.checker,
+                    run.checker.name(),
                     u64_to_sql(run.seed),
                     run.shard.map(|(i, _)| i),
                     run.shard.map(|(_, n)| n),
                     u64_to_sql(run.schedules),
-                    run.verdict,
+                    run.verdict.name(),
                     run.seconds,
                     run.started_at_unix,
                     run.lockstep_version,
@@ -167,7 +169,13 @@ impl Corpus {
             for f in failures {
                 upsert
                     .execute(params![
-                        f.model, f.variant, f.checker, f.token, f.summary, f.report, now_unix,
+                        f.model,
+                        f.variant,
+                        f.checker.name(),
+                        f.token,
+                        f.summary,
+                        f.report,
+                        now_unix,
                         run_id,
                     ])
                     .map_err(sqlite)?;
@@ -193,7 +201,7 @@ impl Corpus {
                 Ok(KnownFailure {
                     model: r.get(0)?,
                     variant: r.get(1)?,
-                    checker: r.get(2)?,
+                    checker: parsed(r, 2)?,
                     token: r.get(3)?,
                     summary: r.get(4)?,
                     first_seen_unix: r.get(5)?,
@@ -211,14 +219,14 @@ impl Corpus {
         &self,
         model: &str,
         variant: &str,
-        checker: &str,
+        checker: Checker,
         token: &str,
     ) -> Result<Option<String>, CorpusError> {
         self.conn
             .query_row(
                 "SELECT report FROM failures
                  WHERE model = ?1 AND variant = ?2 AND checker = ?3 AND token = ?4",
-                params![model, variant, checker, token],
+                params![model, variant, checker.name(), token],
                 |r| r.get(0),
             )
             .optional()
@@ -242,11 +250,11 @@ impl Corpus {
                 Ok(RunRecord {
                     model: r.get(0)?,
                     variant: r.get(1)?,
-                    checker: r.get(2)?,
+                    checker: parsed(r, 2)?,
                     seed: u64_from_sql(r.get(3)?),
                     shard,
                     schedules: u64_from_sql(r.get(6)?),
-                    verdict: r.get(7)?,
+                    verdict: parsed(r, 7)?,
                     seconds: r.get(8)?,
                     started_at_unix: r.get(9)?,
                     lockstep_version: r.get(10)?,
@@ -263,14 +271,14 @@ impl Corpus {
         &mut self,
         model: &str,
         variant: &str,
-        checker: &str,
+        checker: Checker,
         token: &str,
     ) -> Result<bool, CorpusError> {
         self.conn
             .execute(
                 "DELETE FROM failures
                  WHERE model = ?1 AND variant = ?2 AND checker = ?3 AND token = ?4",
-                params![model, variant, checker, token],
+                params![model, variant, checker.name(), token],
             )
             .map(|deleted| deleted > 0)
             .map_err(|e| self.error(e))
@@ -297,6 +305,23 @@ ON CONFLICT (model, variant, checker, token) DO UPDATE SET
     last_seen = max(last_seen, excluded.last_seen),
     times_seen = times_seen + 1,
     last_run = excluded.last_run";
+
+/// Column `index` of `row`, stored as text and parsed (a checker's or a verdict's name); a
+/// value that does not parse means the file is not the corpus we wrote.
+fn parsed<T>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: String = row.get(index)?;
+    text.parse().map_err(|err: T::Err| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("{text:?}: {err}").into(),
+        )
+    })
+}
 
 /// SQLite integers are signed: store a `u64` as its two's-complement bit pattern.
 fn u64_to_sql(v: u64) -> i64 {
@@ -328,11 +353,11 @@ mod tests {
         let run = RunRecord {
             model: "m".into(),
             variant: "v".into(),
-            checker: "c".into(),
+            checker: Checker::SimPct,
             seed: 1,
             shard: None,
             schedules: 1,
-            verdict: "passed".into(),
+            verdict: crate::Verdict::Passed,
             seconds: 0.5,
             started_at_unix: 1,
             lockstep_version: "0".into(),
@@ -340,7 +365,7 @@ mod tests {
         let err = corpus.record(&run, &[], 1).unwrap_err();
         assert!(matches!(err, CorpusError::ReadOnly { .. }), "{err:?}");
         assert!(corpus.recent_runs(10).unwrap().is_empty());
-        let err = corpus.forget("m", "v", "c", "t").unwrap_err();
+        let err = corpus.forget("m", "v", Checker::SimPct, "t").unwrap_err();
         assert!(matches!(err, CorpusError::ReadOnly { .. }), "{err:?}");
     }
 }

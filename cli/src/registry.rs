@@ -2,80 +2,14 @@
 //! (`buggy` / `fixed`) of one model, with the verdict every checker must reach and a way to
 //! build the model's program for each backend.
 
-use clap::ValueEnum;
+use crate::verdict::Expect;
+use lockstep::check::{Backend, Checker};
+use lockstep_sim::ModelFn;
 use std::fmt;
 use std::sync::Arc;
 
-/// A model program, ready to hand to a checker.
-pub type ModelFn = Box<dyn Fn() + Send + Sync + 'static>;
-
 /// Builds a model program for one backend.
-pub type Build = Arc<dyn Fn() -> ModelFn + Send + Sync + 'static>;
-
-/// What a checker must conclude about a model variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// The checker must find a failing execution.
-    Bug,
-    /// The checker must explore its budget (or the whole space) without one.
-    Pass,
-}
-
-impl Expect {
-    /// `"bug"` or `"pass"`, as in `check --json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Expect::Bug => "bug",
-            Expect::Pass => "pass",
-        }
-    }
-}
-
-/// One checker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
-pub enum Checker {
-    /// lockstep-sim, random walk.
-    SimRandom,
-    /// lockstep-sim, PCT.
-    SimPct,
-    /// lockstep-sim, exhaustive DFS with DPOR (within a preemption bound).
-    SimDfs,
-    /// loom, exhaustive within a preemption bound.
-    Loom,
-    /// shuttle, random scheduling.
-    ShuttleRandom,
-    /// shuttle, PCT.
-    ShuttlePct,
-}
-
-impl Checker {
-    /// Every checker, in report order.
-    pub const ALL: [Checker; 6] = [
-        Checker::SimRandom,
-        Checker::SimPct,
-        Checker::SimDfs,
-        Checker::Loom,
-        Checker::ShuttleRandom,
-        Checker::ShuttlePct,
-    ];
-
-    /// The name used on the command line and in `--json`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Checker::SimRandom => "sim-random",
-            Checker::SimPct => "sim-pct",
-            Checker::SimDfs => "sim-dfs",
-            Checker::Loom => "loom",
-            Checker::ShuttleRandom => "shuttle-random",
-            Checker::ShuttlePct => "shuttle-pct",
-        }
-    }
-
-    /// Whether this checker is exhaustive (a pass is reported as `exhausted`).
-    pub fn exhaustive(self) -> bool {
-        matches!(self, Checker::SimDfs | Checker::Loom)
-    }
-}
+pub(crate) type Build = Arc<dyn Fn() -> ModelFn + Send + Sync + 'static>;
 
 /// Per-model limits that override the command's defaults (large models need smaller bounds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -103,11 +37,11 @@ pub struct Model {
     /// One line on what the model is.
     pub summary: String,
     /// The program on lockstep-sim.
-    pub sim: Option<Build>,
+    pub(crate) sim: Option<Build>,
     /// The program on loom (`None`: loom does not apply, e.g. async code or virtual time).
-    pub loom: Option<Build>,
+    pub(crate) loom: Option<Build>,
     /// The program on shuttle.
-    pub shuttle: Option<Build>,
+    pub(crate) shuttle: Option<Build>,
     /// Limits for this model.
     pub limits: Limits,
 }
@@ -134,21 +68,21 @@ impl Model {
         }
     }
 
-    /// The program on lockstep-sim.
-    pub fn sim(mut self, build: impl Fn() -> ModelFn + Send + Sync + 'static) -> Self {
-        self.sim = Some(Arc::new(build));
+    /// The program on lockstep-sim: `model` instantiated with `lockstep_sim::Sim`.
+    pub fn sim(mut self, model: impl Fn() + Send + Sync + 'static) -> Self {
+        self.sim = Some(shared(model));
         self
     }
 
-    /// The program on loom.
-    pub fn loom(mut self, build: impl Fn() -> ModelFn + Send + Sync + 'static) -> Self {
-        self.loom = Some(Arc::new(build));
+    /// The program on loom: `model` instantiated with `lockstep::sync::Loom`.
+    pub fn loom(mut self, model: impl Fn() + Send + Sync + 'static) -> Self {
+        self.loom = Some(shared(model));
         self
     }
 
-    /// The program on shuttle.
-    pub fn shuttle(mut self, build: impl Fn() -> ModelFn + Send + Sync + 'static) -> Self {
-        self.shuttle = Some(Arc::new(build));
+    /// The program on shuttle: `model` instantiated with `lockstep::sync::Shuttle`.
+    pub fn shuttle(mut self, model: impl Fn() + Send + Sync + 'static) -> Self {
+        self.shuttle = Some(shared(model));
         self
     }
 
@@ -183,10 +117,16 @@ impl Model {
 
     /// The program for `checker`, if the model has one for its backend.
     pub fn build(&self, checker: Checker) -> Option<&Build> {
-        match checker {
-            Checker::SimRandom | Checker::SimPct | Checker::SimDfs => self.sim.as_ref(),
-            Checker::Loom => self.loom.as_ref(),
-            Checker::ShuttleRandom | Checker::ShuttlePct => self.shuttle.as_ref(),
+        self.program(checker.backend())
+    }
+
+    /// The program for `backend`, if the model has one.
+    pub fn program(&self, backend: Backend) -> Option<&Build> {
+        match backend {
+            Backend::Sim => self.sim.as_ref(),
+            Backend::Loom => self.loom.as_ref(),
+            Backend::Shuttle => self.shuttle.as_ref(),
+            _ => None,
         }
     }
 }
@@ -240,7 +180,7 @@ impl Registry {
     }
 
     /// The variant a label (`name/variant@version`) names, or why there is none.
-    pub fn by_label(&self, label: &str) -> Result<&Model, String> {
+    pub(crate) fn by_label(&self, label: &str) -> Result<&Model, String> {
         let (path, version) = label.rsplit_once('@').ok_or_else(|| {
             format!("the token's model label {label:?} is not name/variant@version")
         })?;
@@ -262,4 +202,10 @@ impl Registry {
         }
         Ok(model)
     }
+}
+
+/// A model function, shared: every check builds the same one.
+fn shared(model: impl Fn() + Send + Sync + 'static) -> Build {
+    let model: ModelFn = Arc::new(model);
+    Arc::new(move || model.clone())
 }

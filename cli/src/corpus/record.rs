@@ -3,8 +3,8 @@
 //! [`validate`] is the one place that checks a record before it is written, so every refusal
 //! happens before the transaction starts and leaves the corpus as it was.
 
-/// The verdicts a [`RunRecord`] may carry.
-pub const VERDICTS: [&str; 4] = ["bug-found", "passed", "exhausted", "error"];
+use crate::verdict::Verdict;
+use lockstep::check::Checker;
 
 /// One checker run over one model variant.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,16 +13,16 @@ pub struct RunRecord {
     pub model: String,
     /// The variant ("buggy", "fixed", ...).
     pub variant: String,
-    /// The checker ("sim-pct", "loom", ...).
-    pub checker: String,
+    /// The checker.
+    pub checker: Checker,
     /// The run's seed.
     pub seed: u64,
     /// `(index, count)` with `index < count` when the run was one shard of a split exploration.
     pub shard: Option<(u32, u32)>,
     /// How many schedules (executions) the run explored.
     pub schedules: u64,
-    /// One of [`VERDICTS`]: `"bug-found"`, `"passed"`, `"exhausted"` or `"error"`.
-    pub verdict: String,
+    /// What the run concluded.
+    pub verdict: Verdict,
     /// Wall-clock duration of the run, finite and non-negative.
     pub seconds: f64,
     /// When the run started, in seconds since the Unix epoch (given by the caller).
@@ -39,7 +39,7 @@ pub struct FailureRecord {
     /// The variant; must equal the run's.
     pub variant: String,
     /// The checker; must equal the run's.
-    pub checker: String,
+    pub checker: Checker,
     /// The replay token; identifies the failure together with model, variant and checker.
     pub token: String,
     /// One line (no line break).
@@ -56,7 +56,7 @@ pub struct KnownFailure {
     /// The variant.
     pub variant: String,
     /// The checker that found it.
-    pub checker: String,
+    pub checker: Checker,
     /// The replay token.
     pub token: String,
     /// The summary of the latest sighting.
@@ -71,20 +71,10 @@ pub struct KnownFailure {
 
 /// The record contract; the error says which field breaks it.
 pub(crate) fn validate(run: &RunRecord, failures: &[FailureRecord]) -> Result<(), String> {
-    for (field, value) in [
-        ("model", &run.model),
-        ("variant", &run.variant),
-        ("checker", &run.checker),
-    ] {
+    for (field, value) in [("model", &run.model), ("variant", &run.variant)] {
         if value.is_empty() {
             return Err(format!("run {field} is empty"));
         }
-    }
-    if !VERDICTS.contains(&run.verdict.as_str()) {
-        return Err(format!(
-            "run verdict {:?} is not one of {VERDICTS:?}",
-            run.verdict
-        ));
     }
     if let Some((index, count)) = run.shard {
         if index >= count {

@@ -1,21 +1,21 @@
-//! A reusable `lockstep`-style command line over a [`Registry`] of models: `list`, `check`,
-//! `replay`. Build your own checker binary in a few lines:
+//! # lockstep-cli
+//!
+//! A reusable `lockstep`-style command line over a [`Registry`] of models — `list`, `check`,
+//! `replay` — and the SQLite [`corpus`] of runs and failures it keeps. The simulator itself
+//! (`lockstep-sim`) carries none of this: a test suite depends on the simulator alone, a
+//! checking binary on this crate. Build your own checker binary in a few lines:
 //!
 //! ```no_run
-//! use lockstep_sim::cli::{self, Expect, Model, Registry};
-//! use lockstep_sim::Sim;
+//! use lockstep_cli::{Expect, Model, Registry};
 //!
 //! fn my_model() {
-//!     // code written against lockstep::sync, run on `Sim`
+//!     // code written against lockstep::sync, run on `lockstep_sim::Sim`
 //! }
 //!
 //! fn main() -> std::process::ExitCode {
 //!     let mut registry = Registry::new();
-//!     registry.add(
-//!         Model::new("mine", "fixed", Expect::Pass, "what it checks")
-//!             .sim(|| Box::new(my_model)),
-//!     );
-//!     cli::main(registry)
+//!     registry.add(Model::new("mine", "fixed", Expect::Pass, "what it checks").sim(my_model));
+//!     lockstep_cli::main(registry)
 //! }
 //! ```
 //!
@@ -25,18 +25,28 @@
 //! failing tokens first.
 //!
 //! Exit status: 0 when every verdict meets its model's expectation, 1 when one does not, 2 for
-//! bad usage or input (unknown model, malformed token, unusable database, bad shard).
+//! bad usage or input (unknown model, malformed token, unusable database, bad shard, a
+//! `LOCKSTEP_*` variable that does not parse) — always one line on stderr, never a panic.
 
 mod check;
 mod child;
+pub mod corpus;
+mod error;
+mod list;
+mod outcome;
+mod output;
 mod registry;
 mod replay;
+mod verdict;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-pub use check::{CheckArgs, Row, Summary};
-pub use registry::{Build, Checker, Expect, Limits, Model, ModelFn, Registry};
+pub use check::{CheckArgs, CheckerChoice};
+pub use error::CliError;
+pub use lockstep::check::Checker;
+pub use registry::{Limits, Model, Registry};
+pub use verdict::{Expect, Verdict};
 
 /// The commands of the reusable runner; embed them in a larger CLI with
 /// `#[command(flatten)]` and run them with [`execute`].
@@ -60,7 +70,8 @@ pub enum Command {
 #[derive(Debug, Parser)]
 #[command(
     version,
-    about = "Check concurrency models under lockstep-sim, loom and shuttle."
+    about = "Check concurrency models under lockstep-sim, loom and shuttle.",
+    subcommand_required = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -107,69 +118,12 @@ pub fn usage_error(err: clap::Error) -> ExitCode {
 /// Run one command against `registry`.
 pub fn execute(registry: &Registry, command: Command) -> ExitCode {
     match command {
-        Command::List { json } => list(registry, json),
+        Command::List { json } => match list::list(registry, json) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => err.exit(),
+        },
         Command::Check(args) => check::check(registry, args),
         Command::Replay(args) => replay::replay(registry, args),
         Command::Child(args) => child::child(registry, args),
     }
-}
-
-fn list(registry: &Registry, json: bool) -> ExitCode {
-    let checkers_of = |model: &Model| -> Vec<&'static str> {
-        Checker::ALL
-            .iter()
-            .filter(|c| model.build(**c).is_some())
-            .map(|c| c.name())
-            .collect()
-    };
-    // Columns fit their longest entry, so rows stay aligned.
-    let width = registry
-        .models()
-        .iter()
-        .map(|m| m.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("MODEL".len());
-    let checkers_width = registry
-        .models()
-        .iter()
-        .map(|m| checkers_of(m).join(",").len())
-        .max()
-        .unwrap_or(0)
-        .max("CHECKERS".len());
-    if !json {
-        println!(
-            "{:<width$} {:<7} {:<6} {:<checkers_width$} SUMMARY",
-            "MODEL", "VARIANT", "EXPECT", "CHECKERS"
-        );
-    }
-    for model in registry.models() {
-        let checkers = checkers_of(model);
-        if json {
-            let line = serde_json::json!({
-                "model": model.name,
-                "variant": model.variant,
-                "expect": model.expect.as_str(),
-                "checkers": checkers,
-                "summary": model.summary,
-            });
-            println!("{line}");
-        } else {
-            println!(
-                "{:<width$} {:<7} {:<6} {:<checkers_width$} {}",
-                model.name,
-                model.variant,
-                model.expect.as_str(),
-                checkers.join(","),
-                model.summary
-            );
-        }
-    }
-    ExitCode::SUCCESS
-}
-
-/// One line on stderr and exit status 2.
-pub(crate) fn bad_input(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
 }

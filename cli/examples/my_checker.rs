@@ -1,10 +1,10 @@
 //! Your own `lockstep`-style checker binary over your own models, in a few lines.
 //!
 //! ```text
-//! cargo run --example my_checker -p lockstep-sim -- list
-//! cargo run --example my_checker -p lockstep-sim -- check
-//! cargo run --example my_checker -p lockstep-sim -- check tickets --checker sim-dfs --json
-//! cargo run --example my_checker -p lockstep-sim -- replay ls1-…   # a token from a bug row
+//! cargo run --example my_checker -p lockstep-cli -- list
+//! cargo run --example my_checker -p lockstep-cli -- check
+//! cargo run --example my_checker -p lockstep-cli -- check tickets --checker sim-dfs --json
+//! cargo run --example my_checker -p lockstep-cli -- replay ls1-…   # a token from a bug row
 //! ```
 //!
 //! The model is written once against `lockstep::sync` (generic over the runtime) and registered
@@ -15,7 +15,7 @@
 
 use lockstep::sync::atomic::{AtomicUsize, Ordering};
 use lockstep::sync::{thread, Arc, Loom, Mutex, Runtime, Shuttle};
-use lockstep_sim::cli::{self, Expect, Model, ModelFn, Registry};
+use lockstep_cli::{Expect, Model, Registry};
 use lockstep_sim::Sim;
 use std::process::ExitCode;
 
@@ -48,13 +48,10 @@ fn tickets<R: Runtime>(atomic_take: bool) {
 
 /// One variant on every checker: the same function, instantiated per runtime.
 fn variant(name: &'static str, expect: Expect, atomic_take: bool) -> Model {
-    fn on<R: Runtime>(atomic_take: bool) -> ModelFn {
-        Box::new(move || tickets::<R>(atomic_take))
-    }
     Model::new("tickets", name, expect, "two buyers take one ticket each")
-        .sim(move || on::<Sim>(atomic_take))
-        .loom(move || on::<Loom>(atomic_take))
-        .shuttle(move || on::<Shuttle>(atomic_take))
+        .sim(move || tickets::<Sim>(atomic_take))
+        .loom(move || tickets::<Loom>(atomic_take))
+        .shuttle(move || tickets::<Shuttle>(atomic_take))
 }
 
 fn main() -> ExitCode {
@@ -62,5 +59,5 @@ fn main() -> ExitCode {
     registry
         .add(variant("buggy", Expect::Bug, false))
         .add(variant("fixed", Expect::Pass, true));
-    cli::main(registry)
+    lockstep_cli::main(registry)
 }

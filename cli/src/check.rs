@@ -1,0 +1,503 @@
+//! `check`: run the chosen checkers on the chosen models, each check in a child process; print
+//! a table (or one JSON object per line) and record every result in the corpus.
+//!
+//! Settings: a flag beats its `LOCKSTEP_*` variable, which beats the model's own limit, which
+//! beats the default; the parent resolves them once and hands each child a complete job.
+//! Recording: a result that could not be recorded is never reported as success — the run stops
+//! at the first corpus error, the summary says `ok: false`, and the exit status is 2.
+
+use crate::child::Job;
+use crate::corpus::{self, Corpus, FailureRecord, RunRecord};
+use crate::error::{shorten, CliError};
+use crate::outcome::{Outcome, Row, Summary};
+use crate::output::Out;
+use crate::registry::{Model, Registry};
+use indicatif::{ProgressBar, ProgressStyle};
+use lockstep::check::{loom, Backend, Checker};
+use lockstep_sim::Knobs;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+/// The preemption bound of `sim-dfs` and `loom` unless the model or the command sets one.
+const DEFAULT_PREEMPTIONS: usize = 2;
+/// Schedules per randomised check unless the model or the command sets a number.
+const DEFAULT_ITERATIONS: usize = 1000;
+/// Largest preemption bound a flag accepts (loom's own limit is 255).
+const MAX_PREEMPTIONS: usize = 255;
+/// Most shards a run may be split into.
+const MAX_SHARDS: usize = 1 << 20;
+
+/// Which checkers `check` runs: one, or every checker that applies to each model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckerChoice {
+    /// Every checker that applies.
+    All,
+    /// This one.
+    One(Checker),
+}
+
+fn parse_checker(text: &str) -> Result<CheckerChoice, String> {
+    if text == "all" {
+        return Ok(CheckerChoice::All);
+    }
+    text.parse()
+        .map(CheckerChoice::One)
+        .map_err(|e| e.to_string())
+}
+
+/// A preemption bound: a number or `none` (unbounded).
+fn parse_bound(text: &str) -> Result<Option<usize>, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match text.parse::<usize>() {
+        Ok(n) if n <= MAX_PREEMPTIONS => Ok(Some(n)),
+        _ => Err(format!("expected 0..={MAX_PREEMPTIONS} or `none`")),
+    }
+}
+
+/// Parse `I/N` with `0 <= I < N <= 2^20`.
+pub(crate) fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{}` is not I/N (e.g. 0/4)", shorten(text, 40)))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("`{}` is not a number", shorten(s, 40)))
+    };
+    let (i, n) = (number(i)?, number(n)?);
+    if n == 0 || i >= n || n > MAX_SHARDS {
+        return Err(format!("shard {i}/{n}: need 0 <= I < N <= {MAX_SHARDS}"));
+    }
+    Ok((i, n))
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Models to check (see `list`); all when none are given.
+    pub models: Vec<String>,
+    /// Which checker: `all`, or one of sim-random, sim-pct, sim-dfs, loom, shuttle-random,
+    /// shuttle-pct.
+    #[arg(long, value_parser = parse_checker, default_value = "all")]
+    pub checker: CheckerChoice,
+    /// Schedules per randomised check [env: LOCKSTEP_ITERATIONS; default: the model's own, else
+    /// 1000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    pub iterations: Option<u64>,
+    /// Seed of the randomised checkers [env: LOCKSTEP_SEED; default 0].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// PCT bug depth [env: LOCKSTEP_DEPTH; default 3].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub depth: Option<u64>,
+    /// Preemption bound of sim-dfs and loom, which are exhaustive within it, or `none`
+    /// [env: LOCKSTEP_PREEMPTIONS; default: the model's own, else 2].
+    #[arg(long, value_parser = parse_bound)]
+    pub preemptions: Option<Option<usize>>,
+    /// Most executions of a sim-dfs check; a search cut short reports `passed`, not
+    /// `exhausted`.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    pub max_executions: u64,
+    /// Wall-clock budget of each simulator check, in seconds [env: LOCKSTEP_MAX_DURATION]; a
+    /// check cut short reports `passed`, never `exhausted`.
+    #[arg(long, value_parser = parse_seconds)]
+    pub max_seconds: Option<f64>,
+    /// Run shard I of N (0-based): the shards of a run together cover it exactly.
+    #[arg(long, value_parser = parse_shard, value_name = "I/N")]
+    pub shard: Option<(usize, usize)>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// The corpus database.
+    #[arg(long, default_value = corpus::DEFAULT_PATH)]
+    pub db: PathBuf,
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 1e9 => Ok(s),
+        _ => Err("expected a number of seconds in (0, 1e9]".into()),
+    }
+}
+
+/// One check to run: a model variant, a checker and the job the child gets.
+struct Plan<'a> {
+    model: &'a Model,
+    checker: Checker,
+    job: Job,
+}
+
+pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
+    match run(registry, &args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => err.exit(),
+    }
+}
+
+/// Run every planned check; `Ok(all verdicts met)`.
+fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
+    let env = Knobs::from_env()?;
+    let models = chosen_models(registry, &args.models)?;
+    let plans = plans(&models, args, &env);
+    if plans.is_empty() {
+        return Err(CliError::NothingToRun);
+    }
+    let mut corpus = Corpus::open(&args.db)?;
+    let mut out = Out::stdout();
+    let width = plans
+        .iter()
+        .map(|p| p.model.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("MODEL".len());
+    if !args.json {
+        print_header(&mut out, width)?;
+    }
+    let mut bars = Bars::new(width);
+    let mut all_ok = true;
+    for (done, plan) in plans.iter().enumerate() {
+        let bar = bars.for_model(&plans, plan);
+        bar.set_message(format!("{} {}", plan.model.variant, plan.checker));
+        let known = known_tokens(&corpus, plan)?;
+        let started_at = now_unix();
+        let start = Instant::now();
+        let outcome = run_child(plan, &known);
+        let row = Row::new(
+            plan.model,
+            plan.checker,
+            &outcome,
+            start.elapsed().as_secs_f64(),
+        );
+        bar.inc(1);
+        all_ok &= row.ok();
+        let recorded = record(&mut corpus, plan, &row, &outcome, started_at);
+        bar.suspend(|| print_row(&mut out, &row, args.json, width))?;
+        if let Err(cause) = recorded {
+            bars.clear();
+            print_summary(&mut out, args.json, Ending::Unrecorded)?;
+            return Err(CliError::Unrecorded {
+                unrecorded: 1,
+                total: done + 1,
+                cause,
+            });
+        }
+    }
+    bars.clear();
+    let ending = if all_ok {
+        Ending::Ok
+    } else {
+        Ending::Unexpected
+    };
+    print_summary(&mut out, args.json, ending)?;
+    Ok(all_ok)
+}
+
+/// The variants of the named models (each name once, in order), or every model.
+fn chosen_models<'r>(registry: &'r Registry, names: &[String]) -> Result<Vec<&'r Model>, CliError> {
+    if names.is_empty() {
+        return Ok(registry.models().iter().collect());
+    }
+    let mut models = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        if !seen.insert(name.as_str()) {
+            continue;
+        }
+        let variants = registry.variants(name);
+        if variants.is_empty() {
+            return Err(CliError::UnknownModel(shorten(name, 80)));
+        }
+        models.extend(variants);
+    }
+    Ok(models)
+}
+
+fn plans<'a>(models: &[&'a Model], args: &CheckArgs, env: &Knobs) -> Vec<Plan<'a>> {
+    let checkers: Vec<Checker> = match args.checker {
+        CheckerChoice::All => default_checkers().to_vec(),
+        CheckerChoice::One(checker) => vec![checker],
+    };
+    let mut plans = Vec::new();
+    for model in models {
+        for &checker in &checkers {
+            if model.build(checker).is_some() {
+                plans.push(Plan {
+                    model,
+                    checker,
+                    job: job(model, checker, args, env),
+                });
+            }
+        }
+    }
+    plans
+}
+
+/// The checkers `--checker all` runs, in report order.
+fn default_checkers() -> &'static [Checker] {
+    &[
+        Checker::SimRandom,
+        Checker::SimPct,
+        Checker::SimDfs,
+        Checker::Loom,
+        Checker::ShuttleRandom,
+        Checker::ShuttlePct,
+    ]
+}
+
+/// The resolved settings of one check: flag, then environment, then the model's limit, then
+/// the default.
+fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Job {
+    let iterations = args
+        .iterations
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        .or(env.iterations)
+        .or(model.limits.iterations)
+        .unwrap_or(DEFAULT_ITERATIONS);
+    let preemptions = args.preemptions.or(env.preemptions).unwrap_or(Some(
+        model.limits.preemptions.unwrap_or(DEFAULT_PREEMPTIONS),
+    ));
+    Job {
+        model: model.name.clone(),
+        variant: model.variant.clone(),
+        checker: checker.name().to_owned(),
+        iterations,
+        seed: args.seed.or(env.seed).unwrap_or(0),
+        depth: args.depth.map_or(env.depth.unwrap_or(3), |d| d as usize),
+        preemptions,
+        max_executions: usize::try_from(args.max_executions).unwrap_or(usize::MAX),
+        max_seconds: args
+            .max_seconds
+            .or(env.max_duration.map(|d| d.as_secs_f64())),
+        shard: args.shard,
+        max_steps: env.max_steps,
+        fault_budget: env.fault_budget.unwrap_or(model.limits.fault_budget),
+        fault_probability: env.fault_probability,
+        shrink: env.shrink,
+        known_on_stdin: false,
+        parent: std::process::id(),
+    }
+}
+
+/// The known failing tokens of this plan's model variant and checker; a corpus that cannot be
+/// read is an error, never an empty list.
+fn known_tokens(corpus: &Corpus, plan: &Plan<'_>) -> Result<Vec<String>, CliError> {
+    let known = corpus.known_failures(&plan.model.name, &plan.model.variant)?;
+    Ok(known
+        .into_iter()
+        .filter(|k| k.checker == plan.checker)
+        .map(|k| k.token)
+        .collect())
+}
+
+fn record(
+    corpus: &mut Corpus,
+    plan: &Plan<'_>,
+    row: &Row,
+    outcome: &Outcome,
+    started_at: i64,
+) -> Result<(), corpus::CorpusError> {
+    for token in &outcome.stale {
+        corpus.forget(&row.model, &row.variant, row.checker, token)?;
+    }
+    let run = RunRecord {
+        model: row.model.clone(),
+        variant: row.variant.clone(),
+        checker: row.checker,
+        seed: plan.job.seed,
+        shard: plan.job.shard.map(|(i, n)| (i as u32, n as u32)),
+        schedules: row.schedules,
+        verdict: row.verdict,
+        seconds: row.seconds,
+        started_at_unix: started_at,
+        lockstep_version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let failures: Vec<FailureRecord> = outcome
+        .token
+        .iter()
+        .map(|token| FailureRecord {
+            model: row.model.clone(),
+            variant: row.variant.clone(),
+            checker: row.checker,
+            token: token.clone(),
+            summary: row.report.clone(),
+            report: outcome.report.clone(),
+        })
+        .collect();
+    corpus.record(&run, &failures, now_unix())
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The child command for `plan` (known tokens, if any, go to its stdin).
+fn child_command(plan: &Plan<'_>, known: bool) -> Command {
+    let exe = std::env::current_exe().unwrap_or_else(|_| "lockstep".into());
+    let mut job = plan.job.clone();
+    job.known_on_stdin = known;
+    let mut command = Command::new(exe);
+    command
+        .arg("child")
+        .arg(serde_json::to_string(&job).expect("a job serializes"));
+    command
+}
+
+/// Run one check in a child process and read its outcome.
+fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
+    if plan.checker.backend() == Backend::Loom {
+        let command = child_command(plan, false);
+        let result = loom::try_check_in_child(command);
+        return Outcome::from_check(result, Checker::Loom, plan.model);
+    }
+    let mut command = child_command(plan, !known.is_empty());
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(err) => return Outcome::error(format!("could not start the check: {err}")),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let tokens = known.join("\n");
+        // A child that exits early closes the pipe: its outcome says why.
+        let _ = std::thread::spawn(move || stdin.write_all(tokens.as_bytes()));
+    }
+    match child.wait_with_output() {
+        Ok(output) => String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .find_map(|line| serde_json::from_str::<Outcome>(line).ok())
+            .unwrap_or_else(|| crashed(&output)),
+        Err(err) => Outcome::error(format!("could not run the check: {err}")),
+    }
+}
+
+fn crashed(output: &std::process::Output) -> Outcome {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = stderr
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output");
+    let mut outcome = Outcome::error(format!("the check crashed ({}): {first}", output.status));
+    outcome.report = stderr.into_owned();
+    outcome
+}
+
+/// One progress bar per model, drawn on stderr only when it is a terminal.
+struct Bars {
+    width: usize,
+    current: Option<(String, ProgressBar)>,
+}
+
+impl Bars {
+    fn new(width: usize) -> Self {
+        Bars {
+            width,
+            current: None,
+        }
+    }
+
+    fn for_model(&mut self, plans: &[Plan<'_>], plan: &Plan<'_>) -> ProgressBar {
+        let name = &plan.model.name;
+        if let Some((current, bar)) = &self.current {
+            if current == name {
+                return bar.clone();
+            }
+        }
+        self.clear();
+        let total = plans.iter().filter(|p| &p.model.name == name).count();
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{prefix:>{}}} [{{bar:20}}] {{pos}}/{{len}} {{msg}}",
+                self.width
+            ))
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(name.clone());
+        self.current = Some((name.clone(), bar.clone()));
+        bar
+    }
+
+    fn clear(&mut self) {
+        if let Some((_, bar)) = self.current.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn print_header(out: &mut Out, width: usize) -> Result<(), CliError> {
+    out.line(format_args!(
+        "{:<width$} {:<7} {:<14} {:<6} {:<10} {:>9} {:>8}  REPORT",
+        "MODEL", "VARIANT", "CHECKER", "EXPECT", "VERDICT", "SCHEDULES", "SECONDS"
+    ))
+}
+
+fn print_row(out: &mut Out, row: &Row, json: bool, width: usize) -> Result<(), CliError> {
+    if json {
+        let line = serde_json::to_string(row).expect("a row serializes");
+        return out.line(format_args!("{line}"));
+    }
+    let mark = if row.ok() { "" } else { "  <-- UNEXPECTED" };
+    out.line(format_args!(
+        "{:<width$} {:<7} {:<14} {:<6} {:<10} {:>9} {:>8.2}  {}{mark}",
+        row.model,
+        row.variant,
+        row.checker.name(),
+        row.expect.name(),
+        row.verdict.name(),
+        row.schedules,
+        row.seconds,
+        row.report
+    ))?;
+    if let Some(token) = &row.replay {
+        out.line(format_args!(
+            "{:<width$} replay: {} replay {token}",
+            "",
+            program_name()
+        ))?;
+    }
+    Ok(())
+}
+
+/// How a run ended, for its last line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Ok,
+    Unexpected,
+    Unrecorded,
+}
+
+fn print_summary(out: &mut Out, json: bool, ending: Ending) -> Result<(), CliError> {
+    if json {
+        let ok = ending == Ending::Ok;
+        let line = serde_json::to_string(&Summary { summary: true, ok }).expect("serializes");
+        return out.line(format_args!("{line}"));
+    }
+    let text = match ending {
+        Ending::Ok => "ok: every verdict meets its expectation",
+        Ending::Unexpected => "FAILED: some verdicts do not meet their expectation",
+        Ending::Unrecorded => "FAILED: a result could not be recorded (see stderr); stopped",
+    };
+    out.line(format_args!("{text}"))
+}
+
+/// The name this binary was started as (`lockstep`, or a user's own runner), for repro lines.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .as_deref()
+        .and_then(|arg0| std::path::Path::new(arg0).file_name())
+        .map_or_else(
+            || "lockstep".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        )
+}

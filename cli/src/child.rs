@@ -1,0 +1,246 @@
+//! The child side of `check`: run one checker on one model variant in this process and print
+//! the [`Outcome`] as one JSON line.
+//!
+//! The parent resolves every setting (flags, then environment, then defaults) and hands the
+//! child a complete [`Job`] as one JSON argument; the child's own environment changes nothing.
+//! Known failing tokens arrive on stdin, one per line (a command line has a length limit; a
+//! corpus does not), and are replayed first — but only those recorded under the same limits
+//! (step bound, fault budget): a failure found with `LOCKSTEP_MAX_STEPS=3` must not become a
+//! "known failure" of a default run. The child dies with its parent (Linux: `PR_SET_PDEATHSIG`),
+//! so cancelling `check` never leaves a check running on its own.
+
+use crate::error::CliError;
+use crate::outcome::Outcome;
+use crate::registry::{Build, Model, Registry};
+use lockstep::check::{loom, shuttle, Backend, Checker};
+use lockstep_sim::{Builder, Knobs, Replayed, Token};
+use serde::{Deserialize, Serialize};
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Everything one check runs with, resolved by the parent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Job {
+    pub(crate) model: String,
+    pub(crate) variant: String,
+    pub(crate) checker: String,
+    pub(crate) iterations: usize,
+    pub(crate) seed: u64,
+    pub(crate) depth: usize,
+    /// `None`: unbounded.
+    pub(crate) preemptions: Option<usize>,
+    pub(crate) max_executions: usize,
+    pub(crate) max_seconds: Option<f64>,
+    pub(crate) shard: Option<(usize, usize)>,
+    pub(crate) max_steps: Option<usize>,
+    pub(crate) fault_budget: usize,
+    pub(crate) fault_probability: Option<f64>,
+    pub(crate) shrink: Option<bool>,
+    /// Known tokens follow on stdin.
+    pub(crate) known_on_stdin: bool,
+    /// The parent's process id: the child stops if it is gone.
+    pub(crate) parent: u32,
+}
+
+/// Arguments of the hidden `child` command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChildArgs {
+    /// The job, as JSON.
+    job: String,
+}
+
+pub(crate) fn child(registry: &Registry, args: ChildArgs) -> ExitCode {
+    match run(registry, &args.job) {
+        Ok(outcome) => {
+            let line = serde_json::to_string(&outcome).expect("an outcome serializes");
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => err.exit(),
+    }
+}
+
+fn run(registry: &Registry, job: &str) -> Result<Outcome, CliError> {
+    let job: Job = serde_json::from_str(job).map_err(|err| CliError::Job(err.to_string()))?;
+    die_with_parent(job.parent);
+    let checker: Checker = job
+        .checker
+        .parse()
+        .map_err(|err: lockstep::check::UnknownChecker| CliError::Job(err.to_string()))?;
+    let model = registry
+        .find(&job.model, &job.variant)
+        .ok_or_else(|| CliError::Job(format!("no model {} {}", job.model, job.variant)))?;
+    let build = model
+        .build(checker)
+        .ok_or_else(|| CliError::Job(format!("{} has no {checker} program", model.label())))?;
+    let known = if job.known_on_stdin {
+        read_known()
+    } else {
+        Vec::new()
+    };
+    Ok(match checker.backend() {
+        Backend::Sim => run_sim(model, &job, checker, build, &known),
+        Backend::Shuttle => run_shuttle(model, &job, checker, build, &known),
+        _ => run_loom(model, &job, build),
+    })
+}
+
+/// The known tokens on stdin; an unreadable line ends the list.
+fn read_known() -> Vec<Token> {
+    std::io::stdin()
+        .lock()
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| Token::decode(&line).ok())
+        .collect()
+}
+
+fn sim_builder(job: &Job, checker: Checker, model: &Model) -> Builder {
+    let builder = match checker {
+        Checker::SimRandom => Builder::random(job.iterations),
+        Checker::SimPct => Builder::pct(job.iterations, job.depth),
+        _ => Builder::dfs(job.preemptions).max_executions(job.max_executions),
+    };
+    let mut knobs = Knobs::default();
+    knobs.seed = Some(job.seed);
+    knobs.iterations = Some(job.iterations);
+    knobs.depth = Some(job.depth);
+    knobs.preemptions = Some(job.preemptions);
+    knobs.max_steps = job.max_steps;
+    knobs.fault_budget = Some(job.fault_budget);
+    knobs.fault_probability = job.fault_probability;
+    knobs.shrink = job.shrink;
+    knobs.max_duration = job.max_seconds.map(Duration::from_secs_f64);
+    let mut builder = builder.knobs(knobs).label(model.label());
+    if let Some((index, count)) = job.shard {
+        builder = builder.shard(index, count);
+    }
+    builder
+}
+
+fn run_sim(model: &Model, job: &Job, checker: Checker, build: &Build, known: &[Token]) -> Outcome {
+    let builder = sim_builder(job, checker, model);
+    let limits = match builder.config() {
+        Ok(config) => (config.max_steps, config.fault_budget),
+        Err(message) => return Outcome::error(message),
+    };
+    let mut stale = Vec::new();
+    let mut replayed = 0;
+    for token in known.iter().filter(|t| t.limits() == Some(limits)) {
+        replayed += 1;
+        match lockstep_sim::try_replay_token(token, build()) {
+            Ok(Replayed::Failed(failure)) => {
+                let mut outcome = Outcome::from_sim(Err(failure)).known(replayed);
+                outcome.stale = stale;
+                return outcome;
+            }
+            Ok(_) => {}
+            Err(_) => stale.push(token.encode()),
+        }
+    }
+    let mut outcome = Outcome::from_sim(builder.run_shared(build()));
+    outcome.schedules += replayed;
+    outcome.stale = stale;
+    outcome
+}
+
+fn run_shuttle(
+    model: &Model,
+    job: &Job,
+    checker: Checker,
+    build: &Build,
+    known: &[Token],
+) -> Outcome {
+    let label = model.label();
+    let mut config = shuttle::Config::default().seed(job.seed);
+    if let Some((index, _)) = job.shard {
+        // Shards of a shuttle run use distinct seeds (shuttle cannot split one seed's runs).
+        config = config.seed(shard_seed(job.seed, index));
+    }
+    let mut stale = Vec::new();
+    let mut replayed = 0;
+    for token in known {
+        let Some(schedule) = token.shuttle_schedule() else {
+            continue;
+        };
+        if token.label() != label {
+            stale.push(token.encode());
+            continue;
+        }
+        replayed += 1;
+        let strategy = shuttle::Strategy::Replay {
+            schedule: schedule.to_owned(),
+        };
+        let program = build();
+        match shuttle::try_check(&config, strategy, move || program()) {
+            Err(failure) if failure.kind.is_bug() => {
+                let mut outcome = Outcome::from_check(Err(failure), checker, model).known(replayed);
+                outcome.stale = stale;
+                return outcome;
+            }
+            Err(_) => stale.push(token.encode()),
+            Ok(_) => {}
+        }
+    }
+    let iterations = match job.shard {
+        Some((index, count)) => {
+            job.iterations / count + usize::from(index < job.iterations % count)
+        }
+        None => job.iterations,
+    };
+    let strategy = match checker {
+        Checker::ShuttlePct => shuttle::Strategy::Pct {
+            iterations,
+            depth: job.depth,
+        },
+        Checker::ShuttleDfs => shuttle::Strategy::Dfs {
+            max_iterations: Some(job.max_executions),
+        },
+        _ => shuttle::Strategy::Random { iterations },
+    };
+    let program = build();
+    let mut outcome = Outcome::from_check(
+        shuttle::try_check(&config, strategy, move || program()),
+        checker,
+        model,
+    );
+    outcome.schedules += replayed;
+    outcome.stale = stale;
+    outcome
+}
+
+/// A distinct, reproducible seed per shard.
+fn shard_seed(seed: u64, index: usize) -> u64 {
+    seed ^ (index as u64)
+        .wrapping_add(1)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Loom reports to the parent through its adapter (and exits) when started by
+/// `try_check_in_child`; in-process otherwise.
+fn run_loom(model: &Model, job: &Job, build: &Build) -> Outcome {
+    let config = loom::Config::default().preemption_bound(job.preemptions.unwrap_or(2));
+    let program = build();
+    let result = loom::try_check(&config, move || program());
+    Outcome::from_check(result, Checker::Loom, model)
+}
+
+/// Make the kernel kill this process when its parent dies (Linux), and stop at once if the
+/// parent (`parent`, the pid the job names) is already gone.
+fn die_with_parent(parent: u32) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `prctl(PR_SET_PDEATHSIG, SIGKILL)` only sets this process's parent-death
+        // signal; `getppid` only reads. No memory is passed.
+        let current = unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            libc::getppid()
+        };
+        if u32::try_from(current).ok() != Some(parent) {
+            std::process::exit(2);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = parent;
+}

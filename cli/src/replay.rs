@@ -1,0 +1,107 @@
+//! `replay TOKEN`: reproduce a failure from the token a `check` row printed. The token is
+//! decoded once; it names its model (and the model's version) and the checker whose schedule it
+//! carries, so no other argument is needed.
+//!
+//! Exit status: 0 when the failure reproduces (the report is printed), 1 when the execution
+//! now passes, 2 for a malformed token or one that belongs to another model or version.
+
+use crate::error::{shorten, CliError};
+use crate::output::Out;
+use crate::registry::{Model, Registry};
+use lockstep::check::{shuttle, Backend};
+use lockstep_sim::{Replayed, Token, TokenError};
+use std::process::ExitCode;
+
+/// Arguments of `replay`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReplayArgs {
+    /// The token from a `check` row (`ls1-...`).
+    token: String,
+}
+
+pub(crate) fn replay(registry: &Registry, args: ReplayArgs) -> ExitCode {
+    match run(registry, &args.token) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => err.exit(),
+    }
+}
+
+/// `Ok(true)` when the failure reproduces.
+fn run(registry: &Registry, text: &str) -> Result<bool, CliError> {
+    let token = Token::decode(text).map_err(|err| match err {
+        TokenError::Malformed(why) => CliError::Token(TokenError::Malformed(format!(
+            "{why} (in {})",
+            shorten(text, 40)
+        ))),
+        other => CliError::Token(other),
+    })?;
+    let label = token.label();
+    if label.is_empty() {
+        return Err(CliError::Label(
+            "the token names no model (it was made outside a registry); replay it with \
+             lockstep_sim::replay(token, model) in the model's own test"
+                .into(),
+        ));
+    }
+    let model = registry.by_label(label).map_err(CliError::Label)?;
+    let mut out = Out::stdout();
+    let failed = match token.backend() {
+        Backend::Sim => replay_sim(model, &token, &mut out)?,
+        Backend::Shuttle => replay_shuttle(model, &token, &mut out)?,
+        other => {
+            return Err(CliError::Label(format!(
+                "{label}: {other:?} tokens cannot be replayed"
+            )))
+        }
+    };
+    if failed {
+        out.line(format_args!("\nthe failure of {label} reproduces"))?;
+    } else {
+        out.line(format_args!(
+            "the execution of {label} runs to completion without failing now"
+        ))?;
+    }
+    Ok(failed)
+}
+
+fn program(model: &Model, backend: Backend) -> Result<lockstep_sim::ModelFn, CliError> {
+    model
+        .program(backend)
+        .map(|build| build())
+        .ok_or_else(|| CliError::Label(format!("{} has no {backend:?} program", model.label())))
+}
+
+fn replay_sim(model: &Model, token: &Token, out: &mut Out) -> Result<bool, CliError> {
+    let program = program(model, Backend::Sim)?;
+    match lockstep_sim::try_replay_token(token, program)? {
+        Replayed::Failed(failure) => {
+            out.line(format_args!("{failure}"))?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+fn replay_shuttle(model: &Model, token: &Token, out: &mut Out) -> Result<bool, CliError> {
+    let program = program(model, Backend::Shuttle)?;
+    let schedule = token.shuttle_schedule().unwrap_or_default().to_owned();
+    let result = shuttle::try_check(
+        &shuttle::Config::default(),
+        shuttle::Strategy::Replay { schedule },
+        move || program(),
+    );
+    match result {
+        Err(failure) if !failure.kind.is_bug() => {
+            Err(CliError::Token(TokenError::Mismatch(failure.message)))
+        }
+        Err(mut failure) => {
+            failure.replay = None;
+            out.line(format_args!(
+                "{failure}\nreproduce: lockstep replay {token}"
+            ))?;
+            Ok(true)
+        }
+        Ok(_) => Ok(false),
+    }
+}

@@ -1,0 +1,127 @@
+//! The entry points in shuttle's vocabulary: `check_random`, `check_pct`, `check_dfs` for
+//! `#[test]`s (they panic with the report), and `replay` / `try_replay` to reproduce a failure
+//! from its token.
+
+use crate::builder::Builder;
+use crate::config::{Config, Strategy};
+use crate::exec::sched::{ModelFn, Outcome};
+use crate::failure::Failure;
+use crate::session::{fingerprint, Report, Session};
+use crate::strategy::guided::Guided;
+use crate::strategy::Scheduler;
+use crate::token::{Token, TokenError};
+use std::panic::Location;
+use std::sync::Arc;
+
+/// `iterations` random-walk executions; panics with the failure report on a failure.
+///
+/// ```should_panic
+/// use lockstep::sync::{thread, Arc, Mutex};
+/// use lockstep_sim::Sim;
+/// lockstep_sim::check_random(|| {
+///     let n: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
+///     let n2 = n.clone();
+///     let h = thread::spawn::<Sim, _, _>(move || {
+///         let v = *n2.lock();
+///         *n2.lock() = v + 1; // lost update: read and write under different locks
+///     });
+///     let v = *n.lock();
+///     *n.lock() = v + 1;
+///     h.join().unwrap();
+///     assert_eq!(*n.lock(), 2);
+/// }, 1000);
+/// ```
+#[track_caller]
+pub fn check_random<F: Fn() + Send + Sync + 'static>(model: F, iterations: usize) -> Report {
+    Builder::random(iterations).check(model)
+}
+
+/// `iterations` PCT executions of depth `depth`; panics with the failure report on a failure.
+#[track_caller]
+pub fn check_pct<F: Fn() + Send + Sync + 'static>(
+    model: F,
+    iterations: usize,
+    depth: usize,
+) -> Report {
+    Builder::pct(iterations, depth).check(model)
+}
+
+/// Exhaustive DFS with DPOR within `preemption_bound`; panics with the failure report on a
+/// failure. The report's `exhausted` says whether the whole space was covered.
+#[track_caller]
+pub fn check_dfs<F: Fn() + Send + Sync + 'static>(
+    model: F,
+    preemption_bound: Option<usize>,
+) -> Report {
+    Builder::dfs(preemption_bound).check(model)
+}
+
+/// What replaying a token did.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Replayed {
+    /// The recorded failure happened again (it is reported once more, unshrunk).
+    Failed(Failure),
+    /// The execution ran to completion without failing (the bug is fixed, or depended on
+    /// something outside the simulation).
+    Passed,
+}
+
+/// Replay a token on `model`: `Ok` with what happened, `Err` if the token is malformed or does
+/// not belong to this program.
+#[track_caller]
+pub fn try_replay<F: Fn() + Send + Sync + 'static>(
+    token: &str,
+    model: F,
+) -> Result<Replayed, TokenError> {
+    try_replay_token(&Token::decode(token)?, Arc::new(model))
+}
+
+/// Replay a decoded token on `model` (see [`try_replay`]); a token of another backend is a
+/// [`TokenError::Mismatch`].
+#[track_caller]
+pub fn try_replay_token(token: &Token, model: ModelFn) -> Result<Replayed, TokenError> {
+    let Some(schedule) = token.sim() else {
+        return Err(TokenError::Mismatch(format!(
+            "it is a {} token, not a lockstep-sim one",
+            token.checker()
+        )));
+    };
+    let mut config = Config::new(Strategy::Random { iterations: 1 });
+    config.fault_budget = schedule.fault_budget;
+    config.max_steps = schedule.max_steps;
+    config.seed = schedule.seed;
+    config.shrink = false;
+    config.label = token.label().to_owned();
+    config
+        .validate()
+        .map_err(|message| TokenError::Mismatch(format!("its limits cannot run: {message}")))?;
+    let session = Session::new(&config, model, Location::caller());
+    let mut scheduler = Guided::strict(schedule.choices.clone());
+    scheduler.next_execution();
+    let result = session.execute(&mut scheduler);
+    if let Outcome::Invalid(message) = &result.outcome {
+        return Err(TokenError::Mismatch(message.clone()));
+    }
+    if fingerprint(&result) != schedule.fingerprint {
+        return Err(TokenError::Mismatch(
+            "the execution it describes differs from the one recorded".into(),
+        ));
+    }
+    Ok(match result.outcome {
+        Outcome::Ok { .. } => Replayed::Passed,
+        // The execution is the token's, bit for bit: the failure keeps the token's identity.
+        _ => Replayed::Failed(session.explain(result, token, None)),
+    })
+}
+
+/// Replay a token on `model`, as a test: panics with the failure report when the failure
+/// reproduces (or the token is bad), returns when the execution passes.
+#[track_caller]
+pub fn replay<F: Fn() + Send + Sync + 'static>(token: &str, model: F) {
+    match try_replay(token, model) {
+        Ok(Replayed::Passed) => {}
+        Ok(Replayed::Failed(failure)) => panic!("{failure}"),
+        Err(err) => panic!("{err}"),
+    }
+}

@@ -1,0 +1,138 @@
+//! [`Failure`]: a failing execution, explained — what went wrong, where, the shrunk schedule
+//! step by step, and the replay token — as data for tools and as text for people.
+
+use crate::report::{render_trace, TraceStep};
+use lockstep::check::Checker;
+pub use lockstep::check::FailureKind;
+use std::fmt;
+
+/// How a failing schedule was minimised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Shrunk {
+    /// Steps before / after.
+    pub steps: (usize, usize),
+    /// Preemptions before / after.
+    pub preemptions: (usize, usize),
+    /// Re-executions spent.
+    pub runs: usize,
+}
+
+/// A failing execution, explained.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Failure {
+    /// What went wrong.
+    pub kind: FailureKind,
+    /// One line: the panic message, or what deadlocked.
+    pub message: String,
+    /// The thread that panicked.
+    pub thread: Option<String>,
+    /// Where it panicked.
+    pub location: Option<String>,
+    /// Replays the (shrunk) execution: `lockstep_sim::replay(token, model)` or, when the run
+    /// was labelled, `lockstep replay TOKEN`. Empty for [`FailureKind::Invalid`].
+    pub token: String,
+    /// The model label the token carries (`model/variant@version`; empty when the run was not
+    /// labelled, and then only `lockstep_sim::replay` can replay it).
+    pub label: String,
+    /// The checker (strategy) that found it.
+    pub checker: Checker,
+    /// The run's seed.
+    pub seed: u64,
+    /// Executions run until it was found.
+    pub executions: usize,
+    /// The (shrunk) failing execution, step by step.
+    pub trace: Vec<TraceStep>,
+    /// For a deadlock: who holds what and waits for what, and the wait-for cycle.
+    pub deadlock: Option<String>,
+    /// Fault points that fired in the failing execution, in order.
+    pub faults: Vec<String>,
+    /// Preemptions in the failing execution.
+    pub preemptions: usize,
+    /// How it was shrunk, if it was.
+    pub shrunk: Option<Shrunk>,
+}
+
+impl Failure {
+    pub(crate) fn invalid(checker: Checker, seed: u64, message: String) -> Self {
+        Failure {
+            kind: FailureKind::Invalid,
+            message,
+            thread: None,
+            location: None,
+            token: String::new(),
+            label: String::new(),
+            checker,
+            seed,
+            executions: 0,
+            trace: Vec::new(),
+            deadlock: None,
+            faults: Vec::new(),
+            preemptions: 0,
+            shrunk: None,
+        }
+    }
+
+    /// The first line of the report.
+    pub fn summary(&self) -> String {
+        match self.kind {
+            FailureKind::Panic => format!(
+                "thread `{}` panicked: {}",
+                self.thread.as_deref().unwrap_or("?"),
+                self.message
+            ),
+            _ => self.message.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind == FailureKind::Invalid {
+            return write!(f, "lockstep-sim could not run: {}", self.message);
+        }
+        writeln!(
+            f,
+            "lockstep-sim found a failure after {} execution(s) ({}, seed {}):",
+            self.executions, self.checker, self.seed
+        )?;
+        writeln!(f, "  {}", self.summary())?;
+        if let Some(at) = &self.location {
+            writeln!(f, "  at {at}")?;
+        }
+        if let Some(deadlock) = &self.deadlock {
+            write!(f, "{deadlock}")?;
+        }
+        if !self.faults.is_empty() {
+            writeln!(f, "  faults that fired: {}", self.faults.join(", "))?;
+        }
+        match self.shrunk {
+            Some(s) => writeln!(
+                f,
+                "\nschedule ({} steps, {} preemption(s) marked *; shrunk from {} steps and {} \
+                 preemption(s) in {} runs):",
+                s.steps.1, s.preemptions.1, s.steps.0, s.preemptions.0, s.runs
+            )?,
+            None => writeln!(
+                f,
+                "\nschedule ({} steps, {} preemption(s) marked *):",
+                self.trace.len(),
+                self.preemptions
+            )?,
+        }
+        write!(f, "{}", render_trace(&self.trace, 60))?;
+        write!(
+            f,
+            "\nreproduce: lockstep_sim::replay(\"{}\", model)",
+            self.token
+        )?;
+        // Only a labelled token names a model a `lockstep`-style binary can find.
+        if !self.label.is_empty() {
+            write!(f, "\n       or: lockstep replay {}", self.token)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failure {}

@@ -1,0 +1,284 @@
+//! A session: one run of one model under one resolved [`Config`] — it drives the strategy
+//! execution by execution, counts what was explored in a [`Report`], and turns a failing
+//! execution into a shrunk, explained [`Failure`] with its replay token.
+
+use crate::config::{Config, Strategy};
+use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome};
+use crate::failure::{Failure, FailureKind};
+use crate::op::OpKind;
+use crate::report::{explain_deadlock, trace_steps};
+use crate::shrink;
+use crate::strategy::{dfs::Dfs, pct::Pct, random::RandomWalk, Indices, Scheduler};
+use crate::token::{fnv1a, Body, SimSchedule, Token, FNV_OFFSET};
+use lockstep::check::Checker;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// What a completed run explored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Report {
+    /// The checker (strategy) that ran.
+    pub checker: Checker,
+    /// The run's seed.
+    pub seed: u64,
+    /// Executions run (including DFS executions pruned as redundant).
+    pub executions: usize,
+    /// DFS executions stopped early because every continuation was covered elsewhere.
+    pub pruned: usize,
+    /// DFS covered its whole space (within the preemption bound).
+    pub exhausted: bool,
+    /// Steps of the longest execution.
+    pub longest_execution: usize,
+    /// Most threads left blocked when the main thread finished, in any execution.
+    pub abandoned_threads: usize,
+    /// The run stopped because its wall-clock budget ran out (it is then not `exhausted`).
+    pub out_of_time: bool,
+}
+
+impl Report {
+    /// Account for one finished execution.
+    fn count(&mut self, result: &ExecResult) {
+        self.executions += 1;
+        self.longest_execution = self.longest_execution.max(result.trace.len());
+        match result.outcome {
+            Outcome::Ok { abandoned } => {
+                self.abandoned_threads = self.abandoned_threads.max(abandoned);
+            }
+            Outcome::Pruned => self.pruned += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Every execution of every run gets its own generation, so sim objects can tell whether their
+/// registration belongs to the running execution.
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATION.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The fingerprint of an execution's trace: thread, operation kind and source location of
+/// every step.
+pub(crate) fn fingerprint(result: &ExecResult) -> u32 {
+    let mut hash = FNV_OFFSET;
+    for step in &result.trace {
+        hash = fnv1a((step.thread as u32).to_le_bytes(), hash);
+        hash = fnv1a([step.op.kind as u8], hash);
+        // The main thread starts and exits where the run was started (which differs between
+        // the recording run and a replay); every other step's location is the program's own.
+        if !matches!(step.op.kind, OpKind::Start | OpKind::Exit) || step.thread != 0 {
+            hash = fnv1a(step.op.location.file().bytes(), hash);
+            hash = fnv1a(step.op.location.line().to_le_bytes(), hash);
+        }
+    }
+    hash
+}
+
+/// One run of one model under one configuration.
+pub(crate) struct Session<'c> {
+    config: &'c Config,
+    model: ModelFn,
+    exec: ExecConfig,
+    /// Where the run was started (the main thread's start is reported there).
+    at: &'static Location<'static>,
+}
+
+impl<'c> Session<'c> {
+    /// A session of `config` (already validated) running `model`.
+    pub(crate) fn new(config: &'c Config, model: ModelFn, at: &'static Location<'static>) -> Self {
+        debug_assert_eq!(config.validate(), Ok(()));
+        Session {
+            config,
+            model,
+            exec: ExecConfig {
+                always_detail: false,
+                max_steps: config.max_steps,
+                fault_budget: config.fault_budget,
+                stack_size: config.stack_size.max(16 * 1024),
+            },
+            at,
+        }
+    }
+
+    /// Keep names and objects of every execution (an oracle may reject a passing one).
+    pub(crate) fn keep_details(&mut self) {
+        self.exec.always_detail = true;
+    }
+
+    /// The execution indices this shard runs, lazily (a huge count allocates nothing).
+    fn indices(&self, iterations: usize) -> Indices {
+        let (index, count) = self.config.shard.unwrap_or((0, 1));
+        (index..iterations).step_by(count)
+    }
+
+    fn scheduler(&self) -> Box<dyn Scheduler> {
+        let c = self.config;
+        match c.strategy {
+            Strategy::Random { iterations } => Box::new(RandomWalk::new(
+                c.seed,
+                self.indices(iterations),
+                c.fault_probability,
+            )),
+            Strategy::Pct { iterations, depth } => Box::new(Pct::new(
+                c.seed,
+                depth,
+                self.indices(iterations),
+                c.fault_probability,
+            )),
+            Strategy::Dfs {
+                preemption_bound,
+                max_executions,
+            } => Box::new(Dfs::new(preemption_bound, max_executions, c.shard)),
+        }
+    }
+
+    /// A session for crate-internal tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(config: &'c Config, model: ModelFn) -> Self {
+        Session::new(config, model, Location::caller())
+    }
+
+    pub(crate) fn execute(&self, scheduler: &mut dyn Scheduler) -> ExecResult {
+        run_execution(
+            scheduler,
+            &self.model,
+            self.exec,
+            next_generation(),
+            self.at,
+        )
+    }
+
+    /// Run every execution; `after` inspects each completed one (the output oracle) and may turn
+    /// it into a failure message.
+    pub(crate) fn run(
+        &self,
+        mut after: impl FnMut(&ExecResult) -> Result<(), String>,
+    ) -> Result<Report, Failure> {
+        let mut scheduler = self.scheduler();
+        let mut report = Report {
+            checker: self.config.strategy.checker(),
+            seed: self.config.seed,
+            executions: 0,
+            pruned: 0,
+            exhausted: false,
+            longest_execution: 0,
+            abandoned_threads: 0,
+            out_of_time: false,
+        };
+        let deadline = self.config.max_duration.map(|d| Instant::now() + d);
+        while scheduler.next_execution() {
+            let result = self.execute(&mut *scheduler);
+            report.count(&result);
+            match &result.outcome {
+                Outcome::Ok { .. } => {
+                    if let Err(message) = after(&result) {
+                        return Err(self.failure(result, report.executions, Some(message)));
+                    }
+                }
+                Outcome::Pruned => {}
+                Outcome::Invalid(message) => {
+                    return Err(Failure::invalid(
+                        report.checker,
+                        report.seed,
+                        message.clone(),
+                    ))
+                }
+                _ => return Err(self.failure(result, report.executions, None)),
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                report.out_of_time = true;
+                return Ok(report);
+            }
+        }
+        report.exhausted = scheduler.exhausted();
+        Ok(report)
+    }
+
+    /// Shrink (if enabled) and explain a failing execution, with a token recorded from it.
+    fn failure(&self, result: ExecResult, executions: usize, mismatch: Option<String>) -> Failure {
+        let (result, shrunk) = if self.config.shrink && mismatch.is_none() {
+            let (best, stats) = shrink::shrink(self, result, self.config.shrink_runs);
+            (best, Some(stats))
+        } else {
+            (result, None)
+        };
+        let token = self.token(&result);
+        let mut failure = self.explain(result, &token, mismatch);
+        failure.executions = executions;
+        failure.shrunk = shrunk;
+        failure
+    }
+
+    /// The token that replays `result` under this session's limits.
+    pub(crate) fn token(&self, result: &ExecResult) -> Token {
+        Token {
+            label: self.config.label.clone(),
+            checker: self.config.strategy.checker(),
+            body: Body::Sim(SimSchedule {
+                seed: self.config.seed,
+                fault_budget: self.config.fault_budget,
+                max_steps: self.exec.max_steps,
+                fingerprint: fingerprint(result),
+                choices: result.choices.clone(),
+            }),
+        }
+    }
+
+    /// Explain a failing execution that `token` replays (one execution, unshrunk, until the
+    /// caller says otherwise).
+    pub(crate) fn explain(
+        &self,
+        result: ExecResult,
+        token: &Token,
+        mismatch: Option<String>,
+    ) -> Failure {
+        let mut failure = Failure::invalid(token.checker(), self.config.seed, String::new());
+        failure.token = token.encode();
+        failure.label = token.label().to_owned();
+        failure.executions = 1;
+        failure.trace = trace_steps(&result);
+        failure.faults = result.faults.iter().map(|(_, p)| (*p).to_owned()).collect();
+        failure.preemptions = result.preemptions;
+        let names = &result.thread_names;
+        match (&result.outcome, mismatch) {
+            (_, Some(message)) => {
+                failure.kind = FailureKind::OutputMismatch;
+                failure.message = message;
+            }
+            (Outcome::Panic(p), None) => {
+                failure.kind = FailureKind::Panic;
+                failure.message.clone_from(&p.message);
+                failure.thread = Some(names[p.thread].clone());
+                failure.location.clone_from(&p.location);
+            }
+            (Outcome::Deadlock { blocked, panics }, None) => {
+                let mut text = explain_deadlock(&result, blocked);
+                for p in panics {
+                    let name = &names[p.thread];
+                    text.push_str(&format!(
+                        "  (thread `{name}` had panicked: {})\n",
+                        p.message
+                    ));
+                }
+                failure.kind = FailureKind::Deadlock;
+                failure.message = "deadlock: no thread can make progress".to_owned();
+                failure.deadlock = Some(text);
+            }
+            (Outcome::Livelock, None) => {
+                failure.kind = FailureKind::Livelock;
+                failure.message = format!(
+                    "livelock: an execution exceeded {} steps (raise max_steps if the model is \
+                     just long)",
+                    self.exec.max_steps
+                );
+            }
+            (Outcome::Ok { .. } | Outcome::Pruned | Outcome::Invalid(_), None) => {
+                unreachable!("only failing outcomes are explained")
+            }
+        }
+        failure
+    }
+}
