@@ -62,6 +62,7 @@
 // size is irrelevant, and boxing it would only make the API clumsier.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
+mod access;
 mod builder;
 mod config;
 mod entry;

@@ -8,7 +8,9 @@ use crate::failure::{Failure, FailureKind};
 use crate::op::OpKind;
 use crate::report::{explain_deadlock, trace_steps};
 use crate::shrink;
-use crate::strategy::{dfs::Dfs, pct::Pct, random::RandomWalk, Indices, Scheduler};
+use crate::strategy::{
+    dfs::Dfs, optimal::Optimal, pct::Pct, random::RandomWalk, Indices, Scheduler,
+};
 use crate::token::{fnv1a, Body, SimSchedule, Token, FNV_OFFSET};
 use lockstep::check::Checker;
 use std::panic::Location;
@@ -25,8 +27,12 @@ pub struct Report {
     pub seed: u64,
     /// Executions run (including DFS executions pruned as redundant).
     pub executions: usize,
-    /// DFS executions stopped early because every continuation was covered elsewhere.
-    pub pruned: usize,
+    /// Executions stopped because every thread that could run was asleep (DFS: covered by an
+    /// earlier execution). 0 for the unbounded search, which is optimal.
+    pub blocked: usize,
+    /// Executions of a behaviour (Mazurkiewicz trace) already explored. 0 for the unbounded
+    /// search, which is optimal; counted by a canonical hash of every execution's trace.
+    pub redundant: usize,
     /// DFS covered its whole space (within the preemption bound).
     pub exhausted: bool,
     /// Steps of the longest execution.
@@ -46,7 +52,7 @@ impl Report {
             Outcome::Ok { abandoned } => {
                 self.abandoned_threads = self.abandoned_threads.max(abandoned);
             }
-            Outcome::Pruned => self.pruned += 1,
+            Outcome::Pruned => self.blocked += 1,
             _ => {}
         }
     }
@@ -129,6 +135,10 @@ impl<'c> Session<'c> {
                 c.fault_probability,
             )),
             Strategy::Dfs {
+                preemption_bound: None,
+                max_executions,
+            } => Box::new(Optimal::new(max_executions, c.shard)),
+            Strategy::Dfs {
                 preemption_bound,
                 max_executions,
             } => Box::new(Dfs::new(preemption_bound, max_executions, c.shard)),
@@ -162,7 +172,8 @@ impl<'c> Session<'c> {
             checker: self.config.strategy.checker(),
             seed: self.config.seed,
             executions: 0,
-            pruned: 0,
+            blocked: 0,
+            redundant: 0,
             exhausted: false,
             longest_execution: 0,
             abandoned_threads: 0,
@@ -194,6 +205,7 @@ impl<'c> Session<'c> {
             }
         }
         report.exhausted = scheduler.exhausted();
+        report.redundant = scheduler.redundant();
         Ok(report)
     }
 

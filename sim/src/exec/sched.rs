@@ -7,6 +7,7 @@
 use super::coroutine::{self, SimYielder};
 use super::state::{with_exec, ExecState, PanicRec, StepRec, Wait, EXEC};
 use super::suspend;
+use crate::access::{self, Access};
 use crate::op::{ObjId, Op, OpKind, ThreadId};
 use crate::strategy::{Decision, Ended, OptionKind, Pick, Scheduler, ThreadView};
 use lockstep::sync::PanicPayload;
@@ -182,6 +183,8 @@ pub(crate) fn run_execution(
         choices: Vec::new(),
         last: None,
         preemptions: 0,
+        accesses: Vec::new(),
+        clock_jumped: false,
     };
     let outcome = run.drive();
     let ended = match outcome {
@@ -201,6 +204,9 @@ struct Run<'s> {
     choices: Vec<u32>,
     last: Option<ThreadId>,
     preemptions: usize,
+    /// The previous step's accesses, copied out of the execution state for the strategy.
+    accesses: Vec<Access>,
+    clock_jumped: bool,
 }
 
 impl Run<'_> {
@@ -218,6 +224,8 @@ impl Run<'_> {
                             threads: &self.views,
                             last: self.last,
                             step,
+                            accesses: &self.accesses,
+                            clock_jumped: self.clock_jumped,
                         });
                         return outcome;
                     }
@@ -232,6 +240,8 @@ impl Run<'_> {
                 threads: &self.views,
                 last: self.last,
                 step,
+                accesses: &self.accesses,
+                clock_jumped: self.clock_jumped,
             };
             let thread = match self.strategy.pick_thread(&decision) {
                 Pick::Thread(t) if self.views.get(t).is_some_and(|v| v.enabled) => t,
@@ -263,10 +273,14 @@ impl Run<'_> {
         })
     }
 
-    /// Rebuild the strategy's view of every thread; returns how many may run.
+    /// Rebuild the strategy's view of every thread (and its copy of the last step's accesses,
+    /// timers that fired included); returns how many may run.
     fn refresh_views(&mut self) -> usize {
         with_exec(|e| {
             e.fire_timers();
+            self.accesses.clear();
+            self.accesses.extend_from_slice(&e.accesses);
+            self.clock_jumped = e.clock_jumped;
             self.views.clear();
             let mut enabled = 0;
             for id in 0..e.threads.len() {
@@ -276,6 +290,7 @@ impl Run<'_> {
                     enabled: can_run,
                     finished: matches!(e.threads[id].wait, Wait::Finished),
                     next: e.threads[id].next,
+                    wait: e.threads[id].wait,
                 });
             }
             enabled
@@ -286,8 +301,12 @@ impl Run<'_> {
     fn idle(&mut self) -> Option<Outcome> {
         with_exec(|e| {
             if let Some(deadline) = e.next_deadline() {
+                // A jump, not a step's doing: what the timers do is ordered after everything
+                // before the jump anyway.
                 e.now = e.now.max(deadline);
                 e.fire_timers();
+                e.accesses.clear();
+                e.clock_jumped = true;
                 return None;
             }
             let main_done = matches!(e.threads[0].wait, Wait::Finished);
@@ -343,6 +362,13 @@ impl Run<'_> {
             e.current = thread;
             e.threads[thread].answer = answer;
             let now = e.now;
+            let until = match e.threads[thread].wait {
+                Wait::Sleep(deadline) => Some(deadline),
+                _ => None,
+            };
+            e.accesses.clear();
+            access::of_op(&mut e.accesses, &op, thread, until, now);
+            e.clock_jumped = false;
             e.trace.push(StepRec {
                 thread,
                 op,

@@ -5,6 +5,7 @@
 //! scheduler and the running coroutine take turns borrowing it; no borrow is held across a
 //! switch.
 
+use crate::access::{self, Access, Key, Role};
 use crate::op::{ObjId, Op, OpKind, ThreadId};
 use lockstep::sync::PanicPayload;
 use std::any::Any;
@@ -158,6 +159,11 @@ pub(crate) struct ExecState {
     pub(crate) coroutines: Vec<Option<super::coroutine::SimCoroutine>>,
     /// Async primitives (known by address) registered in this execution.
     pub(crate) async_objects: std::collections::HashMap<usize, ObjId>,
+    /// What the running step has accessed so far (its operation's own accesses, then what the
+    /// primitives record as the thread runs on): the partial-order reduction's input.
+    pub(crate) accesses: Vec<Access>,
+    /// The clock jumped (every thread was waiting) since the last step.
+    pub(crate) clock_jumped: bool,
 }
 
 thread_local! {
@@ -207,6 +213,8 @@ impl ExecState {
             stack_size: 0,
             coroutines: Vec::new(),
             async_objects: std::collections::HashMap::new(),
+            accesses: Vec::new(),
+            clock_jumped: false,
         }
     }
 
@@ -226,6 +234,28 @@ impl ExecState {
         self.tearing_down = false;
         self.stack_size = stack_size;
         self.async_objects.clear();
+        self.accesses.clear();
+        self.clock_jumped = false;
+    }
+
+    /// Record that the running step accessed `key` as `role`.
+    pub(crate) fn record(&mut self, key: Key, role: Role) {
+        if !self.tearing_down {
+            self.accesses.push(Access::new(key, role));
+        }
+    }
+
+    /// Record that the running step read the clock (`now()`, a deadline computed from it).
+    pub(crate) fn read_clock(&mut self) -> Duration {
+        self.record(access::CLOCK, Role::ReadClock { until: None });
+        self.now
+    }
+
+    /// Set `thread`'s async wake-up flag, recording the wake-up.
+    pub(crate) fn wake_task(&mut self, thread: ThreadId) {
+        let redundant = self.threads[thread].woken;
+        self.threads[thread].woken = true;
+        self.record(access::wake(thread), Role::Wake { redundant });
     }
 
     pub(crate) fn new_object(&mut self, kind: ObjKind) -> ObjId {
@@ -303,6 +333,8 @@ impl ExecState {
     }
 
     /// Fire every timer whose deadline has passed: timed waits time out, async timers wake.
+    /// The effects are recorded as the last step's accesses: it moved the clock (a jump of an
+    /// idle clock is recorded as a jump instead).
     pub(crate) fn fire_timers(&mut self) {
         let now = self.now;
         for id in 0..self.threads.len() {
@@ -317,6 +349,8 @@ impl ExecState {
                 if d <= now && !*timed_out {
                     *timed_out = true;
                     self.objects[condvar as usize].waiters.retain(|&w| w != id);
+                    self.record(access::object(condvar), Role::Write);
+                    self.record(access::wake(id), Role::Wake { redundant: false });
                 }
             }
         }
@@ -330,7 +364,7 @@ impl ExecState {
                 !due
             });
             for thread in fired {
-                self.threads[thread].woken = true;
+                self.wake_task(thread);
             }
         }
     }

@@ -51,10 +51,8 @@ impl Wake for TaskWaker {
         crate::exec::state::EXEC.with(|cell| {
             // A waker kept past its execution (or called re-entrantly) does nothing.
             if let Ok(mut e) = cell.try_borrow_mut() {
-                if e.active && e.generation == self.generation {
-                    if let Some(t) = e.threads.get_mut(self.thread) {
-                        t.woken = true;
-                    }
+                if e.active && e.generation == self.generation && self.thread < e.threads.len() {
+                    e.wake_task(self.thread);
                 }
             }
         });
@@ -100,6 +98,8 @@ impl<T: Send + 'static> Future for SimTask<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let thread = self.thread;
         let result = with_exec(|e| {
+            let object = e.threads[thread].object;
+            e.record(crate::access::object(object), crate::access::Role::Read);
             let target = &mut e.threads[thread];
             if !matches!(target.wait, Wait::Finished) {
                 target.join_wakers.push(cx.waker().clone());
@@ -148,9 +148,8 @@ impl AsyncRuntime for Sim {
 
     fn abort<T: Send + 'static>(handle: &Self::JoinHandle<T>) {
         with_exec(|e| {
-            let task = &mut e.threads[handle.thread];
-            task.aborted = true;
-            task.woken = true;
+            e.threads[handle.thread].aborted = true;
+            e.wake_task(handle.thread);
         });
     }
 
@@ -238,7 +237,7 @@ impl AsyncRuntime for Sim {
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        let deadline = with_exec(|e| e.now.saturating_add(duration));
+        let deadline = with_exec(|e| e.read_clock().saturating_add(duration));
         poll_fn(move |_| until(deadline))
     }
 
@@ -246,7 +245,7 @@ impl AsyncRuntime for Sim {
         duration: Duration,
         future: F,
     ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send {
-        let deadline = with_exec(|e| e.now.saturating_add(duration));
+        let deadline = with_exec(|e| e.read_clock().saturating_add(duration));
         async move {
             let mut future = pin!(future);
             poll_fn(move |cx| {
@@ -263,7 +262,7 @@ impl AsyncRuntime for Sim {
 /// Ready once the virtual clock reaches `deadline`; until then a timer wakes the current task.
 fn until(deadline: Duration) -> Poll<()> {
     with_exec(|e| {
-        if e.now >= deadline {
+        if e.read_clock() >= deadline {
             return Poll::Ready(());
         }
         let thread = e.current;

@@ -209,7 +209,7 @@ impl Runtime for Sim {
     type Instant = LogicalInstant;
 
     fn now() -> Self::Instant {
-        with_exec(|e| LogicalInstant(e.now))
+        with_exec(|e| LogicalInstant(e.read_clock()))
     }
 
     fn instant_add(instant: Self::Instant, duration: Duration) -> Self::Instant {
@@ -222,7 +222,7 @@ impl Runtime for Sim {
 
     #[track_caller]
     fn sleep(duration: Duration) {
-        let deadline = with_exec(|e| e.now.saturating_add(duration));
+        let deadline = with_exec(|e| e.read_clock().saturating_add(duration));
         suspend(
             Op::new(OpKind::Sleep, None, Location::caller()),
             Wait::Sleep(deadline),

@@ -5,6 +5,7 @@
 //! under a lazily registered id, which is what the scheduler, DPOR and the deadlock report read.
 //! Atomics are sequentially consistent (weak-memory behaviour is loom's job).
 
+use crate::access::{self, Role};
 use crate::exec::state::{with_exec, Wait};
 use crate::exec::{object_id, step, suspend, ObjKind};
 use crate::op::{ObjId, Op, OpKind};
@@ -77,7 +78,19 @@ impl<T> SimMutex<T> {
     pub(crate) fn try_lock(&self) -> Option<SimMutexGuard<'_, T>> {
         let id = self.id();
         step(OpKind::TryLock, Some(id));
-        let free = with_exec(|e| e.objects[id as usize].holder.is_none());
+        let free = with_exec(|e| {
+            let free = e.objects[id as usize].holder.is_none();
+            let role = if free {
+                Role::Acquire {
+                    shared: false,
+                    blocking: false,
+                }
+            } else {
+                Role::Read
+            };
+            e.record(access::object(id), role);
+            free
+        });
         free.then(|| self.acquired(id, here()))
     }
 
@@ -149,8 +162,9 @@ impl SimCondvar {
         let deadline = with_exec(|e| {
             let current = e.current;
             e.objects[mutex as usize].holder = None;
+            e.record(access::object(mutex), Role::Release { shared: false });
             e.objects[condvar as usize].waiters.push(current);
-            timeout.map(|t| e.now.saturating_add(t))
+            timeout.map(|t| e.read_clock().saturating_add(t))
         });
         suspend(
             Op::new(OpKind::Reacquire, Some(mutex), at),
@@ -192,7 +206,7 @@ impl SimCondvar {
                 return;
             }
             let waiter = waiters.remove(chosen.unwrap_or(0).min(waiters.len() - 1));
-            notify(&mut e.threads[waiter].wait);
+            notify(e, waiter);
         });
     }
 
@@ -202,16 +216,18 @@ impl SimCondvar {
         step(OpKind::NotifyAll, Some(id));
         with_exec(|e| {
             for waiter in std::mem::take(&mut e.objects[id as usize].waiters) {
-                notify(&mut e.threads[waiter].wait);
+                notify(e, waiter);
             }
         });
     }
 }
 
-fn notify(wait: &mut Wait) {
-    if let Wait::Condvar { notified, .. } = wait {
+/// Mark `waiter` notified (it was taken off the condvar's wait list) and record the wake-up.
+fn notify(e: &mut crate::exec::state::ExecState, waiter: crate::op::ThreadId) {
+    if let Wait::Condvar { notified, .. } = &mut e.threads[waiter].wait {
         *notified = true;
     }
+    e.record(access::wake(waiter), Role::Wake { redundant: false });
 }
 
 /// A reader-writer lock of the `Sim` backend.

@@ -1,9 +1,19 @@
-//! Differential check of the partial-order reduction: on random small programs, DFS with DPOR
-//! must reach exactly the final states that a plain interpreter of the same programs reaches by
-//! enumerating every interleaving of their visible operations. A reduction that prunes a real
-//! behaviour shows up as a missing final state.
+//! Differential check of the partial-order reduction, the proof that the optimal search loses
+//! nothing and repeats nothing.
+//!
+//! A plain interpreter of small random programs (atomics, a lock, `try_lock`, a condvar
+//! monitor, nested spawn/join) enumerates *every* interleaving of their visible steps, and
+//! records for each its final state and its Mazurkiewicz trace (per shared key, the order of
+//! conflicting accesses — the same accesses the simulator records, see [`crate::access`]).
+//! The optimal DFS must then reach exactly the same final states, with exactly one execution
+//! per distinct trace, none redundant and none blocked. A reduction that prunes a behaviour
+//! shows as a missing state; one that repeats a behaviour, as extra executions.
+//!
+//! Default run: `CASES` programs (a few seconds). Larger: `LOCKSTEP_DPOR_CASES=20000 cargo
+//! test -p lockstep-sim --release dpor`.
 
 use super::dfs::Dfs;
+use super::optimal::Optimal;
 use super::Scheduler;
 use crate::config::{Config, Strategy};
 use crate::exec::sched::Outcome;
@@ -11,199 +21,651 @@ use crate::rng::Rng;
 use crate::session::Session;
 use crate::Sim;
 use lockstep::sync::atomic::{AtomicUsize, Ordering};
-use lockstep::sync::{thread, Arc, Mutex};
-use std::collections::BTreeSet;
+use lockstep::sync::{thread, Arc, Condvar, Mutex};
+use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Copy)]
-enum Step {
+/// Programs checked by default.
+const CASES: usize = 1000;
+/// Most interleavings the reference enumerates for one program (bigger ones are skipped).
+const MAX_INTERLEAVINGS: usize = 60_000;
+
+/// One operation of a thread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
     Load(usize),
     Store(usize, usize),
     Add(usize),
-    /// Lock the mutex, add atomic `a` to the counter (recording the counter's old value),
-    /// unlock.
+    /// Lock the counter, add atomic `a` to it (observing its old value), unlock.
     Locked(usize),
+    /// The same under `try_lock`; observes 1 or 0 for success or failure.
+    TryLocked(usize),
+    /// Monitor: lock, wait on condvar `k` unless flag `k` is set, unlock.
+    Await(usize),
+    /// Monitor: lock, set flag `k`, notify one (`false`) or all (`true`) on condvar `k`,
+    /// unlock.
+    Signal(usize, bool),
+    /// Spawn a child that adds 1 to atomic `a`, join it (observing the old value).
+    Fork(usize),
 }
 
-type Program = Vec<Vec<Step>>;
+type Program = Vec<Vec<Op>>;
 
-/// Both atomics, the counter, and what each thread observed.
-type Final = (usize, usize, usize, Vec<Vec<usize>>);
+/// `(deadlocked, atomics, counter, flags, what each thread observed)`.
+type Final = (bool, [usize; 2], usize, [bool; 2], Vec<Vec<usize>>);
+
+/// Steps an operation takes at most (the reference's size control).
+fn weight(op: Op) -> usize {
+    match op {
+        Op::Load(_) | Op::Store(..) | Op::Add(_) => 1,
+        Op::Locked(_) | Op::TryLocked(_) | Op::Signal(..) | Op::Fork(_) => 3,
+        Op::Await(_) => 4,
+    }
+}
+
+fn random_op(rng: &mut Rng) -> Op {
+    let a = rng.below(2);
+    match rng.below(10) {
+        0 => Op::Load(a),
+        1 => Op::Store(a, 1 + rng.below(3)),
+        2 | 3 => Op::Add(a),
+        4 => Op::Locked(a),
+        5 => Op::TryLocked(a),
+        6 => Op::Await(rng.below(2)),
+        7 | 8 => Op::Signal(rng.below(2), rng.below(2) == 1),
+        _ => Op::Fork(a),
+    }
+}
 
 fn random_program(rng: &mut Rng) -> Program {
-    let threads = 2 + rng.below(2);
-    (0..threads)
-        .map(|_| {
-            (0..1 + rng.below(3))
-                .map(|_| match rng.below(4) {
-                    0 => Step::Load(rng.below(2)),
-                    1 => Step::Store(rng.below(2), 1 + rng.below(3)),
-                    2 => Step::Add(rng.below(2)),
-                    _ => Step::Locked(rng.below(2)),
-                })
-                .collect()
-        })
-        .collect()
+    loop {
+        let threads = 2 + rng.below(3);
+        let program: Program = (0..threads)
+            .map(|_| (0..1 + rng.below(3)).map(|_| random_op(rng)).collect())
+            .collect();
+        let steps: usize = program.iter().flatten().map(|&op| weight(op)).sum();
+        if steps <= 11 {
+            return program;
+        }
+    }
 }
 
-/// The reference: every interleaving of the programs' visible operations (a `Locked` step is
-/// lock, then the atomic load, then unlock, with mutual exclusion), by plain recursion.
-fn reference(program: &Program) -> BTreeSet<Final> {
-    #[derive(Clone)]
-    struct State {
-        atomics: [usize; 2],
-        counter: usize,
-        holder: Option<usize>,
-        /// Per thread: (step index, phase within a `Locked` step).
-        pc: Vec<(usize, u8)>,
-        observed: Vec<Vec<usize>>,
+// ----- The reference interpreter ------------------------------------------------------------
+
+/// Keys of the reference, as the simulator's accesses would name them.
+mod key {
+    pub(super) const M0: u32 = 2;
+    pub(super) const M1: u32 = 3;
+    pub(super) fn atomic(a: usize) -> u32 {
+        a as u32
     }
-    fn go(program: &Program, state: State, out: &mut BTreeSet<Final>) {
-        let mut moved = false;
-        for t in 0..program.len() {
-            let (i, phase) = state.pc[t];
-            let Some(&step) = program[t].get(i) else {
-                continue;
-            };
-            let mut next = state.clone();
-            let advance = |s: &mut State| s.pc[t] = (i + 1, 0);
-            match (step, phase) {
-                (Step::Load(a), _) => {
-                    next.observed[t].push(next.atomics[a]);
-                    advance(&mut next);
-                }
-                (Step::Store(a, v), _) => {
-                    next.atomics[a] = v;
-                    advance(&mut next);
-                }
-                (Step::Add(a), _) => {
-                    next.observed[t].push(next.atomics[a]);
-                    next.atomics[a] += 1;
-                    advance(&mut next);
-                }
-                (Step::Locked(_), 0) => {
-                    if next.holder.is_some() {
-                        continue;
-                    }
-                    next.holder = Some(t);
-                    next.pc[t].1 = 1;
-                }
-                (Step::Locked(a), 1) => {
-                    next.observed[t].push(next.counter);
-                    next.counter += next.atomics[a];
-                    next.pc[t].1 = 2;
-                }
-                (Step::Locked(_), _) => {
-                    next.holder = None;
-                    advance(&mut next);
+    pub(super) fn cv(k: usize) -> u32 {
+        4 + k as u32
+    }
+    pub(super) fn wake(thread: usize) -> u32 {
+        100 + thread as u32
+    }
+    pub(super) const SPAWN: u32 = 99;
+}
+
+/// An access: key, writes.
+type Acc = (u32, bool);
+
+/// A thread of the reference: its program, where it is, whether it runs yet.
+#[derive(Debug, Clone)]
+struct RefThread {
+    ops: Vec<Op>,
+    pc: usize,
+    phase: u8,
+    started: bool,
+    /// For a `Fork`: the child's thread index.
+    child: Option<usize>,
+    observed: Vec<usize>,
+    notified: bool,
+}
+
+#[derive(Debug, Clone)]
+struct RefState {
+    atomics: [usize; 2],
+    counter: usize,
+    flags: [bool; 2],
+    m0: Option<usize>,
+    m1: Option<usize>,
+    waiters: [Vec<usize>; 2],
+    threads: Vec<RefThread>,
+    /// The trace so far: (thread, its step number, accesses).
+    trace: Vec<(usize, usize, Vec<Acc>)>,
+    steps: Vec<usize>,
+    /// Top-level threads the main thread has spawned so far.
+    spawned: usize,
+}
+
+/// The main thread's id in the reference's traces.
+const MAIN: usize = 1000;
+
+/// Per key, the order of conflicting accesses: writes in order, reads between them as sets.
+type TraceKey = BTreeMap<u32, Vec<BTreeSet<(usize, usize, bool)>>>;
+
+fn trace_key(trace: &[(usize, usize, Vec<Acc>)]) -> TraceKey {
+    let mut key: TraceKey = BTreeMap::new();
+    for (thread, step, accesses) in trace {
+        for &(k, writes) in accesses {
+            let groups = key.entry(k).or_default();
+            let open_reads = groups.last().is_some_and(|g| g.iter().all(|&(_, _, w)| !w));
+            if writes || !open_reads {
+                groups.push(BTreeSet::new());
+            }
+            groups
+                .last_mut()
+                .expect("pushed")
+                .insert((*thread, *step, writes));
+            if writes {
+                groups.push(BTreeSet::new());
+            }
+        }
+    }
+    for groups in key.values_mut() {
+        groups.retain(|g| !g.is_empty());
+    }
+    key
+}
+
+impl RefState {
+    fn new(program: &Program) -> Self {
+        let mut threads: Vec<RefThread> = program
+            .iter()
+            .map(|ops| RefThread {
+                ops: ops.clone(),
+                pc: 0,
+                phase: 0,
+                started: false,
+                child: None,
+                observed: Vec::new(),
+                notified: false,
+            })
+            .collect();
+        // One child per fork, not started until its parent spawns it.
+        for t in 0..threads.len() {
+            for op in threads[t].ops.clone() {
+                if let Op::Fork(a) = op {
+                    threads.push(RefThread {
+                        ops: vec![Op::Add(a)],
+                        pc: 0,
+                        phase: 0,
+                        started: false,
+                        child: None,
+                        observed: Vec::new(),
+                        notified: false,
+                    });
                 }
             }
-            moved = true;
-            go(program, next, out);
         }
-        if !moved {
-            out.insert((
-                state.atomics[0],
-                state.atomics[1],
-                state.counter,
-                state.observed,
-            ));
+        let mut next_child = program.len();
+        for t in 0..program.len() {
+            for op in &program[t] {
+                if matches!(op, Op::Fork(_)) {
+                    // Children in fork order; the parent finds its current one by counting.
+                    let _ = op;
+                    next_child += 1;
+                }
+            }
+        }
+        debug_assert_eq!(next_child, threads.len());
+        let steps = vec![0; threads.len() + 1];
+        RefState {
+            atomics: [0, 0],
+            counter: 0,
+            flags: [false, false],
+            m0: None,
+            m1: None,
+            waiters: [Vec::new(), Vec::new()],
+            threads,
+            trace: Vec::new(),
+            steps,
+            spawned: 0,
         }
     }
-    let mut out = BTreeSet::new();
-    let start = State {
-        atomics: [0, 0],
-        counter: 0,
-        holder: None,
-        pc: vec![(0, 0); program.len()],
-        observed: vec![Vec::new(); program.len()],
-    };
-    go(program, start, &mut out);
-    out
+
+    /// The main thread spawns the next top-level thread, if any is left.
+    fn spawn_next(&self, program_len: usize) -> Option<RefState> {
+        if self.spawned == program_len {
+            return None;
+        }
+        let mut next = self.clone();
+        next.threads[next.spawned].started = true;
+        next.spawned += 1;
+        let step = next.steps.len() - 1;
+        next.steps[step] += 1;
+        next.trace
+            .push((MAIN, next.steps[step], vec![(key::SPAWN, true)]));
+        Some(next)
+    }
+
+    /// The child thread of thread `t`'s `f`-th fork.
+    fn child_of(&self, program_len: usize, t: usize, f: usize) -> usize {
+        let before: usize = self.threads[..program_len]
+            .iter()
+            .take(t)
+            .map(|th| th.ops.iter().filter(|o| matches!(o, Op::Fork(_))).count())
+            .sum();
+        program_len + before + f
+    }
+
+    fn finished(&self, t: usize) -> bool {
+        self.threads[t].pc >= self.threads[t].ops.len()
+    }
+
+    /// The successor states of `thread` taking its next step (several for a notify_one with
+    /// several waiters); empty when it cannot move.
+    fn moves(&self, thread: usize, program_len: usize) -> Vec<RefState> {
+        let th = &self.threads[thread];
+        if !th.started || self.finished(thread) {
+            return Vec::new();
+        }
+        let op = th.ops[th.pc];
+        let mut next = self.clone();
+        let mut accesses: Vec<Acc> = Vec::new();
+        let advance = |s: &mut RefState| {
+            s.threads[thread].pc += 1;
+            s.threads[thread].phase = 0;
+        };
+        match (op, th.phase) {
+            (Op::Load(a), _) => {
+                next.threads[thread].observed.push(next.atomics[a]);
+                accesses.push((key::atomic(a), false));
+                advance(&mut next);
+            }
+            (Op::Store(a, v), _) => {
+                next.atomics[a] = v;
+                accesses.push((key::atomic(a), true));
+                advance(&mut next);
+            }
+            (Op::Add(a), _) => {
+                next.threads[thread].observed.push(next.atomics[a]);
+                next.atomics[a] += 1;
+                accesses.push((key::atomic(a), true));
+                advance(&mut next);
+            }
+            (Op::Locked(_), 0) => {
+                if next.m0.is_some() {
+                    return Vec::new();
+                }
+                next.m0 = Some(thread);
+                accesses.push((key::M0, true));
+                next.threads[thread].phase = 1;
+            }
+            (Op::TryLocked(_), 0) => {
+                if next.m0.is_some() {
+                    next.threads[thread].observed.push(0);
+                    accesses.push((key::M0, false));
+                    advance(&mut next);
+                } else {
+                    next.threads[thread].observed.push(1);
+                    next.m0 = Some(thread);
+                    accesses.push((key::M0, true));
+                    next.threads[thread].phase = 1;
+                }
+            }
+            (Op::Locked(a) | Op::TryLocked(a), 1) => {
+                next.threads[thread].observed.push(next.counter);
+                next.counter += next.atomics[a];
+                accesses.push((key::atomic(a), false));
+                next.threads[thread].phase = 2;
+            }
+            (Op::Locked(_) | Op::TryLocked(_), _) => {
+                next.m0 = None;
+                accesses.push((key::M0, true));
+                advance(&mut next);
+            }
+            (Op::Await(k), 0) | (Op::Signal(k, _), 0) => {
+                if next.m1.is_some() {
+                    return Vec::new();
+                }
+                next.m1 = Some(thread);
+                accesses.push((key::M1, true));
+                next.threads[thread].phase = match op {
+                    Op::Signal(..) => {
+                        next.flags[k] = true;
+                        1
+                    }
+                    _ if next.flags[k] => 3,
+                    _ => 1,
+                };
+            }
+            (Op::Await(k), 1) => {
+                next.m1 = None;
+                next.waiters[k].push(thread);
+                next.threads[thread].notified = false;
+                accesses.extend([(key::cv(k), true), (key::M1, true)]);
+                next.threads[thread].phase = 2;
+            }
+            (Op::Await(_), 2) => {
+                if !th.notified || next.m1.is_some() {
+                    return Vec::new();
+                }
+                next.m1 = Some(thread);
+                accesses.extend([(key::M1, true), (key::wake(thread), true)]);
+                next.threads[thread].phase = 3;
+            }
+            (Op::Await(k), _) => {
+                next.m1 = None;
+                let flag = usize::from(next.flags[k]);
+                next.threads[thread].observed.push(flag);
+                accesses.push((key::M1, true));
+                advance(&mut next);
+            }
+            (Op::Signal(k, all), 1) => {
+                next.threads[thread].phase = 2;
+                let waiters = std::mem::take(&mut next.waiters[k]);
+                if all || waiters.len() <= 1 {
+                    let mut acc = vec![(key::cv(k), true)];
+                    for &w in &waiters {
+                        next.threads[w].notified = true;
+                        acc.push((key::wake(w), true));
+                    }
+                    return vec![next.with_step(thread, acc)];
+                }
+                // notify_one with a choice of waiter.
+                return (0..waiters.len())
+                    .map(|i| {
+                        let mut s = next.clone();
+                        let mut rest = waiters.clone();
+                        let w = rest.remove(i);
+                        s.waiters[k] = rest;
+                        s.threads[w].notified = true;
+                        s.with_step(thread, vec![(key::cv(k), true), (key::wake(w), true)])
+                    })
+                    .collect();
+            }
+            (Op::Signal(..), _) => {
+                next.m1 = None;
+                accesses.push((key::M1, true));
+                advance(&mut next);
+            }
+            (Op::Fork(_), 0) => {
+                let f = th.ops[..th.pc]
+                    .iter()
+                    .filter(|o| matches!(o, Op::Fork(_)))
+                    .count();
+                let child = next.child_of(program_len, thread, f);
+                next.threads[child].started = true;
+                next.threads[thread].child = Some(child);
+                next.threads[thread].phase = 1;
+                accesses.push((key::SPAWN, true));
+            }
+            (Op::Fork(_), _) => {
+                let child = th.child.expect("spawned");
+                if !self.finished(child) {
+                    return Vec::new();
+                }
+                let value = next.threads[child].observed[0];
+                next.threads[thread].observed.push(value);
+                advance(&mut next);
+            }
+        }
+        vec![next.with_step(thread, accesses)]
+    }
+
+    fn with_step(mut self, thread: usize, accesses: Vec<Acc>) -> Self {
+        self.steps[thread] += 1;
+        self.trace.push((thread, self.steps[thread], accesses));
+        self
+    }
+
+    fn final_state(&self, program_len: usize) -> Final {
+        let deadlocked = (0..self.threads.len()).any(|t| !self.finished(t));
+        let observed = self.threads[..program_len]
+            .iter()
+            .map(|t| t.observed.clone())
+            .collect();
+        if deadlocked {
+            (true, [0, 0], 0, [false, false], observed)
+        } else {
+            (false, self.atomics, self.counter, self.flags, observed)
+        }
+    }
 }
 
-/// The final states DFS with DPOR reaches on the simulator, and how many executions it ran.
-fn explored(program: &Program) -> (BTreeSet<Final>, usize) {
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(BTreeSet::new()));
-    let record = seen.clone();
-    let program = program.clone();
-    let model = move || {
-        let atomics: Arc<[AtomicUsize<Sim>; 2], Sim> =
-            Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
-        let counter: Arc<Mutex<usize, Sim>, Sim> = Arc::new(Mutex::new(0));
+/// Every final state and every distinct trace of `program`; `None` if it has more than
+/// [`MAX_INTERLEAVINGS`] interleavings.
+fn reference(program: &Program) -> Option<(BTreeSet<Final>, usize)> {
+    fn go(s: RefState, n: usize, out: &mut (BTreeSet<Final>, BTreeSet<TraceKey>, usize)) -> bool {
+        let mut moved = false;
+        if let Some(next) = s.spawn_next(n) {
+            moved = true;
+            if !go(next, n, out) {
+                return false;
+            }
+        }
+        for t in 0..s.threads.len() {
+            for next in s.moves(t, n) {
+                moved = true;
+                if !go(next, n, out) {
+                    return false;
+                }
+            }
+        }
+        if !moved {
+            out.0.insert(s.final_state(n));
+            out.1.insert(trace_key(&s.trace));
+            out.2 += 1;
+        }
+        out.2 <= MAX_INTERLEAVINGS
+    }
+    let mut out = (BTreeSet::new(), BTreeSet::new(), 0);
+    go(RefState::new(program), program.len(), &mut out).then(|| (out.0, out.1.len()))
+}
+
+// ----- The program on the simulator ---------------------------------------------------------
+
+struct Shared {
+    atomics: [AtomicUsize<Sim>; 2],
+    counter: Mutex<usize, Sim>,
+    monitor: Mutex<[bool; 2], Sim>,
+    cv: [Condvar<Sim>; 2],
+}
+
+/// What an execution leaves for the harness (outside the simulation, in std types).
+#[derive(Default)]
+struct Log {
+    observed: Vec<Vec<usize>>,
+    finished: Option<Final>,
+}
+
+type LogCell = std::sync::Arc<std::sync::Mutex<Log>>;
+
+fn run_op(shared: &Shared, op: Op, me: usize, log: &LogCell) {
+    let observe = |v: usize| log.lock().unwrap().observed[me].push(v);
+    match op {
+        Op::Load(a) => observe(shared.atomics[a].load(Ordering::SeqCst)),
+        Op::Store(a, v) => shared.atomics[a].store(v, Ordering::SeqCst),
+        Op::Add(a) => observe(shared.atomics[a].fetch_add(1, Ordering::SeqCst)),
+        Op::Locked(a) => {
+            let mut c = shared.counter.lock();
+            observe(*c);
+            *c += shared.atomics[a].load(Ordering::SeqCst);
+        }
+        Op::TryLocked(a) => match shared.counter.try_lock() {
+            Some(mut c) => {
+                observe(1);
+                observe(*c);
+                *c += shared.atomics[a].load(Ordering::SeqCst);
+            }
+            None => observe(0),
+        },
+        Op::Await(k) => {
+            let mut g = shared.monitor.lock();
+            if !g[k] {
+                g = shared.cv[k].wait(g);
+            }
+            observe(usize::from(g[k]));
+        }
+        Op::Signal(k, all) => {
+            let mut g = shared.monitor.lock();
+            g[k] = true;
+            if all {
+                shared.cv[k].notify_all();
+            } else {
+                shared.cv[k].notify_one();
+            }
+            drop(g);
+        }
+        Op::Fork(_) => unreachable!("handled by the caller"),
+    }
+}
+
+fn thread_body(shared: Arc<Shared, Sim>, ops: Vec<Op>, me: usize, log: LogCell) {
+    for op in ops {
+        if let Op::Fork(a) = op {
+            let child_shared = shared.clone();
+            let child = thread::spawn::<Sim, _, _>(move || {
+                child_shared.atomics[a].fetch_add(1, Ordering::SeqCst)
+            });
+            let value = child.join().unwrap();
+            log.lock().unwrap().observed[me].push(value);
+        } else {
+            run_op(&shared, op, me, &log);
+        }
+    }
+}
+
+fn model(program: Program, log: LogCell) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        *log.lock().unwrap() = Log {
+            observed: vec![Vec::new(); program.len()],
+            finished: None,
+        };
+        let shared: Arc<Shared, Sim> = Arc::new(Shared {
+            atomics: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            counter: Mutex::new(0),
+            monitor: Mutex::new([false, false]),
+            cv: [Condvar::new(), Condvar::new()],
+        });
         let handles: Vec<_> = program
             .iter()
             .cloned()
-            .map(|steps| {
-                let (atomics, counter) = (atomics.clone(), counter.clone());
-                thread::spawn::<Sim, _, _>(move || {
-                    let mut observed = Vec::new();
-                    for step in steps {
-                        match step {
-                            Step::Load(a) => observed.push(atomics[a].load(Ordering::SeqCst)),
-                            Step::Store(a, v) => atomics[a].store(v, Ordering::SeqCst),
-                            Step::Add(a) => {
-                                observed.push(atomics[a].fetch_add(1, Ordering::SeqCst))
-                            }
-                            Step::Locked(a) => {
-                                let mut c = counter.lock();
-                                observed.push(*c);
-                                *c += atomics[a].load(Ordering::SeqCst);
-                            }
-                        }
-                    }
-                    observed
-                })
+            .enumerate()
+            .map(|(me, ops)| {
+                let (shared, log) = (shared.clone(), log.clone());
+                thread::spawn::<Sim, _, _>(move || thread_body(shared, ops, me, log))
             })
             .collect();
-        let observed: Vec<Vec<usize>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        let state = (
-            atomics[0].load(Ordering::SeqCst),
-            atomics[1].load(Ordering::SeqCst),
-            *counter.lock(),
-            observed,
-        );
-        record.lock().unwrap().insert(state);
-    };
+        for h in handles {
+            h.join().unwrap();
+        }
+        let atomics = [
+            shared.atomics[0].load(Ordering::SeqCst),
+            shared.atomics[1].load(Ordering::SeqCst),
+        ];
+        let counter = *shared.counter.lock();
+        let flags = *shared.monitor.lock();
+        let mut log = log.lock().unwrap();
+        let observed = log.observed.clone();
+        log.finished = Some((false, atomics, counter, flags, observed));
+    }
+}
+
+/// What a strategy explored: final states, executions, redundant and blocked ones.
+struct Explored {
+    states: BTreeSet<Final>,
+    executions: usize,
+    redundant: usize,
+    blocked: usize,
+}
+
+fn explore(program: &Program, scheduler: &mut dyn Scheduler) -> Explored {
+    let log: LogCell = std::sync::Arc::default();
     let config = Config::new(Strategy::Dfs {
         preemption_bound: None,
         max_executions: None,
     });
-    let session = Session::for_test(&config, std::sync::Arc::new(model));
-    let mut dfs = Dfs::new(None, None, None);
-    let mut executions = 0;
-    while dfs.next_execution() {
-        let result = session.execute(&mut dfs);
-        assert!(
-            matches!(result.outcome, Outcome::Ok { .. }),
-            "{:?}",
-            result.outcome
-        );
-        executions += 1;
+    let session = Session::for_test(
+        &config,
+        std::sync::Arc::new(model(program.clone(), log.clone())),
+    );
+    let mut out = Explored {
+        states: BTreeSet::new(),
+        executions: 0,
+        redundant: 0,
+        blocked: 0,
+    };
+    while scheduler.next_execution() {
+        let result = session.execute(scheduler);
+        out.executions += 1;
+        let log = log.lock().unwrap();
+        match result.outcome {
+            Outcome::Ok { .. } => {
+                out.states
+                    .insert(log.finished.clone().expect("main finished"));
+            }
+            Outcome::Deadlock { .. } => {
+                let observed = log.observed.clone();
+                out.states
+                    .insert((true, [0, 0], 0, [false, false], observed));
+            }
+            Outcome::Pruned => out.blocked += 1,
+            other => panic!("{other:?} on {program:?}"),
+        }
     }
-    assert!(dfs.exhausted());
-    let set = seen.lock().unwrap().clone();
-    (set, executions)
+    assert!(scheduler.exhausted(), "{program:?}");
+    out.redundant = scheduler.redundant();
+    out
+}
+
+fn cases() -> usize {
+    std::env::var("LOCKSTEP_DPOR_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CASES)
 }
 
 #[test]
-fn dpor_reaches_every_final_state_of_the_reference() {
-    let mut rng = Rng::new(0x5eed);
-    for case in 0..150 {
+fn optimal_dfs_runs_one_execution_per_trace_and_loses_no_state() {
+    let mut rng = Rng::new(0x5eed_0001);
+    let (mut checked, mut skipped, mut traces_total) = (0, 0, 0);
+    while checked < cases() {
         let program = random_program(&mut rng);
-        let expected = reference(&program);
-        let (reached, executions) = explored(&program);
+        let Some((states, traces)) = reference(&program) else {
+            skipped += 1;
+            continue;
+        };
+        let got = explore(&program, &mut Optimal::new(None, None));
         assert_eq!(
-            reached, expected,
-            "case {case}: DPOR ({executions} executions) and the reference disagree on {program:?}"
+            got.states, states,
+            "case {checked}: final states differ on {program:?}"
         );
+        assert_eq!(
+            (got.executions, got.redundant, got.blocked),
+            (traces, 0, 0),
+            "case {checked}: executions (and redundant, blocked) vs traces on {program:?}"
+        );
+        checked += 1;
+        traces_total += traces;
+    }
+    eprintln!("{checked} programs ({traces_total} traces) agree; {skipped} too big, skipped");
+}
+
+#[test]
+fn bounded_dfs_with_a_bound_it_never_reaches_loses_no_state() {
+    let mut rng = Rng::new(0x5eed_0002);
+    let mut checked = 0;
+    while checked < cases() / 20 {
+        let program = random_program(&mut rng);
+        let Some((states, _)) = reference(&program) else {
+            continue;
+        };
+        let got = explore(&program, &mut Dfs::new(Some(12), None, None));
+        assert_eq!(got.states, states, "case {checked}: {program:?}");
+        checked += 1;
     }
 }
 
 #[test]
-fn the_case_sleep_sets_lost_is_covered() {
-    // Found by the check above when sleep sets were on: T2 must load before T0 stores, and
-    // T1 must load after it.
-    use Step::*;
+fn the_case_sleep_sets_lost_once_is_covered() {
+    // Found when a first sleep-set attempt was on: T2 must load before T0 stores, and T1 must
+    // load after it.
+    use Op::*;
     let program = vec![vec![Store(1, 2)], vec![Locked(1)], vec![Load(1)]];
-    assert_eq!(explored(&program).0, reference(&program));
+    let (states, traces) = reference(&program).expect("small");
+    let got = explore(&program, &mut Optimal::new(None, None));
+    assert_eq!((got.states, got.executions), (states, traces));
 }

@@ -11,9 +11,13 @@ pub(crate) mod dfs;
 #[cfg(test)]
 mod dpor_check;
 pub(crate) mod guided;
+pub(crate) mod optimal;
 pub(crate) mod pct;
 pub(crate) mod random;
+pub(crate) mod wakeup;
 
+use crate::access::Access;
+use crate::exec::state::Wait;
 use crate::op::{Op, ThreadId};
 
 /// The indices of the executions a randomised strategy runs (all, or a shard's), lazily.
@@ -25,6 +29,8 @@ pub(crate) struct ThreadView {
     pub(crate) enabled: bool,
     pub(crate) finished: bool,
     pub(crate) next: Op,
+    /// What it waits for, if it cannot run.
+    pub(crate) wait: Wait,
 }
 
 /// A scheduling decision.
@@ -36,6 +42,11 @@ pub(crate) struct Decision<'a> {
     pub(crate) last: Option<ThreadId>,
     /// Steps taken so far in this execution.
     pub(crate) step: usize,
+    /// What the previous step accessed (see [`crate::access`]).
+    pub(crate) accesses: &'a [Access],
+    /// Every thread was waiting after the previous step, and the clock jumped to the next
+    /// deadline: nothing before the jump can be reordered with anything after it.
+    pub(crate) clock_jumped: bool,
 }
 
 impl Decision<'_> {
@@ -110,5 +121,9 @@ pub(crate) trait Scheduler {
     /// `true` once the strategy has covered its whole space (DFS only).
     fn exhausted(&self) -> bool {
         false
+    }
+    /// Executions that repeated a behaviour already explored, where the strategy counts them.
+    fn redundant(&self) -> usize {
+        0
     }
 }
