@@ -110,8 +110,8 @@ pub enum ItemError {
 /// One piece of output to write to the sink, in order.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Chunk {
-    /// Output bytes of an item.
-    Bytes(Vec<u8>),
+    /// Output bytes of `item` (the shell reports the item failed if the sink loses them).
+    Bytes { item: usize, bytes: Vec<u8> },
     /// The error line of a failed item, written after its output.
     Error { item: usize, reason: String },
 }
@@ -570,10 +570,10 @@ impl<T: Copy> Ledger<T> {
                     match self.slots.pop_front().expect("head slot") {
                         Slot::Done { buf } => {
                             self.completed += 1;
-                            batch.push_bytes(buf);
+                            batch.push_bytes(item, buf);
                         }
                         Slot::Failed { buf, reason } => {
-                            batch.push_bytes(buf);
+                            batch.push_bytes(item, buf);
                             self.failures.push(ItemFailure {
                                 item,
                                 reason: reason.clone(),
@@ -586,7 +586,7 @@ impl<T: Copy> Ledger<T> {
                 }
                 Slot::Running { buf, .. } => {
                     let buf = std::mem::take(buf);
-                    batch.push_bytes(buf);
+                    batch.push_bytes(self.base, buf);
                     break;
                 }
                 Slot::Free | Slot::Reserved => break,
@@ -614,10 +614,10 @@ impl<T: Copy> Ledger<T> {
 }
 
 impl Batch {
-    fn push_bytes(&mut self, buf: Vec<u8>) {
+    fn push_bytes(&mut self, item: usize, buf: Vec<u8>) {
         if !buf.is_empty() {
             self.bytes += buf.len();
-            self.chunks.push(Chunk::Bytes(buf));
+            self.chunks.push(Chunk::Bytes { item, bytes: buf });
         }
     }
 }

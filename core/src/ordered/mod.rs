@@ -18,6 +18,11 @@
 //!   [timeout](Config::item_timeout): each gets a one-line error in its place (after whatever it
 //!   wrote) and the run moves on — or stops, with [`Config::fail_fast`]. [`OrderedMonitor::wait`]
 //!   returns a [`Report`] even if every worker panicked.
+//! - **Whatever the sink does.** A sink that returns an error or panics — also while buffered
+//!   output is being released, outside any worker — cannot hang the run: the panic is caught,
+//!   the sink is not called again, and every item whose output did not (all) reach the sink is
+//!   reported failed with the sink's error. (zstash-style monitors hang here: the releaser dies
+//!   holding the turn.)
 //! - **Assignment.** Dynamic (lowest unclaimed item), static (your lists), or
 //!   [`assign_by_size`] (greedy least-loaded, largest first).
 //!
@@ -45,7 +50,7 @@
 //!
 //! # Limitations
 //! - A writer leaked with `mem::forget`, or a worker stuck forever inside an item, holds the head
-//!   until the item timeout (if any) fails it.
+//!   until the item timeout (if any) fails it. A sink that blocks for ever blocks the run.
 //! - Log routing ([`CurrentItemWriter`]) uses a std thread-local: production threads only.
 
 mod assign;

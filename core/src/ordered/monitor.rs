@@ -4,7 +4,8 @@
 //! Guarantees: output reaches the sink in item order, each item's bytes contiguous; the head
 //! item's bytes stream straight through; a writer dropped without [`ItemWriter::finish`] fails its
 //! item (a one-line error is written in its place); a worker that goes away fails its unstarted
-//! static items; [`OrderedMonitor::wait`] returns even if every worker died.
+//! static items; [`OrderedMonitor::wait`] returns even if every worker died or the sink
+//! panicked (the items whose output was lost are then reported failed).
 
 use super::assign::Assignment;
 use super::config::Config;
@@ -76,8 +77,11 @@ impl<W: Write + Send + 'static, R: Runtime> OrderedMonitor<W, R> {
     /// failed, or skipped by fail-fast); then return the report and the sink, flushed. Items no
     /// worker is left to run fail, so this returns even if every worker died.
     pub fn wait(self) -> (Report, W) {
-        let report = self.shared.wait_finished();
-        let sink = self.shared.take_sink();
+        let mut report = self.shared.wait_finished();
+        let (sink, flush_error) = self.shared.take_sink();
+        if report.sink_error.is_none() {
+            report.sink_error = flush_error;
+        }
         (report, sink)
     }
 
