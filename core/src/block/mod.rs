@@ -61,6 +61,6 @@ pub use fault_store::{Fault, FaultStore, PUT_FAULT_POINT};
 pub use file::{BlockFile, CloseError, ClosedFile};
 pub use locator::{Locator, LocatorParseError};
 pub use manager::{BlockManager, Stats};
-pub use manifest::{Manifest, Segment};
+pub use manifest::{Manifest, ManifestParseError, Segment};
 pub use state::{BlockState, TransitionError, TRANSITIONS};
 pub use store::{BlockStore, MemoryStore, StoreError};
