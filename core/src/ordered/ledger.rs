@@ -661,6 +661,20 @@ pub enum OrderedError {
     /// A worker was created after `wait()` closed the monitor.
     #[error("the monitor is closed: no worker may join after wait()")]
     Closed,
+    /// `run` was asked for more worker threads than [`MAX_WORKERS`](super::MAX_WORKERS).
+    #[error("{workers} workers asked for; at most {max} are allowed")]
+    TooManyWorkers {
+        /// The workers (dynamic) or lists (static) asked for.
+        workers: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// `run` could not start any worker thread (the OS refused); no item was run.
+    #[error("could not start a worker thread: {reason}")]
+    Spawn {
+        /// The OS's reason.
+        reason: String,
+    },
 }
 
 #[cfg(test)]

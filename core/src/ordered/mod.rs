@@ -24,7 +24,9 @@
 //!   reported failed with the sink's error. (zstash-style monitors hang here: the releaser dies
 //!   holding the turn.)
 //! - **Assignment.** Dynamic (lowest unclaimed item), static (your lists), or
-//!   [`assign_by_size`] (greedy least-loaded, largest first).
+//!   [`assign_by_size`] (greedy least-loaded, largest first). [`OrderedMonitor::run`] starts no
+//!   more threads than there are items, refuses more than [`MAX_WORKERS`], and returns
+//!   [`OrderedError::Spawn`] — not a panic — when the OS starts none of them.
 //!
 //! The design is a pure state machine, the ledger (which item is the head, what is buffered, what
 //! may be released, window accounting), driven by proptest, inside a thin shell of one mutex, one
@@ -62,7 +64,7 @@ mod monitor;
 mod report;
 mod shared;
 
-pub use assign::{assign_by_size, Assignment};
+pub use assign::{assign_by_size, Assignment, MAX_WORKERS};
 pub use check::{assert_items_in_order, check_items_in_order, ItemsInOrder, OrderViolation};
 pub use config::{default_error_line, Config, ErrorLine};
 pub use ledger::{ItemError, OrderedError};
