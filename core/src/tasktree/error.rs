@@ -120,6 +120,13 @@ pub enum RunError {
         /// The limit.
         max: usize,
     },
+    /// Virtual time ([`Runner::simulate`](super::Runner::simulate)) would run past its end
+    /// (`u64::MAX` ns, about 584 years) when this job finishes; the run stopped before it.
+    #[error("virtual time overflows (past about 584 years) when job {job:?} would finish")]
+    ClockOverflow {
+        /// The job whose finish time does not fit.
+        job: String,
+    },
     /// The OS refused to start a worker thread. The threads already started were stopped
     /// and joined; no job was run.
     #[error("could not start worker thread {worker} of {workers}: {reason}")]

@@ -193,7 +193,8 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
 
     /// Run the real scheduler in virtual time: a job takes `duration(name)`; `on_event` sees
     /// every start and finish with its virtual time; `max_workers` simulated workers. The
-    /// termination signal is not consulted. Deterministic.
+    /// termination signal is not consulted. Deterministic. A job that would finish past the
+    /// clock's end (`u64::MAX` ns, about 584 years) stops the run: [`RunError::ClockOverflow`].
     pub fn simulate<D, C, E>(
         &mut self,
         duration: D,
@@ -211,6 +212,11 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
         let report = drive(&mut coord, &mut backend, &mut |name, (), ctl| {
             on_complete(name, ctl)
         })?;
+        if let Some(job) = backend.overflowed() {
+            return Err(RunError::ClockOverflow {
+                job: job.to_owned(),
+            });
+        }
         Ok(Simulation {
             report,
             makespan: backend.makespan(),
