@@ -53,9 +53,15 @@ impl CliError {
     pub fn exit(&self) -> ExitCode {
         let text = self.to_string();
         let line = text.lines().next().unwrap_or("error");
-        eprintln!("error: {}", shorten(line, 400));
+        say(&format!("error: {}", shorten(line, 400)));
         ExitCode::from(2)
     }
+}
+
+/// One line on stderr; an error writing it is ignored (there is nowhere left to report it).
+pub(crate) fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// At most `max` characters of `text` (user input echoed in an error stays readable).

@@ -100,18 +100,46 @@ pub fn die_quietly_on_closed_pipe() {
 }
 
 /// Print a clap error and give the exit code it deserves: help and version are printed whole
-/// (exit 0); a usage error is one line on stderr (exit 2).
+/// (exit 0); a usage error is one line on stderr (exit 2). clap's own first line for a missing
+/// argument or subcommand does not say which (the names follow on later lines), so those are
+/// rendered with the names.
 pub fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     if !err.use_stderr() {
         let _ = err.print();
         return ExitCode::SUCCESS;
     }
-    let text = err.render().to_string();
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("error");
-    eprintln!("{line} (see --help)");
+    let names = |kind| match err.get(kind) {
+        Some(ContextValue::Strings(names)) => names
+            .iter()
+            .filter(|name| *name != "help")
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(ContextValue::String(name)) => name.clone(),
+        _ => String::new(),
+    };
+    let line = match err.kind() {
+        ErrorKind::MissingRequiredArgument => format!(
+            "error: missing required argument {} (see --help)",
+            names(ContextKind::InvalidArg)
+        ),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            match names(ContextKind::ValidSubcommand) {
+                choices if choices.is_empty() => "error: missing subcommand (see --help)".into(),
+                choices => format!("error: missing subcommand: one of {choices} (see --help)"),
+            }
+        }
+        _ => {
+            let text = err.render().to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error");
+            format!("{} (see --help)", error::shorten(first, 400))
+        }
+    };
+    error::say(&line);
     ExitCode::from(2)
 }
 

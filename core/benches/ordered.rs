@@ -32,7 +32,7 @@ fn sum(latencies: Vec<Duration>) -> Duration {
 fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("ordered_handoff");
     group.bench_function(BenchmarkId::new("monitor", "2 workers"), |b| {
-        b.iter_custom(|iters| sum(measure::handoff_monitor(iters as usize)))
+        b.iter_custom(|iters| sum(measure::handoff_monitor(iters as usize).expect("hand-off run")))
     });
     group.bench_function(BenchmarkId::new("condvar_turn", "2 workers"), |b| {
         b.iter_custom(|iters| sum(measure::handoff_baseline(iters as usize, TurnWait::Condvar)))
@@ -45,7 +45,7 @@ fn benches(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("monitor_2_workers", name), |b| {
             b.iter_custom(|iters| {
                 let seconds: f64 = (0..iters)
-                    .map(|_| measure::throughput_monitor(20_000, 2, 32, sink))
+                    .map(|_| measure::throughput_monitor(20_000, 2, 32, sink).expect("monitor run"))
                     .sum();
                 Duration::from_secs_f64(seconds)
             })
@@ -53,7 +53,9 @@ fn benches(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("one_thread", name), |b| {
             b.iter_custom(|iters| {
                 let seconds: f64 = (0..iters)
-                    .map(|_| measure::throughput_sequential(20_000, 32, sink))
+                    .map(|_| {
+                        measure::throughput_sequential(20_000, 32, sink).expect("sequential run")
+                    })
                     .sum();
                 Duration::from_secs_f64(seconds)
             })
@@ -79,7 +81,7 @@ fn handoff_summary() {
     println!(
         "\nhand-off latency, head finished -> next item's first byte at the sink (2 workers):"
     );
-    let ours = measure::handoff_monitor(5_000);
+    let ours = measure::handoff_monitor(5_000).expect("hand-off run");
     let condvar = measure::handoff_baseline(5_000, TurnWait::Condvar);
     let polling = measure::handoff_baseline(200, TurnWait::Poll(POLL));
     let p50_ours = measure::quantile_us(&ours, 0.5);
@@ -106,11 +108,13 @@ fn throughput_summary() {
         let (mut ours, mut seq, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             let (m, s) = if round % 2 == 0 {
-                let m = measure::throughput_monitor(ITEMS, 2, 32, sink);
-                (m, measure::throughput_sequential(ITEMS, 32, sink))
+                let m = measure::throughput_monitor(ITEMS, 2, 32, sink).expect("monitor run");
+                let s = measure::throughput_sequential(ITEMS, 32, sink).expect("sequential run");
+                (m, s)
             } else {
-                let s = measure::throughput_sequential(ITEMS, 32, sink);
-                (measure::throughput_monitor(ITEMS, 2, 32, sink), s)
+                let s = measure::throughput_sequential(ITEMS, 32, sink).expect("sequential run");
+                let m = measure::throughput_monitor(ITEMS, 2, 32, sink).expect("monitor run");
+                (m, s)
             };
             ours.push(m);
             seq.push(s);

@@ -8,15 +8,18 @@
 pub struct ReadmeDoctests;
 
 /// `impl Runtime for $name` forwarding every operation to the backend `$base`, except its
-/// `NAME`, its `SPINS_BEFORE_BLOCKING`, and a hook called before each `mutex_lock`: test
-/// backends built on a real one (a lock-counting `Std`, a spinning `Shuttle`). Expands in the
-/// test binaries, which depend on `lockstep`.
+/// `NAME`, its `SPINS_BEFORE_BLOCKING`, a hook called before each `mutex_lock`, and optionally
+/// a hook called before each spawn (an `Err` from it is `try_spawn`'s error, and a panic of
+/// `spawn`, as with std when the OS refuses a thread):
+/// test backends built on a real one (a lock-counting `Std`, a spinning `Shuttle`, a `Std`
+/// whose threads cannot be spawned). Expands in the test binaries, which depend on `lockstep`.
 #[macro_export]
 macro_rules! forwarding_runtime {
     ($name:ident => $base:ty {
         name: $label:expr,
         spins: $spins:expr,
-        before_lock: $hook:expr $(,)?
+        before_lock: $hook:expr
+        $(, before_spawn: $spawn_hook:expr)? $(,)?
     }) => {
         impl ::lockstep::sync::Runtime for $name {
             const NAME: &'static str = $label;
@@ -29,7 +32,22 @@ macro_rules! forwarding_runtime {
                 F: FnOnce() -> T + Send + 'static,
                 T: Send + 'static,
             {
+                // As std does when the OS refuses a thread.
+                $( if let Err(err) = ($spawn_hook)() {
+                    panic!("failed to spawn thread: {err}");
+                } )?
                 <$base>::spawn(name, f)
+            }
+            fn try_spawn<F, T>(
+                name: Option<String>,
+                f: F,
+            ) -> ::std::io::Result<Self::JoinHandle<T>>
+            where
+                F: FnOnce() -> T + Send + 'static,
+                T: Send + 'static,
+            {
+                $( ($spawn_hook)()?; )?
+                <$base>::try_spawn(name, f)
             }
             fn join<T: Send + 'static>(
                 handle: Self::JoinHandle<T>,

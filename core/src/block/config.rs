@@ -3,13 +3,18 @@
 //! Guarantees: a [`Config`] that [`Config::validate`] accepts cannot make the manager hang or
 //! refuse an ordinary write: there is at least one upload worker and one queue slot, and the
 //! buffered-bytes cap holds at least one full block (so a writer filling a block is never told to
-//! wait for space that only its own unfinished block occupies). Bad settings are a typed
-//! [`ConfigError`].
+//! wait for space that only its own unfinished block occupies). Nor can it exhaust the machine's
+//! threads: at most [`MAX_WORKERS`] upload workers. Bad settings are a typed [`ConfigError`].
 
 use std::time::Duration;
 
 /// Keep's block size: 64 MiB.
 pub const KEEP_BLOCK_SIZE: usize = 64 << 20;
+
+/// The most upload workers a manager starts (one thread each); more is a
+/// [`ConfigError::TooManyWorkers`]. Far above what an upload queue needs, far below what
+/// exhausts a machine's threads.
+pub const MAX_WORKERS: usize = 1024;
 
 /// What `commit` does with a block whose last upload failed and that is not being retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,7 +78,7 @@ pub struct Config {
     /// `(workers + queue_capacity + 1) × block_size`: every worker and queue slot can hold a full
     /// block while the writer fills the next.
     pub buffer_cap: Option<usize>,
-    /// Upload worker threads (Arvados: 2).
+    /// Upload worker threads (Arvados: 2; at most [`MAX_WORKERS`]).
     pub workers: usize,
     /// Slots in the upload queue (Arvados: 2); a commit waits while it is full.
     pub queue_capacity: usize,
@@ -110,6 +115,14 @@ pub enum ConfigError {
     /// `workers` is 0.
     #[error("at least one upload worker is needed")]
     NoWorkers,
+    /// `workers` is above [`MAX_WORKERS`].
+    #[error("{workers} upload workers asked for; at most {max} are allowed")]
+    TooManyWorkers {
+        /// The workers asked for.
+        workers: usize,
+        /// The limit.
+        max: usize,
+    },
     /// `queue_capacity` is 0.
     #[error("the upload queue needs at least one slot")]
     NoQueue,
@@ -185,6 +198,12 @@ impl Config {
         if self.workers == 0 {
             return Err(ConfigError::NoWorkers);
         }
+        if self.workers > MAX_WORKERS {
+            return Err(ConfigError::TooManyWorkers {
+                workers: self.workers,
+                max: MAX_WORKERS,
+            });
+        }
         if self.queue_capacity == 0 {
             return Err(ConfigError::NoQueue);
         }
@@ -225,6 +244,14 @@ mod tests {
             Err(ConfigError::ZeroBlockSize)
         );
         assert_eq!(c.clone().workers(0).validate(), Err(ConfigError::NoWorkers));
+        assert_eq!(c.clone().workers(MAX_WORKERS).validate(), Ok(()));
+        assert_eq!(
+            c.clone().workers(40_000).validate(),
+            Err(ConfigError::TooManyWorkers {
+                workers: 40_000,
+                max: MAX_WORKERS
+            })
+        );
         assert_eq!(
             c.clone().queue_capacity(0).validate(),
             Err(ConfigError::NoQueue)

@@ -4,8 +4,28 @@
 //! names both states); a failed upload is kept with its block and reported to everyone who asks,
 //! and [`CommitAllError`] lists *every* block that failed — nothing is swallowed.
 
-use super::{BlockState, StoreError, TransitionError};
+use super::{BlockState, ConfigError, StoreError, TransitionError};
 use std::fmt;
+
+/// Why a [`BlockManager`](super::BlockManager) could not be created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The settings are refused.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The OS refused to start an upload worker thread. The workers already started were
+    /// stopped and joined; nothing was uploaded.
+    #[error("could not start upload worker {worker} of {workers}: {reason}")]
+    Spawn {
+        /// The 0-based worker that could not start.
+        worker: usize,
+        /// The workers asked for.
+        workers: usize,
+        /// The OS's reason.
+        reason: String,
+    },
+}
 
 /// Identifies a buffer block within its manager (Arvados's `bufferblock<N>` names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -7,7 +7,9 @@
 //!   calls, backoff sleeps and joins all happen with no lock held. The one nesting is manager
 //!   lock → block lock (repacking); nothing takes them the other way round.
 //! - **Workers start with the manager**, not lazily from a locked method (Arvados's
-//!   self-deadlock on a non-reentrant lock).
+//!   self-deadlock on a non-reentrant lock). A worker thread the OS refuses is a
+//!   [`StartError::Spawn`] from the constructor, not a panic: the workers already started are
+//!   stopped and joined first.
 //! - **A sync commit waits for the outcome**, also when the block was already `Pending`
 //!   (Arvados returned at once), and a failure is reported to every waiter.
 //! - **A worker never dies silently**: a panicking store becomes a `StoreError::Panicked`, and
@@ -27,8 +29,8 @@
 
 use super::buffer::{Begun, BufferBlock};
 use super::{
-    BlockError, BlockId, BlockState, BlockStore, CommitAllError, Config, ConfigError, Locator,
-    Manifest, Segment, StoreError,
+    BlockError, BlockId, BlockState, BlockStore, CommitAllError, Config, Locator, Manifest,
+    Segment, StartError, StoreError,
 };
 use crate::sync::channel::{self, Receiver, SendError, Sender};
 use crate::sync::thread::{self, panic_message, JoinHandle};
@@ -112,14 +114,16 @@ pub struct BlockManager<R: Runtime = Std> {
 
 impl BlockManager<Std> {
     /// A manager on std threads, uploading to `store`.
-    pub fn new(store: impl BlockStore, config: Config) -> Result<Self, ConfigError> {
+    pub fn new(store: impl BlockStore, config: Config) -> Result<Self, StartError> {
         Self::with_runtime(store, config)
     }
 }
 
 impl<R: Runtime> BlockManager<R> {
-    /// A manager on runtime `R`; starts `config.workers` upload workers.
-    pub fn with_runtime(store: impl BlockStore, config: Config) -> Result<Self, ConfigError> {
+    /// A manager on runtime `R`; starts `config.workers` upload workers. Refused settings are a
+    /// [`StartError::Config`]; a worker thread the OS will not start is a
+    /// [`StartError::Spawn`] (the workers already started are joined first).
+    pub fn with_runtime(store: impl BlockStore, config: Config) -> Result<Self, StartError> {
         config.validate()?;
         let (sender, jobs) = channel::bounded::<Job<R>, R>(config.queue_capacity);
         let shared = Arc::new(Shared {
@@ -142,15 +146,29 @@ impl<R: Runtime> BlockManager<R> {
             space: Condvar::new(),
             config,
         });
-        let workers = (0..shared.config.workers)
-            .map(|i| {
-                let shared = shared.clone();
-                let jobs = jobs.clone();
-                thread::Builder::<R>::new()
-                    .name(format!("block-upload-{i}"))
-                    .spawn(move || shared.serve(&jobs))
-            })
-            .collect();
+        let wanted = shared.config.workers;
+        let mut workers = Vec::with_capacity(wanted);
+        for worker in 0..wanted {
+            let (serving, jobs) = (shared.clone(), jobs.clone());
+            let spawned = thread::Builder::<R>::new()
+                .name(format!("block-upload-{worker}"))
+                .try_spawn(move || serving.serve(&jobs));
+            match spawned {
+                Ok(handle) => workers.push(handle),
+                Err(err) => {
+                    // Close the queue: the workers already started see it closed and exit.
+                    drop(shared.books.lock().sender.take());
+                    for handle in workers {
+                        let _ = handle.join();
+                    }
+                    return Err(StartError::Spawn {
+                        worker,
+                        workers: wanted,
+                        reason: err.to_string(),
+                    });
+                }
+            }
+        }
         Ok(BlockManager {
             shared,
             workers: Mutex::new(workers),

@@ -54,13 +54,13 @@ mod manifest;
 mod state;
 mod store;
 
-pub use config::{Config, ConfigError, OnError, RetryPolicy, KEEP_BLOCK_SIZE};
+pub use config::{Config, ConfigError, OnError, RetryPolicy, KEEP_BLOCK_SIZE, MAX_WORKERS};
 pub use dir_store::DirStore;
-pub use error::{BlockError, BlockId, CommitAllError};
+pub use error::{BlockError, BlockId, CommitAllError, StartError};
 pub use fault_store::{Fault, FaultStore, PUT_FAULT_POINT};
 pub use file::{BlockFile, CloseError, ClosedFile};
 pub use locator::{Locator, LocatorParseError};
 pub use manager::{BlockManager, Stats};
-pub use manifest::{Manifest, Segment};
+pub use manifest::{Manifest, ManifestParseError, Segment};
 pub use state::{BlockState, TransitionError, TRANSITIONS};
 pub use store::{BlockStore, MemoryStore, StoreError};

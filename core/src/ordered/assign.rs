@@ -5,15 +5,23 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// The most worker threads [`OrderedMonitor::run`](super::OrderedMonitor::run) starts: more
+/// workers (dynamic) or lists (static) are refused with
+/// [`OrderedError::TooManyWorkers`](super::OrderedError::TooManyWorkers). A bound well above any
+/// useful parallelism, and far below what exhausts a machine's threads or memory.
+pub const MAX_WORKERS: usize = 1024;
+
 /// How items reach workers in [`OrderedMonitor::run`](super::OrderedMonitor::run).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assignment {
-    /// `workers` threads; each takes the lowest unclaimed item when it is free.
+    /// Up to `workers` threads (never more than there are items, nor than [`MAX_WORKERS`]);
+    /// each takes the lowest unclaimed item when it is free.
     Dynamic {
         /// Worker threads to start.
         workers: usize,
     },
-    /// One thread per list; each runs its items in increasing order.
+    /// One thread per non-empty list (at most [`MAX_WORKERS`] lists); each runs its items in
+    /// increasing order.
     Static(Vec<Vec<usize>>),
 }
 

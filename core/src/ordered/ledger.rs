@@ -110,8 +110,8 @@ pub enum ItemError {
 /// One piece of output to write to the sink, in order.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Chunk {
-    /// Output bytes of an item.
-    Bytes(Vec<u8>),
+    /// Output bytes of `item` (the shell reports the item failed if the sink loses them).
+    Bytes { item: usize, bytes: Vec<u8> },
     /// The error line of a failed item, written after its output.
     Error { item: usize, reason: String },
 }
@@ -570,10 +570,10 @@ impl<T: Copy> Ledger<T> {
                     match self.slots.pop_front().expect("head slot") {
                         Slot::Done { buf } => {
                             self.completed += 1;
-                            batch.push_bytes(buf);
+                            batch.push_bytes(item, buf);
                         }
                         Slot::Failed { buf, reason } => {
-                            batch.push_bytes(buf);
+                            batch.push_bytes(item, buf);
                             self.failures.push(ItemFailure {
                                 item,
                                 reason: reason.clone(),
@@ -586,7 +586,7 @@ impl<T: Copy> Ledger<T> {
                 }
                 Slot::Running { buf, .. } => {
                     let buf = std::mem::take(buf);
-                    batch.push_bytes(buf);
+                    batch.push_bytes(self.base, buf);
                     break;
                 }
                 Slot::Free | Slot::Reserved => break,
@@ -614,10 +614,10 @@ impl<T: Copy> Ledger<T> {
 }
 
 impl Batch {
-    fn push_bytes(&mut self, buf: Vec<u8>) {
+    fn push_bytes(&mut self, item: usize, buf: Vec<u8>) {
         if !buf.is_empty() {
             self.bytes += buf.len();
-            self.chunks.push(Chunk::Bytes(buf));
+            self.chunks.push(Chunk::Bytes { item, bytes: buf });
         }
     }
 }
@@ -661,6 +661,20 @@ pub enum OrderedError {
     /// A worker was created after `wait()` closed the monitor.
     #[error("the monitor is closed: no worker may join after wait()")]
     Closed,
+    /// `run` was asked for more worker threads than [`MAX_WORKERS`](super::MAX_WORKERS).
+    #[error("{workers} workers asked for; at most {max} are allowed")]
+    TooManyWorkers {
+        /// The workers (dynamic) or lists (static) asked for.
+        workers: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// `run` could not start any worker thread (the OS refused); no item was run.
+    #[error("could not start a worker thread: {reason}")]
+    Spawn {
+        /// The OS's reason.
+        reason: String,
+    },
 }
 
 #[cfg(test)]

@@ -18,8 +18,15 @@
 //!   [timeout](Config::item_timeout): each gets a one-line error in its place (after whatever it
 //!   wrote) and the run moves on — or stops, with [`Config::fail_fast`]. [`OrderedMonitor::wait`]
 //!   returns a [`Report`] even if every worker panicked.
+//! - **Whatever the sink does.** A sink that returns an error or panics — also while buffered
+//!   output is being released, outside any worker — cannot hang the run: the panic is caught,
+//!   the sink is not called again, and every item whose output did not (all) reach the sink is
+//!   reported failed with the sink's error. (zstash-style monitors hang here: the releaser dies
+//!   holding the turn.)
 //! - **Assignment.** Dynamic (lowest unclaimed item), static (your lists), or
-//!   [`assign_by_size`] (greedy least-loaded, largest first).
+//!   [`assign_by_size`] (greedy least-loaded, largest first). [`OrderedMonitor::run`] starts no
+//!   more threads than there are items, refuses more than [`MAX_WORKERS`], and returns
+//!   [`OrderedError::Spawn`] — not a panic — when the OS starts none of them.
 //!
 //! The design is a pure state machine, the ledger (which item is the head, what is buffered, what
 //! may be released, window accounting), driven by proptest, inside a thin shell of one mutex, one
@@ -45,7 +52,7 @@
 //!
 //! # Limitations
 //! - A writer leaked with `mem::forget`, or a worker stuck forever inside an item, holds the head
-//!   until the item timeout (if any) fails it.
+//!   until the item timeout (if any) fails it. A sink that blocks for ever blocks the run.
 //! - Log routing ([`CurrentItemWriter`]) uses a std thread-local: production threads only.
 
 mod assign;
@@ -57,7 +64,7 @@ mod monitor;
 mod report;
 mod shared;
 
-pub use assign::{assign_by_size, Assignment};
+pub use assign::{assign_by_size, Assignment, MAX_WORKERS};
 pub use check::{assert_items_in_order, check_items_in_order, ItemsInOrder, OrderViolation};
 pub use config::{default_error_line, Config, ErrorLine};
 pub use ledger::{ItemError, OrderedError};

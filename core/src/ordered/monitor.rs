@@ -4,9 +4,10 @@
 //! Guarantees: output reaches the sink in item order, each item's bytes contiguous; the head
 //! item's bytes stream straight through; a writer dropped without [`ItemWriter::finish`] fails its
 //! item (a one-line error is written in its place); a worker that goes away fails its unstarted
-//! static items; [`OrderedMonitor::wait`] returns even if every worker died.
+//! static items; [`OrderedMonitor::wait`] returns even if every worker died or the sink
+//! panicked (the items whose output was lost are then reported failed).
 
-use super::assign::Assignment;
+use super::assign::{Assignment, MAX_WORKERS};
 use super::config::Config;
 use super::ledger::{Claim, ItemError, OrderedError};
 use super::logs;
@@ -57,6 +58,7 @@ impl<W: Write + Send + 'static, R: Runtime> OrderedMonitor<W, R> {
         Ok(Worker {
             shared: self.shared.clone(),
             queue: None,
+            started: true,
         })
     }
 
@@ -69,6 +71,7 @@ impl<W: Write + Send + 'static, R: Runtime> OrderedMonitor<W, R> {
         Ok(Worker {
             shared: self.shared.clone(),
             queue: Some(items.into()),
+            started: true,
         })
     }
 
@@ -76,40 +79,56 @@ impl<W: Write + Send + 'static, R: Runtime> OrderedMonitor<W, R> {
     /// failed, or skipped by fail-fast); then return the report and the sink, flushed. Items no
     /// worker is left to run fail, so this returns even if every worker died.
     pub fn wait(self) -> (Report, W) {
-        let report = self.shared.wait_finished();
-        let sink = self.shared.take_sink();
+        let mut report = self.shared.wait_finished();
+        let (sink, flush_error) = self.shared.take_sink();
+        if report.sink_error.is_none() {
+            report.sink_error = flush_error;
+        }
         (report, sink)
     }
 
-    /// Start one thread per worker of `assignment`, run `work(item, writer)` for each item, and
+    /// Start the worker threads of `assignment`, run `work(item, writer)` for each item, and
     /// [`wait`](Self::wait). `Ok` finishes the item; `Err(e)` fails it with `e`'s message; a
     /// panic fails it with the panic message and ends that worker (its unstarted static items
     /// fail). Worker threads are joined before returning, unless an item timeout is set (a
     /// worker stuck past its timeout is then left behind rather than waited for).
+    ///
+    /// Threads: one per dynamic worker but never more than there are items, one per non-empty
+    /// static list; more than [`MAX_WORKERS`] workers or lists is an
+    /// [`OrderedError::TooManyWorkers`]. If the OS refuses to start any thread this is an
+    /// [`OrderedError::Spawn`] and no item has run (the sink is dropped). If it refuses only
+    /// some, the run goes on with the threads it has: dynamic items are shared by them, and the
+    /// items of a static list whose thread could not start fail ("its worker thread could not
+    /// be started").
     pub fn run<F, E>(self, assignment: Assignment, work: F) -> Result<(Report, W), OrderedError>
     where
         F: Fn(usize, &mut ItemWriter<'_, W, R>) -> Result<(), E> + Send + Sync + 'static,
         E: Display,
     {
-        let workers: Result<Vec<Worker<W, R>>, OrderedError> = match assignment {
-            Assignment::Dynamic { workers } => (0..workers).map(|_| self.worker()).collect(),
-            Assignment::Static(lists) => lists
-                .into_iter()
-                .map(|list| self.static_worker(list))
-                .collect(),
-        };
-        let workers = workers?;
+        let workers = self.workers_for(assignment)?;
         let work: Arc<F, R> = Arc::new(work);
-        let handles: Vec<_> = workers
-            .into_iter()
-            .enumerate()
-            .map(|(k, worker)| {
-                let work = work.clone();
-                thread::Builder::<R>::new()
-                    .name(format!("ordered-worker-{k}"))
-                    .spawn(move || worker.run(&*work))
-            })
-            .collect();
+        let mut handles = Vec::with_capacity(workers.len());
+        let mut refused = None;
+        for (k, mut worker) in workers.into_iter().enumerate() {
+            let work = work.clone();
+            // Dropped unrun if the thread cannot start: its drop then fails its static items.
+            worker.started = false;
+            let spawned = thread::Builder::<R>::new()
+                .name(format!("ordered-worker-{k}"))
+                .try_spawn(move || {
+                    worker.started = true;
+                    worker.run(&*work)
+                });
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(err) => refused = refused.or(Some(err)),
+            }
+        }
+        if let (true, Some(err)) = (handles.is_empty(), refused) {
+            return Err(OrderedError::Spawn {
+                reason: err.to_string(),
+            });
+        }
         let detach = self.shared.config.item_timeout.is_some();
         let result = self.wait();
         if !detach {
@@ -118,6 +137,27 @@ impl<W: Write + Send + 'static, R: Runtime> OrderedMonitor<W, R> {
             }
         }
         Ok(result)
+    }
+
+    /// The workers `run` starts threads for (see its docs for the bounds).
+    fn workers_for(&self, assignment: Assignment) -> Result<Vec<Worker<W, R>>, OrderedError> {
+        let too_many = |workers| OrderedError::TooManyWorkers {
+            workers,
+            max: MAX_WORKERS,
+        };
+        match assignment {
+            Assignment::Dynamic { workers } if workers > MAX_WORKERS => Err(too_many(workers)),
+            Assignment::Dynamic { workers } => {
+                let items = self.shared.state.lock().items();
+                (0..workers.min(items)).map(|_| self.worker()).collect()
+            }
+            Assignment::Static(lists) if lists.len() > MAX_WORKERS => Err(too_many(lists.len())),
+            Assignment::Static(lists) => lists
+                .into_iter()
+                .filter(|list| !list.is_empty())
+                .map(|list| self.static_worker(list))
+                .collect(),
+        }
     }
 }
 
@@ -140,6 +180,9 @@ pub struct Worker<W: Write + Send + 'static, R: Runtime = Std> {
     shared: Arc<Shared<W, R>, R>,
     /// The remaining static items, or `None` for dynamic assignment.
     queue: Option<VecDeque<usize>>,
+    /// `false` while `run` has not started this worker's thread (if it never does, the
+    /// unstarted items say so).
+    started: bool,
 }
 
 impl<W: Write + Send + 'static, R: Runtime> Worker<W, R> {
@@ -233,11 +276,13 @@ fn one_line(reason: impl Display) -> String {
 impl<W: Write + Send + 'static, R: Runtime> Drop for Worker<W, R> {
     fn drop(&mut self) {
         let remaining: Vec<usize> = self.queue.iter().flatten().copied().collect();
+        let reason = if self.started {
+            "not started: its worker exited before reaching it"
+        } else {
+            "not started: its worker thread could not be started"
+        };
         let mut state = self.shared.state.lock();
-        state.worker_exited(
-            &remaining,
-            "not started: its worker exited before reaching it",
-        );
+        state.worker_exited(&remaining, reason);
         self.shared.settle(state);
     }
 }

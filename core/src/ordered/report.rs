@@ -11,7 +11,8 @@ pub struct Report {
     pub items: usize,
     /// Items that finished successfully.
     pub completed: usize,
-    /// Items that failed, in item order, with the reason written to the sink.
+    /// Items that failed, in item order, with the reason (also written to the sink as the item's
+    /// error line, unless the failure is that the sink lost its output).
     pub failed: Vec<ItemFailure>,
     /// Items neither run nor written because fail-fast stopped the run.
     pub skipped: usize,
@@ -19,7 +20,9 @@ pub struct Report {
     pub bytes_written: u64,
     /// The most bytes buffered at once for items that were not streaming (≤ the byte window).
     pub peak_buffered_bytes: usize,
-    /// The first error the sink returned, if any (later output was still attempted).
+    /// The first error the sink returned (or its panic, or the final flush's error), if any.
+    /// After an error later output is still attempted; after a panic it is not. Every item
+    /// whose output did not reach the sink is also in [`failed`](Self::failed).
     pub sink_error: Option<String>,
 }
 

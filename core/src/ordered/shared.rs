@@ -10,14 +10,22 @@
 //!
 //! Why it cannot deadlock: no thread holds the ledger lock while it takes the sink lock or does
 //! I/O, waits are only for the head to advance, and the ledger never makes the head wait.
+//!
+//! Why a misbehaving sink cannot hang the run: every call into the sink (and into the
+//! user's error-line function) is made through [`SinkSlot`], which catches a panic and turns it
+//! into an `io::Error`, so the releaser always gets back to the ledger to end its release. A
+//! sink that panicked is never called again (its state is unknown, as with a poisoned lock).
+//! Every item some of whose bytes did not reach the sink is recorded and reported failed.
 
-use super::config::Config;
-use super::ledger::{Batch, Chunk, ItemError, Ledger};
+use super::config::{default_error_line, Config};
+use super::ledger::{Batch, Chunk, ItemError, ItemFailure, Ledger};
 use super::report::Report;
 use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::thread::panic_message;
 use crate::sync::time::Instant;
 use crate::sync::{Condvar, Mutex, MutexGuard, Runtime};
 use std::io::{self, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 /// `streaming` when no item streams.
@@ -56,6 +64,11 @@ pub(crate) struct SinkSlot<W> {
     at_line_start: bool,
     bytes_written: u64,
     error: Option<String>,
+    /// The sink panicked (with this message): it is not called again.
+    panicked: Option<String>,
+    /// Items some of whose bytes did not reach the sink, with the first error, in item order
+    /// (writes reach the sink in item order).
+    lost: Vec<ItemFailure>,
 }
 
 pub(crate) struct Shared<W: Write + Send, R: Runtime> {
@@ -86,6 +99,8 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
                 at_line_start: true,
                 bytes_written: 0,
                 error: None,
+                panicked: None,
+                lost: Vec::new(),
             }),
             streaming: AtomicUsize::new(NONE),
             config,
@@ -191,20 +206,27 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
         let mut sink = self.sink.lock();
         for chunk in chunks {
             match chunk {
-                Chunk::Bytes(bytes) => {
-                    let _ = sink.write(&bytes);
+                Chunk::Bytes { item, bytes } => {
+                    let _ = sink.write(item, &bytes);
                 }
                 Chunk::Error { item, reason } => {
                     let mut line = String::new();
                     if !sink.at_line_start {
                         line.push('\n');
                     }
-                    line.push_str(&(self.config.error_line)(item, &reason));
+                    line.push_str(&self.error_line(item, &reason));
                     line.push('\n');
-                    let _ = sink.write(line.as_bytes());
+                    let _ = sink.write(item, line.as_bytes());
                 }
             }
         }
+    }
+
+    /// The configured error line; the default one if the configured function panics (it runs
+    /// on the releaser, which must get back to the ledger).
+    fn error_line(&self, item: usize, reason: &str) -> String {
+        let render = self.config.error_line;
+        catch_unwind(|| render(item, reason)).unwrap_or_else(|_| default_error_line(item, reason))
     }
 
     /// Write `bytes` for `item`: to the sink if it streams, else into its buffer (waiting while
@@ -219,7 +241,7 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
                 // Re-checked under the sink lock: a releaser that took the sink from this item
                 // cleared the flag before it took the lock.
                 if self.streaming.load(Ordering::Acquire) == item {
-                    return sink.write(bytes).map(|()| bytes.len());
+                    return sink.write(item, bytes).map(|()| bytes.len());
                 }
             }
             let mut state = self.state.lock();
@@ -243,9 +265,7 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
     pub(crate) fn flush(&self, item: usize) -> io::Result<()> {
         if self.streaming.load(Ordering::Acquire) == item {
             let mut sink = self.sink.lock();
-            if let Some(out) = sink.out.as_mut() {
-                return out.flush();
-            }
+            return sink.call(W::flush).inspect_err(|e| sink.lose(item, e));
         }
         Ok(())
     }
@@ -282,7 +302,7 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
     /// The run's report, from the ledger and the sink.
     pub(crate) fn report(&self, state: &State<R>) -> Report {
         let sink = self.sink.lock();
-        Report {
+        let mut report = Report {
             items: state.items(),
             completed: state.completed(),
             failed: state.failures().to_vec(),
@@ -290,7 +310,18 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
             bytes_written: sink.bytes_written,
             peak_buffered_bytes: state.peak_buffered(),
             sink_error: sink.error.clone(),
+        };
+        // Skipped items are the tail and never reach the sink; every other item that is not a
+        // failure was counted completed by the ledger.
+        let unskipped = report.items - report.skipped;
+        for lost in sink.lost.iter().filter(|lost| lost.item < unskipped) {
+            if let Err(at) = report.failed.binary_search_by_key(&lost.item, |f| f.item) {
+                report.completed -= 1;
+                let reason = format!("its output could not be written: {}", lost.reason);
+                report.failed.insert(at, ItemFailure { reason, ..*lost });
+            }
         }
+        report
     }
 
     /// Block until every item is released, failing a head that overruns its timeout.
@@ -322,13 +353,16 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
         report
     }
 
-    pub(crate) fn take_sink(&self) -> W {
+    /// The sink, flushed (unless it panicked), and the flush's error.
+    pub(crate) fn take_sink(&self) -> (W, Option<String>) {
         let mut sink = self.sink.lock();
-        let mut out = sink.out.take().expect("the sink is taken once, by wait()");
-        if let Err(e) = out.flush() {
-            sink.error.get_or_insert(e.to_string());
-        }
-        out
+        let flushed = if sink.panicked.is_some() {
+            Ok(())
+        } else {
+            sink.call(W::flush)
+        };
+        let out = sink.out.take().expect("the sink is taken once, by wait()");
+        (out, flushed.err().map(|e| e.to_string()))
     }
 }
 
@@ -341,11 +375,9 @@ fn timed_out(timeout: Duration) -> String {
 }
 
 impl<W: Write> SinkSlot<W> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let Some(out) = self.out.as_mut() else {
-            return Err(io::Error::other("the sink was already returned by wait()"));
-        };
-        match out.write_all(bytes) {
+    /// Write all of `bytes` of `item`; on failure the item's output is recorded as lost.
+    fn write(&mut self, item: usize, bytes: &[u8]) -> io::Result<()> {
+        match self.call(|out| out.write_all(bytes)) {
             Ok(()) => {
                 self.bytes_written += bytes.len() as u64;
                 if let Some(&last) = bytes.last() {
@@ -354,9 +386,47 @@ impl<W: Write> SinkSlot<W> {
                 Ok(())
             }
             Err(e) => {
-                self.error.get_or_insert_with(|| e.to_string());
+                self.lose(item, &e);
                 Err(e)
             }
         }
     }
+
+    /// Call into the sink: the first error is kept for the report, and a panic becomes an
+    /// error (after which the sink is not called again).
+    fn call<T>(&mut self, op: impl FnOnce(&mut W) -> io::Result<T>) -> io::Result<T> {
+        if let Some(message) = &self.panicked {
+            return Err(io::Error::other(sink_panicked(message)));
+        }
+        let Some(out) = self.out.as_mut() else {
+            return Err(io::Error::other("the sink was already returned by wait()"));
+        };
+        let result = match catch_unwind(AssertUnwindSafe(|| op(out))) {
+            Ok(result) => result,
+            Err(payload) => {
+                let message = panic_message(&*payload).to_owned();
+                let error = io::Error::other(sink_panicked(&message));
+                self.panicked = Some(message);
+                Err(error)
+            }
+        };
+        if let Err(e) = &result {
+            self.error.get_or_insert_with(|| e.to_string());
+        }
+        result
+    }
+
+    /// Record that some of `item`'s bytes did not reach the sink (the first error only).
+    fn lose(&mut self, item: usize, error: &io::Error) {
+        if self.lost.last().is_none_or(|lost| lost.item != item) {
+            self.lost.push(ItemFailure {
+                item,
+                reason: error.to_string(),
+            });
+        }
+    }
+}
+
+fn sink_panicked(message: &str) -> String {
+    format!("the sink panicked: {message}")
 }

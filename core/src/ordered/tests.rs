@@ -350,3 +350,5 @@ fn no_workers_means_every_item_fails_and_wait_returns() {
     let (report, _) = monitor.wait();
     assert_eq!(report.failed.len(), 2);
 }
+
+mod sink;

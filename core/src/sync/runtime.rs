@@ -41,11 +41,21 @@ pub trait Runtime: Sized + Send + Sync + 'static {
     /// Handle to a spawned thread.
     type JoinHandle<T: Send + 'static>: Send;
     /// Spawn a thread, optionally named. Panics only if the OS refuses to create a thread (as
-    /// `std::thread::spawn` does).
+    /// `std::thread::spawn` does); components use [`Runtime::try_spawn`].
     fn spawn<F, T>(name: Option<String>, f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static;
+    /// Spawn a thread, or return why it could not be created (`f` is then dropped unrun). The
+    /// default calls [`Runtime::spawn`] and always succeeds: right for checkers, whose threads
+    /// are modelled; a backend on OS threads overrides it (as [`Std`](super::Std) does).
+    fn try_spawn<F, T>(name: Option<String>, f: F) -> std::io::Result<Self::JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        Ok(Self::spawn(name, f))
+    }
     /// Wait for a thread; `Err` carries its panic payload.
     fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> Result<T, PanicPayload>;
     /// Offer the scheduler a chance to run another thread.

@@ -33,13 +33,20 @@ impl Runtime for Std {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        Self::try_spawn(name, f).unwrap_or_else(|err| panic!("failed to spawn thread: {err}"))
+    }
+
+    #[inline]
+    fn try_spawn<F, T>(name: Option<String>, f: F) -> std::io::Result<Self::JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
         let builder = match name {
             Some(name) => std::thread::Builder::new().name(name),
             None => std::thread::Builder::new(),
         };
-        builder
-            .spawn(f)
-            .unwrap_or_else(|err| panic!("failed to spawn thread: {err}"))
+        builder.spawn(f)
     }
 
     #[inline]

@@ -41,7 +41,8 @@ impl<R: Runtime> Builder<R> {
         self
     }
 
-    /// Spawn the thread.
+    /// Spawn the thread. Panics if the OS cannot create it (as `std::thread::spawn` does); use
+    /// [`try_spawn`](Self::try_spawn) where that must be an error.
     #[inline]
     #[track_caller]
     pub fn spawn<F, T>(self, f: F) -> JoinHandle<T, R>
@@ -52,6 +53,26 @@ impl<R: Runtime> Builder<R> {
         JoinHandle {
             raw: R::spawn(self.name, f),
         }
+    }
+
+    /// Spawn the thread, or return the OS's reason it could not be created (`f` is then
+    /// dropped without running). Under checkers this always succeeds.
+    ///
+    /// ```
+    /// use lockstep::sync::{thread, Std};
+    /// let h = thread::Builder::<Std>::new().try_spawn(|| 6 * 7).expect("a thread");
+    /// assert_eq!(h.join().unwrap(), 42);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn try_spawn<F, T>(self, f: F) -> std::io::Result<JoinHandle<T, R>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        Ok(JoinHandle {
+            raw: R::try_spawn(self.name, f)?,
+        })
     }
 }
 

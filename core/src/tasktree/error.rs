@@ -112,6 +112,33 @@ pub enum RunError {
     /// `max_workers` was zero.
     #[error("max_workers must be at least 1")]
     NoWorkers,
+    /// The thread pool was asked for more than [`MAX_WORKERS`](super::MAX_WORKERS) workers.
+    #[error("max_workers {workers} is above the thread pool's limit of {max}")]
+    TooManyWorkers {
+        /// The `max_workers` asked for.
+        workers: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Virtual time ([`Runner::simulate`](super::Runner::simulate)) would run past its end
+    /// (`u64::MAX` ns, about 584 years) when this job finishes; the run stopped before it.
+    #[error("virtual time overflows (past about 584 years) when job {job:?} would finish")]
+    ClockOverflow {
+        /// The job whose finish time does not fit.
+        job: String,
+    },
+    /// The OS refused to start a worker thread. The threads already started were stopped
+    /// and joined; no job was run.
+    #[error("could not start worker thread {worker} of {workers}: {reason}")]
+    Spawn {
+        /// The 0-based worker that could not start.
+        worker: usize,
+        /// The workers asked for.
+        workers: usize,
+        /// The OS's reason.
+        reason: String,
+    },
+
     /// A job or a callback panicked. The run stopped submitting, cancelled the jobs in flight
     /// and waited for them before returning this.
     #[error("{stage} panicked while handling job {job:?}: {message}")]

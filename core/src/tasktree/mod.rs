@@ -56,7 +56,8 @@
 //!   loom/shuttle when checked), async tasks ([`Runner::run_async`], tokio), inline
 //!   ([`Runner::run_inline`]; the default when `max_workers` is 1 or no job has a sibling), and
 //!   virtual time ([`Runner::simulate`], behind `lockstep plan`). A tree can be run any number of
-//!   times.
+//!   times. The pool starts `min(max_workers, jobs)` threads, at most [`MAX_WORKERS`]; a thread
+//!   the OS refuses is a [`RunError::Spawn`], not a panic.
 //! - **Scale**: O(N log N), iterative throughout (a path a million components deep is fine),
 //!   and compact: flat `u32` vectors, no per-job allocation — about 37–40 bytes per job at a
 //!   million jobs, names included (bzfs: about 400 in general).
@@ -86,7 +87,7 @@ pub use async_exec::AsyncJob;
 pub use coord::{Control, Outcome, Report};
 pub use driver::Job;
 pub use error::{RunError, Stage, TreeError};
-pub use runner::{Executor, Runner, Simulation};
+pub use runner::{Executor, Runner, Simulation, MAX_WORKERS};
 pub use sched::{ByName, Priority};
 pub use signal::Termination;
 pub use tree::{Barriers, TaskTree, TreeOptions, DEFAULT_BARRIER};

@@ -14,6 +14,11 @@ use crate::sync::{Runtime, Std};
 use std::fmt;
 use std::time::Duration;
 
+/// The most threads the thread-pool executor starts: [`Runner::run`] refuses a larger
+/// `max_workers` with [`RunError::TooManyWorkers`] when it would use the pool. The executors
+/// that start no threads (inline, virtual time, async tasks) take any `max_workers`.
+pub const MAX_WORKERS: usize = 1024;
+
 /// Where jobs run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Executor {
@@ -63,8 +68,8 @@ pub struct Runner<'t, R: Runtime = Std, P: Priority = ByName> {
 }
 
 impl<'t> Runner<'t, Std, ByName> {
-    /// A runner on std threads: `max_workers` = available parallelism, name order, no spacing,
-    /// no termination signal.
+    /// A runner on std threads: `max_workers` = available parallelism (at most
+    /// [`MAX_WORKERS`]), name order, no spacing, no termination signal.
     pub fn new(tree: &'t TaskTree) -> Self {
         Self::with_runtime(tree)
     }
@@ -75,7 +80,9 @@ impl<'t, R: Runtime> Runner<'t, R, ByName> {
     pub fn with_runtime(tree: &'t TaskTree) -> Self {
         Self {
             tree,
-            max_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_workers: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_WORKERS),
             executor: Executor::Auto,
             priority: ByName,
             spacing: None,
@@ -137,6 +144,10 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
     /// Run with the configured executor. `job` runs on a worker thread (or inline) and returns
     /// a value; `on_complete` gets it on the calling thread — in name order for jobs that
     /// finished together — and decides the [`Outcome`].
+    ///
+    /// The thread pool starts `min(max_workers, jobs)` threads; a `max_workers` above
+    /// [`MAX_WORKERS`] is a [`RunError::TooManyWorkers`], and a thread the OS refuses is a
+    /// [`RunError::Spawn`] (returned before any job ran, the started threads joined).
     pub fn run<F, T, C>(&mut self, job: F, mut on_complete: C) -> Result<Report, RunError>
     where
         F: Fn(&Job<'_>) -> T + Send + Sync + 'static,
@@ -151,10 +162,16 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
         if inline {
             return self.run_inline(job, on_complete);
         }
+        if self.max_workers > MAX_WORKERS {
+            return Err(RunError::TooManyWorkers {
+                workers: self.max_workers,
+                max: MAX_WORKERS,
+            });
+        }
         let workers = self.max_workers.min(self.tree.len());
         let signal = self.termination.clone();
         let mut coord = self.coordinator()?;
-        let mut pool = ThreadPool::<F, T, R>::new(job, workers, signal);
+        let mut pool = ThreadPool::<F, T, R>::new(job, workers, signal)?;
         drive(&mut coord, &mut pool, &mut on_complete)
     }
 
@@ -176,7 +193,8 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
 
     /// Run the real scheduler in virtual time: a job takes `duration(name)`; `on_event` sees
     /// every start and finish with its virtual time; `max_workers` simulated workers. The
-    /// termination signal is not consulted. Deterministic.
+    /// termination signal is not consulted. Deterministic. A job that would finish past the
+    /// clock's end (`u64::MAX` ns, about 584 years) stops the run: [`RunError::ClockOverflow`].
     pub fn simulate<D, C, E>(
         &mut self,
         duration: D,
@@ -194,6 +212,11 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
         let report = drive(&mut coord, &mut backend, &mut |name, (), ctl| {
             on_complete(name, ctl)
         })?;
+        if let Some(job) = backend.overflowed() {
+            return Err(RunError::ClockOverflow {
+                job: job.to_owned(),
+            });
+        }
         Ok(Simulation {
             report,
             makespan: backend.makespan(),

@@ -13,7 +13,8 @@
 //! - the coordinator never waits while a completion is uncollected, nor after termination
 //!   (the run's termination waker sets `woken` and notifies `done`);
 //! - `finish` cancels what is queued, flags what runs, and joins every worker: a run leaves no
-//!   thread behind, even when it ends with an error.
+//!   thread behind, even when it ends with an error — or when the OS refuses one of the
+//!   threads: `new` then shuts down and joins those it started and returns a typed error.
 //!
 //! Submissions are staged and pushed in one lock acquisition before the coordinator waits or
 //! sleeps; names travel in reused `String` buffers, so steady state allocates nothing per job.
@@ -25,6 +26,7 @@
 //! taken again under the lock, so the guarantees above do not depend on them.
 
 use super::driver::{run_job, Backend, Finished, Job};
+use super::error::RunError;
 use super::signal::{self, Subscription, Termination};
 use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::thread::{Builder, JoinHandle};
@@ -123,8 +125,12 @@ impl<F, T: Send + 'static, R: Runtime> ThreadPool<F, T, R>
 where
     F: Fn(&Job<'_>) -> T + Send + Sync + 'static,
 {
-    /// Start `workers` threads (at least one).
-    pub(crate) fn new(job: F, workers: usize, signal: Option<Termination<R>>) -> Self {
+    /// Start `workers` threads (at least one), or none and an error if the OS refuses one.
+    pub(crate) fn new(
+        job: F,
+        workers: usize,
+        signal: Option<Termination<R>>,
+    ) -> Result<Self, RunError> {
         let workers = workers.max(1);
         let shared: Arc<Shared<F, T, R>, R> = Arc::new(Shared {
             job,
@@ -153,23 +159,33 @@ where
                 shared.done.notify_all();
             }))
         });
-        let handles = (0..workers)
-            .map(|w| {
-                let shared = shared.clone();
-                Builder::<R>::new()
-                    .name(format!("tasktree-worker-{w}"))
-                    .spawn(move || work(&shared, w))
-            })
-            .collect();
-        Self {
+        let mut pool = Self {
             shared,
-            workers: handles,
+            workers: Vec::with_capacity(workers),
             staged: Vec::new(),
             free_names: Vec::new(),
             signal,
             subscription,
             start: Instant::now(),
+        };
+        for w in 0..workers {
+            let shared = pool.shared.clone();
+            let spawned = Builder::<R>::new()
+                .name(format!("tasktree-worker-{w}"))
+                .try_spawn(move || work(&shared, w));
+            match spawned {
+                Ok(handle) => pool.workers.push(handle),
+                Err(err) => {
+                    pool.finish(&[]); // shut down and join the threads started so far
+                    return Err(RunError::Spawn {
+                        worker: w,
+                        workers,
+                        reason: err.to_string(),
+                    });
+                }
+            }
         }
+        Ok(pool)
     }
 
     /// Push staged submissions to the workers in one lock acquisition.

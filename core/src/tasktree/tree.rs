@@ -406,6 +406,9 @@ fn component_order(tree: &TaskTree) -> Option<Vec<u32>> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -7,6 +7,13 @@
 //! "arrive together" and are handled in name order. Spacing sleeps advance the clock. Times are
 //! integer nanoseconds, so equal sums are equal (no float drift) and the output is the same on
 //! every run and machine.
+//!
+//! The clock ends at `u64::MAX` ns (about 584 years). A job that would finish past it is not
+//! started: the run stops there (as if terminated) and [`Runner::simulate`] returns
+//! [`RunError::ClockOverflow`](super::RunError::ClockOverflow) naming it, instead of a makespan
+//! silently stuck at the clock's end.
+//!
+//! [`Runner::simulate`]: super::Runner::simulate
 
 use super::driver::{Backend, Finished};
 use std::cmp::Reverse;
@@ -42,6 +49,8 @@ pub(crate) struct VirtualTime<'e, D, E> {
     names: &'e super::tree::TaskTree,
     /// Latest finish time seen: the makespan.
     makespan_ns: u64,
+    /// The first job whose finish time did not fit the clock; the run stops at it.
+    overflowed: Option<String>,
 }
 
 impl<'e, D, E> VirtualTime<'e, D, E>
@@ -57,11 +66,17 @@ where
             on_event,
             names,
             makespan_ns: 0,
+            overflowed: None,
         }
     }
 
     pub(crate) fn makespan(&self) -> Duration {
         Duration::from_nanos(self.makespan_ns)
+    }
+
+    /// The job whose finish time overflowed the clock, if one did.
+    pub(crate) fn overflowed(&self) -> Option<&str> {
+        self.overflowed.as_deref()
     }
 
     fn collect_until(&mut self, t: u64, out: &mut Vec<(u32, Finished<()>)>) {
@@ -96,7 +111,7 @@ where
     }
 
     fn terminated(&self) -> bool {
-        false
+        self.overflowed.is_some()
     }
 
     fn sleep_until(&mut self, ns: u64) {
@@ -105,9 +120,14 @@ where
 
     fn submit(&mut self, job: u32, name: &str, _submit_count: u64) {
         let d = (self.duration)(name);
-        let d_ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        self.running
-            .push(Reverse((self.now_ns.saturating_add(d_ns), job)));
+        let finish = u64::try_from(d.as_nanos())
+            .ok()
+            .and_then(|d_ns| self.now_ns.checked_add(d_ns));
+        let Some(finish) = finish else {
+            self.overflowed.get_or_insert_with(|| name.to_owned());
+            return; // not started: `terminated` now ends the run
+        };
+        self.running.push(Reverse((finish, job)));
         (self.on_event)(SimEvent {
             at: Duration::from_nanos(self.now_ns),
             kind: SimEventKind::Start,
@@ -138,5 +158,61 @@ where
 
     fn finish(&mut self, _in_flight: &[u32]) {
         self.running.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tasktree::{Outcome, RunError, Runner, SimEventKind, TaskTree};
+    use std::time::Duration;
+
+    /// A chain `j00`, `j00/j01`, ...: each job starts when its parent finishes.
+    fn chain(jobs: usize) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for i in 0..jobs {
+            let name = match names.last() {
+                Some(parent) => format!("{parent}/j{i:02}"),
+                None => format!("j{i:02}"),
+            };
+            names.push(name);
+        }
+        names
+    }
+
+    #[test]
+    fn a_finish_past_the_clocks_end_is_an_error_naming_the_job_not_a_saturated_makespan() {
+        let names = chain(20);
+        let tree = TaskTree::new(&names).unwrap();
+        let mut events = Vec::new();
+        let err = Runner::new(&tree)
+            .max_workers(1)
+            .simulate(
+                |_| Duration::from_secs(1_000_000_000),
+                |_, _| Outcome::DONE,
+                |e| events.push((e.at, e.kind)),
+            )
+            .unwrap_err();
+        // u64::MAX ns is 18,446,744,073.7 s: the 19th job would finish past it.
+        assert_eq!(
+            err,
+            RunError::ClockOverflow {
+                job: names[18].clone()
+            }
+        );
+        assert_eq!(
+            events.len(),
+            2 * 18,
+            "no event for the job that did not fit"
+        );
+        assert_eq!(
+            events.last(),
+            Some(&(Duration::from_secs(18_000_000_000), SimEventKind::Finish))
+        );
+        // A duration that is itself past the clock's end.
+        let tree = TaskTree::new(["a"]).unwrap();
+        let err = Runner::new(&tree)
+            .simulate(|_| Duration::MAX, |_, _| Outcome::DONE, |_| ())
+            .unwrap_err();
+        assert!(matches!(err, RunError::ClockOverflow { .. }), "{err:?}");
     }
 }

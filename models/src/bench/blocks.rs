@@ -11,6 +11,8 @@ mod measure;
 
 pub use measure::{bound, source};
 
+use crate::cli::output;
+use clap::builder::RangedU64ValueParser;
 use lockstep::block::{BlockFile, BlockManager, Config, MemoryStore};
 use std::io::Write;
 use std::process::ExitCode;
@@ -18,20 +20,32 @@ use std::time::{Duration, Instant};
 
 const MIB: usize = 1 << 20;
 
+/// The most MiB a run writes (1 TiB; the memory check refuses what the machine cannot hold).
+pub const MAX_MIB: usize = 1 << 20;
+/// The largest `write` call: one Keep block.
+pub const MAX_WRITE_SIZE: usize = 64 << 20;
+/// The most rounds.
+pub const MAX_ROUNDS: usize = 1_000;
+
 /// Arguments of `lockstep bench blocks`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// MiB to write.
-    #[arg(long, default_value_t = 256)]
+    /// MiB to write [1 to 1048576; about twice as much memory must be available].
+    #[arg(long, default_value_t = 256,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_MIB as u64))]
     mib: usize,
-    /// Bytes per `write` call.
-    #[arg(long, default_value_t = 4096)]
+    /// Bytes per `write` call [1 to 67108864].
+    #[arg(long, default_value_t = 4096,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_WRITE_SIZE as u64))]
     write_size: usize,
-    /// Upload workers.
-    #[arg(long, default_value_t = 2)]
+    /// Upload workers [1 to 1024].
+    #[arg(long, default_value_t = 2,
+          value_parser = RangedU64ValueParser::<usize>::new()
+              .range(1..=lockstep::block::MAX_WORKERS as u64))]
     workers: usize,
-    /// Rounds of (bound, file); medians are reported.
-    #[arg(long, default_value_t = 3)]
+    /// Rounds of (bound, file); medians are reported [1 to 1000].
+    #[arg(long, default_value_t = 3,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_ROUNDS as u64))]
     rounds: usize,
     /// Print one JSON object.
     #[arg(long)]
@@ -120,27 +134,41 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// The bytes to write, or why the arguments are refused: out of range (for callers that did
+/// not go through clap), or more than the machine's available memory can hold — the source
+/// and the store's copy, plus the manager's buffers.
+fn bytes_to_write(args: &Args, config: &Config) -> Result<usize, String> {
+    if args.write_size == 0 || args.workers == 0 || args.rounds == 0 {
+        return Err("--write-size, --workers and --rounds must be at least 1".to_owned());
+    }
+    let bytes = args
+        .mib
+        .checked_mul(MIB)
+        .filter(|_| (1..=MAX_MIB).contains(&args.mib))
+        .ok_or_else(|| format!("--mib must be 1 to {MAX_MIB}, not {}", args.mib))?;
+    let needed = (2 * bytes as u64).saturating_add(config.effective_cap() as u64);
+    crate::bench::check_memory(needed, &format!("--mib {}", args.mib))?;
+    Ok(bytes)
+}
+
 /// Run the measurement.
 pub fn run(args: Args) -> ExitCode {
-    if args.mib == 0 || args.write_size == 0 || args.workers == 0 || args.rounds == 0 {
-        eprintln!("error: --mib, --write-size, --workers and --rounds must be at least 1");
-        return ExitCode::from(2);
-    }
     let config = Config::default().workers(args.workers);
-    let data = source(args.mib * MIB);
+    let bytes = match bytes_to_write(&args, &config) {
+        Ok(bytes) => bytes,
+        Err(message) => return output::fail(message),
+    };
+    let data = source(bytes);
     let measured = match measure(&data, args.write_size, &config, args.rounds) {
         Ok(measured) => measured,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::FAILURE;
-        }
+        Err(message) => return output::fail(message),
     };
     if args.json {
-        println!("{}", json_line(&args, &measured));
+        output::print(&format!("{}\n", json_line(&args, &measured)))
     } else {
         let mib = args.mib as f64;
-        println!(
-            "blocks: {} MiB in {} B writes, {} workers: {:.3} s, {:.0} MiB/s; bound (hash + copy, one thread) {:.0} MiB/s; ratio {:.2}; peak buffered {} of cap {} bytes",
+        output::print(&format!(
+            "blocks: {} MiB in {} B writes, {} workers: {:.3} s, {:.0} MiB/s; bound (hash + copy, one thread) {:.0} MiB/s; ratio {:.2}; peak buffered {} of cap {} bytes\n",
             args.mib,
             args.write_size,
             args.workers,
@@ -150,9 +178,8 @@ pub fn run(args: Args) -> ExitCode {
             measured.bound_seconds / measured.seconds,
             measured.peak_buffered_bytes,
             measured.buffer_cap
-        );
+        ))
     }
-    ExitCode::SUCCESS
 }
 
 #[cfg(test)]

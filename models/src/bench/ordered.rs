@@ -5,31 +5,50 @@
 #[path = "ordered/measure.rs"]
 pub mod measure;
 
-use measure::SinkKind;
+use crate::cli::output;
+use clap::builder::RangedU64ValueParser;
+use measure::{SinkKind, MIN_LINE_BYTES};
 use serde::Serialize;
 use std::process::ExitCode;
+
+/// The most items: 10⁸ (item numbers keep their 8 digits, so lines keep their length).
+pub const MAX_ITEMS: usize = 100_000_000;
+/// The longest line.
+pub const MAX_LINE_BYTES: usize = 1 << 16;
+/// The most hand-off samples.
+pub const MAX_HANDOFF_SAMPLES: usize = 10_000_000;
+/// The most rounds.
+pub const MAX_ROUNDS: usize = 1_000;
 
 /// Arguments of `lockstep bench ordered`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Items (each writes one line).
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Items, each writing one line [1 to 100000000].
+    #[arg(long, default_value_t = 1_000_000,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_ITEMS as u64))]
     items: usize,
-    /// Worker threads.
-    #[arg(long, default_value_t = 2)]
+    /// Worker threads [1 to 1024].
+    #[arg(long, default_value_t = 2,
+          value_parser = RangedU64ValueParser::<usize>::new()
+              .range(1..=lockstep::ordered::MAX_WORKERS as u64))]
     workers: usize,
-    /// Bytes per line (including the newline).
-    #[arg(long, default_value_t = 32)]
+    /// Bytes per line, newline included [15 to 65536: `item NNNNNNNN ` and the newline at least].
+    #[arg(long, default_value_t = 32,
+          value_parser = RangedU64ValueParser::<usize>::new()
+              .range(MIN_LINE_BYTES as u64..=MAX_LINE_BYTES as u64))]
     line_bytes: usize,
-    /// Sink: `file` (unbuffered file, a write call per line like line-buffered stdout) or
-    /// `memory` (a Vec; shows the monitor's overhead alone).
+    /// Sink: `file` (unbuffered file in the temp directory, a write call per line like
+    /// line-buffered stdout) or `memory` (a Vec; shows the monitor's overhead alone).
     #[arg(long, default_value = "file")]
     sink: String,
-    /// Rounds of (monitor, sequential); medians are reported.
-    #[arg(long, default_value_t = 3)]
+    /// Rounds of (monitor, sequential); medians are reported [1 to 1000].
+    #[arg(long, default_value_t = 3,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_ROUNDS as u64))]
     rounds: usize,
-    /// Hand-off latency samples.
-    #[arg(long, default_value_t = 2_000)]
+    /// Hand-off latency samples [1 to 10000000].
+    #[arg(long, default_value_t = 2_000,
+          value_parser = RangedU64ValueParser::<usize>::new()
+              .range(1..=MAX_HANDOFF_SAMPLES as u64))]
     handoff_samples: usize,
     /// Print one JSON object.
     #[arg(long)]
@@ -62,9 +81,30 @@ fn measure(args: &Args) -> Result<Figures, String> {
         "memory" => SinkKind::Memory,
         other => return Err(format!("--sink must be `file` or `memory`, not `{other}`")),
     };
-    if args.items == 0 || args.workers == 0 || args.rounds == 0 {
-        return Err("--items, --workers and --rounds must be at least 1".to_owned());
+    if args.items == 0 || args.workers == 0 || args.rounds == 0 || args.handoff_samples == 0 {
+        return Err(
+            "--items, --workers, --rounds and --handoff-samples must be at least 1".to_owned(),
+        );
     }
+    if !(MIN_LINE_BYTES..=MAX_LINE_BYTES).contains(&args.line_bytes) {
+        return Err(format!(
+            "--line-bytes must be {MIN_LINE_BYTES} to {MAX_LINE_BYTES}, not {}",
+            args.line_bytes
+        ));
+    }
+    // The memory sink holds every line (and may double while growing); each hand-off sample
+    // keeps a few timestamps.
+    let lines = (args.items as u64).saturating_mul(args.line_bytes as u64);
+    let sink_bytes = if sink == SinkKind::Memory {
+        2 * lines
+    } else {
+        0
+    };
+    let handoff_bytes = (args.handoff_samples as u64).saturating_mul(64);
+    crate::bench::check_memory(
+        sink_bytes.saturating_add(handoff_bytes),
+        "--items, --line-bytes and --handoff-samples",
+    )?;
     let (mut monitor, mut sequential) = (Vec::new(), Vec::new());
     for round in 0..args.rounds {
         // Interleaved (A B, B A, ...) so that drift in the machine's load hits both alike.
@@ -72,16 +112,16 @@ fn measure(args: &Args) -> Result<Figures, String> {
             || measure::throughput_monitor(args.items, args.workers, args.line_bytes, sink);
         let run_sequential = || measure::throughput_sequential(args.items, args.line_bytes, sink);
         if round % 2 == 0 {
-            monitor.push(run_monitor());
-            sequential.push(run_sequential());
+            monitor.push(run_monitor()?);
+            sequential.push(run_sequential()?);
         } else {
-            sequential.push(run_sequential());
-            monitor.push(run_monitor());
+            sequential.push(run_sequential()?);
+            monitor.push(run_monitor()?);
         }
     }
     let seconds = median(monitor);
     let sequential_seconds = median(sequential);
-    let handoff = measure::handoff_monitor(args.handoff_samples.max(1));
+    let handoff = measure::handoff_monitor(args.handoff_samples)?;
     Ok(Figures {
         bench: "ordered",
         items: args.items,
@@ -99,17 +139,18 @@ fn measure(args: &Args) -> Result<Figures, String> {
 pub fn run(args: Args) -> ExitCode {
     let figures = match measure(&args) {
         Ok(figures) => figures,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
+        Err(message) => return output::fail(message),
     };
     if args.json {
-        println!("{}", serde_json::to_string(&figures).expect("plain JSON"));
+        output::print(&format!(
+            "{}\n",
+            serde_json::to_string(&figures).expect("plain JSON")
+        ))
     } else {
-        println!(
+        output::print(&format!(
             "ordered: {} items over {} workers ({} sink, {} B lines): {:.3} s ({:.0} items/s); \
-             one thread: {:.3} s; ratio {:.2}",
+             one thread: {:.3} s; ratio {:.2}\n\
+             hand-off latency: p50 {:.2} µs, p99 {:.2} µs\n",
             args.items,
             args.workers,
             args.sink,
@@ -118,13 +159,10 @@ pub fn run(args: Args) -> ExitCode {
             figures.items_per_s,
             figures.sequential_seconds,
             figures.ratio,
-        );
-        println!(
-            "hand-off latency: p50 {:.2} µs, p99 {:.2} µs",
-            figures.p50_handoff_us, figures.p99_handoff_us
-        );
+            figures.p50_handoff_us,
+            figures.p99_handoff_us
+        ))
     }
-    ExitCode::SUCCESS
 }
 
 #[cfg(test)]

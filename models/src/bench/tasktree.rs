@@ -20,21 +20,32 @@ mod names;
 
 pub use names::bench_names;
 
+use crate::cli::output;
+use clap::builder::RangedU64ValueParser;
 use lockstep::tasktree::{Outcome, Runner, TaskTree};
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// The most jobs: 10⁸ (about 13 GB of names and tree at the peak; the memory check refuses
+/// what the machine cannot hold).
+pub const MAX_JOBS: usize = 100_000_000;
+/// Memory a run takes per job at most: the names (a `String` each) and the tree.
+const BYTES_PER_JOB: u64 = 128;
+
 /// Arguments of `lockstep bench tasktree`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Number of jobs.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Number of jobs [1 to 100000000; about 128 bytes of memory each must be available].
+    #[arg(long, default_value_t = 1_000_000,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_JOBS as u64))]
     jobs: usize,
-    /// Worker threads (1 runs the jobs inline, as the scheduler's default executor does).
-    #[arg(long, default_value_t = 8)]
+    /// Worker threads (1 runs the jobs inline, as the scheduler's default executor does)
+    /// [1 to 1024].
+    #[arg(long, default_value_t = 8,
+          value_parser = RangedU64ValueParser::<usize>::new()
+              .range(1..=lockstep::tasktree::MAX_WORKERS as u64))]
     workers: usize,
     /// Give every node a barrier job (`X/~/9`) waiting for its other children.
     #[arg(long)]
@@ -59,59 +70,81 @@ struct Result {
 
 /// Run the measurement.
 pub fn run(args: Args) -> ExitCode {
-    if args.workers == 0 {
-        eprintln!("error: --workers must be at least 1");
-        return ExitCode::from(2);
+    let result = check(&args).and_then(|()| match &args.dump_names {
+        Some(path) => dump_names(&args, path).map(|()| None),
+        None => measure(&args).map(Some),
+    });
+    match result {
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(result)) => output::print(&render(&args, &result)),
+        Err(message) => output::fail(message),
     }
+}
+
+/// Refuse arguments out of range (for callers that did not go through clap) or a run bigger
+/// than the machine's available memory.
+fn check(args: &Args) -> std::result::Result<(), String> {
+    if !(1..=MAX_JOBS).contains(&args.jobs) {
+        return Err(format!("--jobs must be 1 to {MAX_JOBS}, not {}", args.jobs));
+    }
+    if !(1..=lockstep::tasktree::MAX_WORKERS).contains(&args.workers) {
+        return Err(format!(
+            "--workers must be 1 to {}, not {}",
+            lockstep::tasktree::MAX_WORKERS,
+            args.workers
+        ));
+    }
+    let needed = (args.jobs as u64).saturating_mul(BYTES_PER_JOB);
+    crate::bench::check_memory(needed, &format!("--jobs {}", args.jobs))
+}
+
+/// `--dump-names`: the job names, one per line, to `path`.
+fn dump_names(args: &Args, path: &std::path::Path) -> std::result::Result<(), String> {
+    let mut text = bench_names(args.jobs, args.barriers).join("\n");
+    text.push('\n');
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Build the tree and run every job; the figures.
+fn measure(args: &Args) -> std::result::Result<Result, String> {
     let names = bench_names(args.jobs, args.barriers);
-    if let Some(path) = &args.dump_names {
-        let mut text = names.join("\n");
-        text.push('\n');
-        return match std::fs::write(path, text) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                ExitCode::from(2)
-            }
-        };
-    }
     reset_peak_rss();
     let rss_before = proc_status_kib("VmRSS:");
     let start = Instant::now();
-    let tree = TaskTree::new(&names).expect("generated names are sorted and valid");
+    let tree = TaskTree::new(&names).map_err(|e| format!("the bench tree: {e}"))?;
     let report = Runner::new(&tree)
         .max_workers(args.workers)
         .run(|_| (), |_, (), _| Outcome::DONE)
-        .expect("no-op jobs do not panic");
+        .map_err(|e| e.to_string())?;
     let seconds = start.elapsed().as_secs_f64();
     let peak = proc_status_kib("VmHWM:");
     drop(tree);
-    assert_eq!(report.completed as usize, args.jobs, "every job ran");
+    if report.completed != args.jobs as u64 || report.failed {
+        return Err(format!("not every job ran: {report:?}"));
+    }
     let bytes_per_job = match (rss_before, peak) {
-        (Some(before), Some(peak)) if args.jobs > 0 => {
+        (Some(before), Some(peak)) => {
             peak.saturating_sub(before) as f64 * 1024.0 / args.jobs as f64
         }
         _ => 0.0,
     };
-    let result = Result {
+    Ok(Result {
         bench: "tasktree",
         jobs: args.jobs,
         workers: args.workers,
         seconds,
         jobs_per_s: args.jobs as f64 / seconds,
         bytes_per_job,
-    };
-    let mut out = std::io::stdout().lock();
-    let _ = if args.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string(&result).expect("plain JSON")
-        )
+    })
+}
+
+/// The output: one JSON object with `--json`, else one readable line.
+fn render(args: &Args, result: &Result) -> String {
+    if args.json {
+        format!("{}\n", serde_json::to_string(result).expect("plain JSON"))
     } else {
-        writeln!(
-            out,
-            "tasktree: {} jobs, {} workers{}: {:.3} s, {:.0} jobs/s, {:.1} bytes/job",
+        format!(
+            "tasktree: {} jobs, {} workers{}: {:.3} s, {:.0} jobs/s, {:.1} bytes/job\n",
             result.jobs,
             result.workers,
             if args.barriers { ", barriers" } else { "" },
@@ -119,8 +152,7 @@ pub fn run(args: Args) -> ExitCode {
             result.jobs_per_s,
             result.bytes_per_job
         )
-    };
-    ExitCode::SUCCESS
+    }
 }
 
 /// Reset the kernel's peak-RSS mark (Linux; ignored elsewhere).

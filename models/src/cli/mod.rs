@@ -5,6 +5,7 @@
 //! check's expectation is not met, 2 for bad usage or input.
 
 mod bench;
+pub(crate) mod output;
 mod plan;
 
 use crate::catalog;
@@ -30,7 +31,8 @@ enum Cmd {
     /// Simulate a jobs file with the barrier scheduler in virtual time.
     Plan(plan::PlanArgs),
     /// Measure a component on the real std runtime.
-    #[command(subcommand)]
+    // A missing component is a usage error naming the choices, not the help text on stderr.
+    #[command(subcommand, subcommand_required = true, arg_required_else_help = false)]
     Bench(bench::BenchCmd),
 }
 

@@ -1,16 +1,22 @@
 //! `lockstep plan JOBS_FILE`: run the barrier scheduler over a jobs file in virtual time.
 //!
 //! The file has one job per line, `NAME [duration=SECONDS] [priority=INT] [skip] [fail]`; blank
-//! lines and lines starting with `#` are ignored. Names must be sorted and unique (the
-//! scheduler's own rule). `skip` makes the job's completion return `no_skip = false`, `fail`
+//! lines and lines starting with `#` are ignored, and so is a UTF-8 byte-order mark at the start
+//! of the file. Names must be sorted and unique (the scheduler's own rule); a line that starts
+//! with an option (`duration=2`: the name forgotten) is refused rather than taken as a job
+//! named `duration=2`. `skip` makes the job's completion return `no_skip = false`, `fail`
 //! returns `fail = true`; the default duration is 1 s and the default priority 0 (lower first,
 //! ties by name). The real scheduler runs in virtual time ([`Runner::simulate`]), so the output
-//! is the same on every run. Bad input: a message naming the line, exit status 2.
+//! is the same on every run. Bad input — including a plan whose virtual time would run past
+//! about 584 years — is a message naming the file and line, exit status 2; so is output that
+//! cannot be written (`> /dev/full`).
 
+use super::output;
 use lockstep::tasktree::{
-    Barriers, Outcome, Runner, SimEvent, SimEventKind, TaskTree, TreeError, TreeOptions,
+    Barriers, Outcome, RunError, Runner, SimEvent, SimEventKind, TaskTree, TreeError, TreeOptions,
 };
 use serde::Serialize;
+use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -66,27 +72,55 @@ struct DoneJson {
     makespan: f64,
 }
 
-/// Run `lockstep plan`.
-pub(crate) fn plan(args: PlanArgs) -> ExitCode {
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let result = run(&args, &mut out);
-    let _ = out.flush();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            let place = match err.line {
-                Some(line) => format!("{}:{line}: ", args.file.display()),
-                None => format!("{}: ", args.file.display()),
-            };
-            eprintln!("error: {place}{}", err.message);
-            ExitCode::from(2)
+/// Lines of output to `out`, keeping the first write error (later lines are dropped): a plan
+/// goes on to report bad input even when its output cannot be written.
+struct Lines<W: Write> {
+    out: W,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> Lines<W> {
+    fn new(out: W) -> Self {
+        Lines { out, error: None }
+    }
+
+    fn line(&mut self, line: fmt::Arguments<'_>) {
+        if self.error.is_none() {
+            if let Err(err) = self.out.write_fmt(format_args!("{line}\n")) {
+                self.error = Some(err);
+            }
+        }
+    }
+
+    /// Flush; the first error of any write or of the flush.
+    fn finish(mut self) -> io::Result<W> {
+        match self.error.take() {
+            Some(err) => Err(err),
+            None => self.out.flush().map(|()| self.out),
         }
     }
 }
 
+/// Run `lockstep plan`.
+pub(crate) fn plan(args: PlanArgs) -> ExitCode {
+    let mut out = Lines::new(BufWriter::new(io::stdout().lock()));
+    let result = run(&args, &mut out);
+    let written = out.finish();
+    match (result, written) {
+        (Err(err), _) => {
+            let place = match err.line {
+                Some(line) => format!("{}:{line}: ", args.file.display()),
+                None => format!("{}: ", args.file.display()),
+            };
+            output::fail(format_args!("{place}{}", err.message))
+        }
+        (Ok(()), Err(err)) => output::write_failed(&err),
+        (Ok(()), Ok(_)) => ExitCode::SUCCESS,
+    }
+}
+
 /// Plan `args.file`, writing the events to `out`.
-fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), PlanError> {
+fn run(args: &PlanArgs, out: &mut Lines<impl Write>) -> Result<(), PlanError> {
     if args.workers == 0 {
         return Err(PlanError {
             line: None,
@@ -120,41 +154,50 @@ fn run(args: &PlanArgs, out: &mut impl Write) -> Result<(), PlanError> {
             |event| write_event(out, json, event),
         )
         .map_err(|e| PlanError {
-            line: None,
+            // A clock overflow names its job: point at the job's line.
+            line: match &e {
+                RunError::ClockOverflow { job } => Some(find(job).line),
+                _ => None,
+            },
             message: e.to_string(),
         })?;
     let makespan = simulation.makespan.as_secs_f64();
     let failed = simulation.report.failed;
-    // Output errors (a closed pipe) are ignored: the plan itself is unaffected.
-    let _ = if json {
+    if json {
         let done = DoneJson {
             event: "done",
             failed,
             makespan,
         };
-        writeln!(out, "{}", serde_json::to_string(&done).expect("plain JSON"))
+        out.line(format_args!(
+            "{}",
+            serde_json::to_string(&done).expect("plain JSON")
+        ));
     } else {
-        writeln!(out, "makespan {makespan:.3} s, failed: {failed}")
-    };
+        out.line(format_args!("makespan {makespan:.3} s, failed: {failed}"));
+    }
     Ok(())
 }
 
-fn write_event(out: &mut impl Write, json: bool, event: SimEvent<'_>) {
+fn write_event(out: &mut Lines<impl Write>, json: bool, event: SimEvent<'_>) {
     let t = event.at.as_secs_f64();
     let kind = match event.kind {
         SimEventKind::Start => "start",
         SimEventKind::Finish => "finish",
     };
-    let _ = if json {
+    if json {
         let line = EventJson {
             t,
             event: kind,
             job: event.job,
         };
-        writeln!(out, "{}", serde_json::to_string(&line).expect("plain JSON"))
+        out.line(format_args!(
+            "{}",
+            serde_json::to_string(&line).expect("plain JSON")
+        ));
     } else {
-        writeln!(out, "{t:>12.3}  {kind:<6}  {}", event.job)
-    };
+        out.line(format_args!("{t:>12.3}  {kind:<6}  {}", event.job));
+    }
 }
 
 /// Map a tree error about entry `index` to its line.
@@ -186,8 +229,9 @@ fn read_jobs(path: &Path) -> Result<Vec<JobLine>, PlanError> {
     parse_jobs(&text)
 }
 
-/// Parse a jobs file.
+/// Parse a jobs file (a leading UTF-8 byte-order mark is not part of the first name).
 fn parse_jobs(text: &str) -> Result<Vec<JobLine>, PlanError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut jobs = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -210,6 +254,12 @@ fn parse_line(line: usize, content: &str) -> Result<JobLine, PlanError> {
         .next()
         .expect("a non-empty line has a word")
         .to_owned();
+    if let Some((key @ ("duration" | "priority"), _)) = name.split_once('=') {
+        return Err(err(format!(
+            "the line starts with the option {key}= instead of a job name \
+             (expected NAME [duration=SECONDS] [priority=INT] [skip] [fail])"
+        )));
+    }
     let mut job = JobLine {
         line,
         name,
@@ -259,6 +309,9 @@ fn parse_duration(value: &str) -> Option<Duration> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -282,11 +335,29 @@ mod tests {
             ("a\nb priority=1.5\n", "bad priority"),
             ("a\nb sikp\n", "unknown option"),
             ("a\nb duration=1 duration=2\n", "given twice"),
+            ("a\nduration=2\n", "instead of a job name"),
+            ("a\npriority=-1 b\n", "instead of a job name"),
         ] {
             let err = parse_jobs(text).unwrap_err();
             assert_eq!(err.line, Some(2), "{text:?}");
             assert!(err.message.contains(needle), "{text:?}: {}", err.message);
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_name() {
+        let jobs = parse_jobs("\u{feff}a\nb\n").unwrap();
+        assert_eq!(jobs[0].name, "a");
+        // Only at the start of the file: elsewhere it is a character of a name.
+        let jobs = parse_jobs("a\n\u{feff}b\n").unwrap();
+        assert_eq!(jobs[1].name, "\u{feff}b");
+    }
+
+    #[test]
+    fn a_name_with_an_equals_sign_is_still_a_name() {
+        let jobs = parse_jobs("a=b duration=2\nretention=7d\n").unwrap();
+        assert_eq!(jobs[0].name, "a=b");
+        assert_eq!(jobs[1].name, "retention=7d");
     }
 
     fn plan_text(text: &str, workers: usize, json: bool) -> Result<String, PlanError> {
@@ -301,9 +372,9 @@ mod tests {
             no_barriers: false,
             json,
         };
-        let mut out = Vec::new();
+        let mut out = Lines::new(Vec::new());
         run(&args, &mut out)?;
-        Ok(String::from_utf8(out).unwrap())
+        Ok(String::from_utf8(out.finish().unwrap()).unwrap())
     }
 
     #[test]

@@ -13,7 +13,7 @@ fn render(batch: Batch, out: &mut Vec<u8>) -> usize {
     let bytes = batch.bytes;
     for chunk in batch.chunks {
         match chunk {
-            Chunk::Bytes(b) => out.extend_from_slice(&b),
+            Chunk::Bytes { bytes, .. } => out.extend_from_slice(&bytes),
             Chunk::Error { item, reason } => {
                 out.extend_from_slice(format!("<E{item}:{reason}>").as_bytes())
             }

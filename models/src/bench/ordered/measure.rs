@@ -9,6 +9,9 @@
 //!   condvar ("wait for my turn"). Each item is exactly one sink write, so write `i` is item `i`.
 //! - **Throughput**: `items` one-line items over `workers` workers (dynamic assignment) against
 //!   one thread writing the same bytes to the same kind of sink.
+//!
+//! Every measurement returns a `Result`: a thread that cannot start, an output file that cannot
+//! be created or written (no temp directory, a full disk) is an error message, not a panic.
 
 #![allow(dead_code)] // each includer uses a different subset
 
@@ -54,10 +57,21 @@ fn latencies(finished: &[Instant], sink: &[Instant]) -> Vec<Duration> {
         .collect()
 }
 
+/// A thread for a measurement, or why it could not start.
+fn spawn<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<thread::JoinHandle<T>, String> {
+    thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+        .map_err(|e| format!("cannot start a measurement thread: {e}"))
+}
+
 /// Hand-off latency of [`OrderedMonitor`]: `samples` pairs of items on two workers.
-pub fn handoff_monitor(samples: usize) -> Vec<Duration> {
+pub fn handoff_monitor(samples: usize) -> Result<Vec<Duration>, String> {
     let sink = StampSink::default();
-    let items = 2 * samples;
+    let items = samples.checked_mul(2).ok_or("too many hand-off samples")?;
     let monitor = OrderedMonitor::new(items, sink.clone(), Config::default().window_items(1));
     let mut a = monitor
         .static_worker((0..items).step_by(2).collect())
@@ -66,28 +80,35 @@ pub fn handoff_monitor(samples: usize) -> Vec<Duration> {
         .static_worker((1..items).step_by(2).collect())
         .unwrap();
     let (ready_tx, ready_rx) = mpsc::channel::<()>();
-    let worker_b = thread::spawn(move || {
+    let worker_b = spawn("handoff-b", move || {
+        // The sink never fails; if worker A could not start, nobody listens and that is fine.
         while let Some(mut out) = b.next_item() {
-            out.write_all(&line(out.item())).unwrap();
-            ready_tx.send(()).unwrap();
-            out.finish().unwrap();
+            let _ = out.write_all(&line(out.item()));
+            let _ = ready_tx.send(());
+            let _ = out.finish();
         }
     });
-    let worker_a = thread::spawn(move || {
+    let worker_a = spawn("handoff-a", move || {
         let mut finished = Vec::with_capacity(samples);
         while let Some(mut out) = a.next_item() {
-            out.write_all(&line(out.item())).unwrap();
-            ready_rx.recv().unwrap(); // item 2k+1's line is buffered
-            finished.push(Instant::now());
-            out.finish().unwrap();
+            let _ = out.write_all(&line(out.item()));
+            if ready_rx.recv().is_err() {
+                break; // worker B could not start: the run is reported failed
+            }
+            finished.push(Instant::now()); // item 2k+1's line is buffered
+            let _ = out.finish();
         }
         finished
     });
-    let finished = worker_a.join().unwrap();
-    worker_b.join().unwrap();
+    // If a thread could not start, dropping the other's worker lets the monitor finish.
+    let (worker_a, worker_b) = (worker_a?, worker_b?);
+    let finished = worker_a.join().map_err(|_| "a hand-off worker panicked")?;
+    worker_b.join().map_err(|_| "a hand-off worker panicked")?;
     let (report, _) = monitor.wait();
-    assert!(report.is_success());
-    latencies(&finished, &sink.stamps())
+    if !report.is_success() {
+        return Err(format!("the hand-off run failed: {report:?}"));
+    }
+    Ok(latencies(&finished, &sink.stamps()))
 }
 
 /// A zstash-style turn counter: workers wait until `turn == item`, print, advance.
@@ -190,19 +211,31 @@ pub enum SinkKind {
 }
 
 /// A sink of kind `kind`; for `File`, also the path to remove afterwards.
-fn open_sink(kind: SinkKind, tag: &str) -> (Box<dyn Write + Send>, Option<PathBuf>) {
+fn open_sink(
+    kind: SinkKind,
+    tag: &str,
+) -> Result<(Box<dyn Write + Send>, Option<PathBuf>), String> {
     match kind {
-        SinkKind::Memory => (Box::new(Vec::with_capacity(1 << 20)), None),
+        SinkKind::Memory => Ok((Box::new(Vec::with_capacity(1 << 20)), None)),
         SinkKind::File => {
             let path = std::env::temp_dir()
                 .join(format!("lockstep-ordered-{}-{tag}.out", std::process::id()));
-            let file = File::create(&path).expect("create the bench output file");
-            (Box::new(file), Some(path))
+            let file = File::create(&path).map_err(|e| {
+                format!(
+                    "cannot create the bench output file {}: {e}",
+                    path.display()
+                )
+            })?;
+            Ok((Box::new(file), Some(path)))
         }
     }
 }
 
-/// The bytes of item `item`'s one line, `line_bytes` long (at least the item number and `\n`).
+/// The shortest line [`item_line`] makes for items below 10⁸: `item NNNNNNNN ` and `\n`.
+pub const MIN_LINE_BYTES: usize = 15;
+
+/// The bytes of item `item`'s one line, `line_bytes` long (at least the item number and `\n`:
+/// [`MIN_LINE_BYTES`] for items below 10⁸).
 pub fn item_line(item: usize, line_bytes: usize) -> Vec<u8> {
     let mut line = format!("item {item:08} ").into_bytes();
     line.resize(line_bytes.max(line.len() + 1) - 1, b'x');
@@ -211,36 +244,47 @@ pub fn item_line(item: usize, line_bytes: usize) -> Vec<u8> {
 }
 
 /// Seconds for `items` one-line items over `workers` workers through the monitor.
-pub fn throughput_monitor(items: usize, workers: usize, line_bytes: usize, sink: SinkKind) -> f64 {
-    let (out, path) = open_sink(sink, "monitor");
+pub fn throughput_monitor(
+    items: usize,
+    workers: usize,
+    line_bytes: usize,
+    sink: SinkKind,
+) -> Result<f64, String> {
+    let (out, path) = open_sink(sink, "monitor")?;
     let start = Instant::now();
     let monitor = OrderedMonitor::new(items, out, Config::default());
-    let (report, out) = monitor
-        .run(Assignment::dynamic(workers), move |item, out| {
-            out.write_all(&item_line(item, line_bytes))
-        })
-        .expect("dynamic assignment");
-    drop(out);
+    let result = monitor.run(Assignment::dynamic(workers), move |item, out| {
+        out.write_all(&item_line(item, line_bytes))
+    });
     let seconds = start.elapsed().as_secs_f64();
-    assert!(report.is_success(), "{report:?}");
     if let Some(path) = path {
         let _ = std::fs::remove_file(path);
     }
-    seconds
+    let (report, out) = result.map_err(|e| e.to_string())?;
+    drop(out);
+    match (&report.sink_error, report.failed.first()) {
+        (Some(error), _) => Err(format!("cannot write the bench output: {error}")),
+        (None, Some(failure)) => Err(format!("item {} failed: {}", failure.item, failure.reason)),
+        (None, None) => Ok(seconds),
+    }
 }
 
 /// Seconds for one thread writing the same lines to the same kind of sink.
-pub fn throughput_sequential(items: usize, line_bytes: usize, sink: SinkKind) -> f64 {
-    let (mut out, path) = open_sink(sink, "sequential");
+pub fn throughput_sequential(
+    items: usize,
+    line_bytes: usize,
+    sink: SinkKind,
+) -> Result<f64, String> {
+    let (mut out, path) = open_sink(sink, "sequential")?;
     let start = Instant::now();
-    for item in 0..items {
-        out.write_all(&item_line(item, line_bytes)).unwrap();
-    }
-    out.flush().unwrap();
+    let written = (0..items)
+        .try_for_each(|item| out.write_all(&item_line(item, line_bytes)))
+        .and_then(|()| out.flush());
     drop(out);
     let seconds = start.elapsed().as_secs_f64();
     if let Some(path) = path {
         let _ = std::fs::remove_file(path);
     }
-    seconds
+    written.map_err(|e| format!("cannot write the bench output: {e}"))?;
+    Ok(seconds)
 }
