@@ -17,13 +17,45 @@ use crate::op::{ObjId, Op, OpKind, ThreadId};
 use std::time::Duration;
 
 /// What an access touches: a shared object, a thread's wake-up flag, the clock, the faults.
+///
+/// Keys name the same object in every execution (the reduction compares accesses across
+/// executions): an object made during the execution is named by the thread that made it and
+/// how many it had made before; one made outside it, by its address (it is the same object in
+/// every execution); a thread, by its id (ids follow spawn order, which is kept).
 pub(crate) type Key = u64;
 
 const WAKE: Key = 1 << 40;
+const THREAD: Key = 1 << 42;
+const MADE: Key = 1 << 43;
+const REGISTERED: Key = 1 << 44;
+const OUTSIDE: Key = 1 << 63;
+
+/// The key of thread `thread`'s own object (its exit, joins).
+pub(crate) fn thread_object(thread: ThreadId) -> Key {
+    THREAD | thread as Key
+}
+
+/// The key of the `count`-th object `thread` made in this execution.
+pub(crate) fn made(thread: ThreadId, count: u32) -> Key {
+    MADE | (thread as Key) << 24 | Key::from(count)
+}
+
+/// The key of an object made outside the execution, at `address`.
+pub(crate) fn outside(address: usize) -> Key {
+    OUTSIDE | (address as Key & (OUTSIDE - 1))
+}
+
+/// The key of the `count`-th object registered on first use by address (async primitives,
+/// output sinks); registrations are ordered ([`REGISTRY`]) so counts name the same objects.
+pub(crate) fn registered(count: u64) -> Key {
+    REGISTERED | count
+}
 /// The virtual clock.
 pub(crate) const CLOCK: Key = 1 << 41;
 /// The fault budget, shared by every fault point of an execution.
 pub(crate) const FAULTS: Key = (1 << 41) + 1;
+/// Registrations of objects known only by address: ordered, so that their names agree.
+pub(crate) const REGISTRY: Key = (1 << 41) + 3;
 /// Thread creation: spawns are ordered, so that threads get the same ids in every execution of
 /// a trace (ids are given in spawn order).
 pub(crate) const SPAWN: Key = (1 << 41) + 2;
@@ -33,11 +65,6 @@ pub(crate) const ANY: Key = Key::MAX;
 /// The accesses of a step that has not run yet: they conflict with everything.
 pub(crate) fn unknown() -> Vec<Access> {
     vec![Access::new(ANY, Role::Write)]
-}
-
-/// The key of a shared object.
-pub(crate) fn object(id: ObjId) -> Key {
-    Key::from(id)
 }
 
 /// The key of `thread`'s wake-up flag (condvar notifications, timeouts, async wakers).
@@ -114,11 +141,12 @@ pub(crate) fn dependent(a: &[Access], b: &[Access]) -> bool {
 pub(crate) fn of_op(
     out: &mut Vec<Access>,
     op: &Op,
+    key_of: impl Fn(ObjId) -> Key,
     thread: ThreadId,
     until: Option<Duration>,
     now: Duration,
 ) {
-    let on = |role| op.object.map(|id| Access::new(object(id), role));
+    let on = |role| op.object.map(|id| Access::new(key_of(id), role));
     let acquire = |shared| Role::Acquire {
         shared,
         blocking: true,
@@ -141,9 +169,9 @@ pub(crate) fn of_op(
         OpKind::Unlock | OpKind::WriteUnlock => [on(Role::Release { shared: false }), None],
         OpKind::ReadUnlock => [on(Role::Release { shared: true }), None],
         OpKind::AtomicLoad => [on(Role::Read), None],
+        // A notification writes the condvar only if it wakes someone (recorded as it runs).
+        OpKind::NotifyOne | OpKind::NotifyAll => [None, None],
         OpKind::Wait
-        | OpKind::NotifyOne
-        | OpKind::NotifyAll
         | OpKind::AtomicStore
         | OpKind::AtomicRmw
         | OpKind::AsyncOp
@@ -180,14 +208,14 @@ mod tests {
 
     #[test]
     fn reads_commute_writes_do_not() {
-        let read = [Access::new(object(1), Role::Read)];
-        let write = [Access::new(object(1), Role::Write)];
-        let other = [Access::new(object(2), Role::Write)];
+        let read = [Access::new(made(0, 1), Role::Read)];
+        let write = [Access::new(made(0, 1), Role::Write)];
+        let other = [Access::new(made(0, 2), Role::Write)];
         assert!(!dependent(&read, &read));
         assert!(dependent(&read, &write) && dependent(&write, &write));
         assert!(!dependent(&write, &other));
         let shared = [Access::new(
-            object(1),
+            made(0, 1),
             Role::Acquire {
                 shared: true,
                 blocking: true,

@@ -61,9 +61,10 @@ pub(crate) fn step(kind: OpKind, object: Option<ObjId>) -> Option<usize> {
     suspend(Op::new(kind, object, Location::caller()), Wait::None)
 }
 
-/// The object id for a lazily registered object: `slot` holds `(generation << 32) | id`; an id
-/// from another execution (an object created outside, or reused across executions) is replaced
-/// by a fresh registration.
+/// The object id for an object whose `slot` holds `(generation << 32) | id`: registered when
+/// it was made inside this execution ([`register_made`]); an id from another execution (an
+/// object made outside the simulation, or reused across executions) is replaced by a fresh
+/// registration named by the slot's address (the same object in every execution).
 pub(crate) fn object_id(slot: &std::sync::atomic::AtomicU64, kind: ObjKind) -> ObjId {
     use std::sync::atomic::Ordering::Relaxed;
     with_exec(|e| {
@@ -71,13 +72,29 @@ pub(crate) fn object_id(slot: &std::sync::atomic::AtomicU64, kind: ObjKind) -> O
         if packed >> 32 == e.generation & 0xFFFF_FFFF && packed != 0 {
             return (packed & 0xFFFF_FFFF) as ObjId;
         }
-        let id = e.new_object(kind);
-        slot.store(
-            ((e.generation & 0xFFFF_FFFF) << 32) | u64::from(id),
-            Relaxed,
-        );
+        let key = crate::access::outside(slot as *const _ as usize);
+        let id = e.new_object(kind, key);
+        slot.store(pack(e.generation, id), Relaxed);
         id
     })
+}
+
+fn pack(generation: u64, id: ObjId) -> u64 {
+    ((generation & 0xFFFF_FFFF) << 32) | u64::from(id)
+}
+
+/// The slot of an object being made: registered now, named by the thread making it, when a
+/// simulation runs (so it has the same name in every execution); otherwise left for
+/// [`object_id`].
+pub(crate) fn register_made(kind: ObjKind) -> std::sync::atomic::AtomicU64 {
+    let packed = state::EXEC.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut e) if e.active && !e.tearing_down => {
+            let id = e.made_object(kind);
+            pack(e.generation, id)
+        }
+        _ => 0,
+    });
+    std::sync::atomic::AtomicU64::new(packed)
 }
 
 /// A visible operation on a shared object known only by its address (async primitives, output
@@ -88,7 +105,7 @@ pub(crate) fn step_on_address(kind: OpKind, address: usize) {
         if let Some(&id) = e.async_objects.get(&address) {
             return id;
         }
-        let id = e.new_object(ObjKind::Async);
+        let id = e.registered_object(ObjKind::Async);
         e.async_objects.insert(address, id);
         id
     });

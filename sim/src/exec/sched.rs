@@ -286,11 +286,18 @@ impl Run<'_> {
             for id in 0..e.threads.len() {
                 let can_run = e.enabled(id);
                 enabled += usize::from(can_run);
+                let wait = e.threads[id].wait;
+                let wait_key = match wait {
+                    Wait::Mutex(m) | Wait::Read(m) | Wait::Write(m) => Some(e.key(m)),
+                    Wait::Condvar { mutex, .. } => Some(e.key(mutex)),
+                    _ => None,
+                };
                 self.views.push(ThreadView {
                     enabled: can_run,
-                    finished: matches!(e.threads[id].wait, Wait::Finished),
+                    finished: matches!(wait, Wait::Finished),
                     next: e.threads[id].next,
-                    wait: e.threads[id].wait,
+                    wait,
+                    wait_key,
                 });
             }
             enabled
@@ -301,11 +308,12 @@ impl Run<'_> {
     fn idle(&mut self) -> Option<Outcome> {
         with_exec(|e| {
             if let Some(deadline) = e.next_deadline() {
-                // A jump, not a step's doing: what the timers do is ordered after everything
-                // before the jump anyway.
+                // A jump, not the last step's doing: what the timers do then is ordered after
+                // everything before the jump anyway, so it is not added to the step's accesses.
+                let step_accesses = e.accesses.len();
                 e.now = e.now.max(deadline);
                 e.fire_timers();
-                e.accesses.clear();
+                e.accesses.truncate(step_accesses);
                 e.clock_jumped = true;
                 return None;
             }
@@ -366,8 +374,18 @@ impl Run<'_> {
                 Wait::Sleep(deadline) => Some(deadline),
                 _ => None,
             };
-            e.accesses.clear();
-            access::of_op(&mut e.accesses, &op, thread, until, now);
+            let mut accesses = std::mem::take(&mut e.accesses);
+            accesses.clear();
+            let objects = &e.objects;
+            access::of_op(
+                &mut accesses,
+                &op,
+                |id| objects[id as usize].key,
+                thread,
+                until,
+                now,
+            );
+            e.accesses = accesses;
             e.clock_jumped = false;
             e.trace.push(StepRec {
                 thread,

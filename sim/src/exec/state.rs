@@ -70,6 +70,8 @@ impl ObjKind {
 #[derive(Debug)]
 pub(crate) struct ObjRec {
     pub(crate) kind: ObjKind,
+    /// Its name for the partial-order reduction, the same in every execution.
+    pub(crate) key: Key,
     /// Mutex / write-lock holder, and where it was acquired.
     pub(crate) holder: Option<(ThreadId, &'static Location<'static>)>,
     /// Read-lock holders.
@@ -164,6 +166,10 @@ pub(crate) struct ExecState {
     pub(crate) accesses: Vec<Access>,
     /// The clock jumped (every thread was waiting) since the last step.
     pub(crate) clock_jumped: bool,
+    /// Objects each thread has made so far (their names, see [`access::made`]).
+    pub(crate) made: Vec<u32>,
+    /// Objects registered by address so far.
+    pub(crate) registered: u64,
 }
 
 thread_local! {
@@ -215,6 +221,8 @@ impl ExecState {
             async_objects: std::collections::HashMap::new(),
             accesses: Vec::new(),
             clock_jumped: false,
+            made: Vec::new(),
+            registered: 0,
         }
     }
 
@@ -236,6 +244,33 @@ impl ExecState {
         self.async_objects.clear();
         self.accesses.clear();
         self.clock_jumped = false;
+        self.made.clear();
+        self.registered = 0;
+    }
+
+    /// The key of object `id`.
+    pub(crate) fn key(&self, id: ObjId) -> Key {
+        self.objects[id as usize].key
+    }
+
+    /// A new object made by the running thread (named by it and its count of objects made).
+    pub(crate) fn made_object(&mut self, kind: ObjKind) -> ObjId {
+        let thread = self.current;
+        if self.made.len() <= thread {
+            self.made.resize(thread + 1, 0);
+        }
+        self.made[thread] += 1;
+        let key = access::made(thread, self.made[thread]);
+        self.new_object(kind, key)
+    }
+
+    /// A new object known only by address, registered on first use (registrations are
+    /// ordered, so the count names it in every equivalent execution).
+    pub(crate) fn registered_object(&mut self, kind: ObjKind) -> ObjId {
+        self.registered += 1;
+        self.record(access::REGISTRY, Role::Write);
+        let key = access::registered(self.registered);
+        self.new_object(kind, key)
     }
 
     /// Record that the running step accessed `key` as `role`.
@@ -258,10 +293,12 @@ impl ExecState {
         self.record(access::wake(thread), Role::Wake { redundant });
     }
 
-    pub(crate) fn new_object(&mut self, kind: ObjKind) -> ObjId {
+    /// A new object named `key`.
+    pub(crate) fn new_object(&mut self, kind: ObjKind, key: Key) -> ObjId {
         let id = ObjId::try_from(self.objects.len()).expect("fewer than 2^32 objects");
         self.objects.push(ObjRec {
             kind,
+            key,
             holder: None,
             readers: Vec::new(),
             waiters: Vec::new(),
@@ -275,7 +312,7 @@ impl ExecState {
         at: &'static Location<'static>,
     ) -> ThreadId {
         let id = self.threads.len();
-        let object = self.new_object(ObjKind::Thread);
+        let object = self.new_object(ObjKind::Thread, access::thread_object(id));
         self.threads.push(ThreadRec {
             name,
             object,
@@ -349,7 +386,8 @@ impl ExecState {
                 if d <= now && !*timed_out {
                     *timed_out = true;
                     self.objects[condvar as usize].waiters.retain(|&w| w != id);
-                    self.record(access::object(condvar), Role::Write);
+                    let key = self.key(condvar);
+                    self.record(key, Role::Write);
                     self.record(access::wake(id), Role::Wake { redundant: false });
                 }
             }

@@ -98,8 +98,10 @@ impl<T: Send + 'static> Future for SimTask<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let thread = self.thread;
         let result = with_exec(|e| {
-            let object = e.threads[thread].object;
-            e.record(crate::access::object(object), crate::access::Role::Read);
+            e.record(
+                crate::access::thread_object(thread),
+                crate::access::Role::Read,
+            );
             let target = &mut e.threads[thread];
             if !matches!(target.wait, Wait::Finished) {
                 target.join_wakers.push(cx.waker().clone());

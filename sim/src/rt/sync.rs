@@ -7,7 +7,7 @@
 
 use crate::access::{self, Role};
 use crate::exec::state::{with_exec, Wait};
-use crate::exec::{object_id, step, suspend, ObjKind};
+use crate::exec::{object_id, register_made, step, suspend, ObjKind};
 use crate::op::{ObjId, Op, OpKind};
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
@@ -41,7 +41,7 @@ impl<T> SimMutex<T> {
     #[track_caller]
     pub(crate) fn new(value: T) -> Self {
         Self {
-            id: AtomicU64::new(0),
+            id: register_made(ObjKind::Mutex),
             data: std::sync::Mutex::new(value),
         }
     }
@@ -88,7 +88,8 @@ impl<T> SimMutex<T> {
             } else {
                 Role::Read
             };
-            e.record(access::object(id), role);
+            let key = e.key(id);
+            e.record(key, role);
             free
         });
         free.then(|| self.acquired(id, here()))
@@ -138,7 +139,7 @@ impl SimCondvar {
     #[track_caller]
     pub(crate) fn new() -> Self {
         Self {
-            id: AtomicU64::new(0),
+            id: register_made(ObjKind::Condvar),
         }
     }
 
@@ -162,7 +163,8 @@ impl SimCondvar {
         let deadline = with_exec(|e| {
             let current = e.current;
             e.objects[mutex as usize].holder = None;
-            e.record(access::object(mutex), Role::Release { shared: false });
+            let key = e.key(mutex);
+            e.record(key, Role::Release { shared: false });
             e.objects[condvar as usize].waiters.push(current);
             timeout.map(|t| e.read_clock().saturating_add(t))
         });
@@ -201,6 +203,7 @@ impl SimCondvar {
         let id = self.id();
         let chosen = step(OpKind::NotifyOne, Some(id));
         with_exec(|e| {
+            record_notify(e, id);
             let waiters = &mut e.objects[id as usize].waiters;
             if waiters.is_empty() {
                 return;
@@ -215,11 +218,24 @@ impl SimCondvar {
         let id = self.id();
         step(OpKind::NotifyAll, Some(id));
         with_exec(|e| {
+            record_notify(e, id);
             for waiter in std::mem::take(&mut e.objects[id as usize].waiters) {
                 notify(e, waiter);
             }
         });
     }
+}
+
+/// A notification changes the condvar only when someone waits on it: with nobody waiting it
+/// only reads it (two such notifications commute).
+fn record_notify(e: &mut crate::exec::state::ExecState, id: ObjId) {
+    let role = if e.objects[id as usize].waiters.is_empty() {
+        Role::Read
+    } else {
+        Role::Write
+    };
+    let key = e.key(id);
+    e.record(key, role);
 }
 
 /// Mark `waiter` notified (it was taken off the condvar's wait list) and record the wake-up.
@@ -257,7 +273,7 @@ impl<T> SimRwLock<T> {
     #[track_caller]
     pub(crate) fn new(value: T) -> Self {
         Self {
-            id: AtomicU64::new(0),
+            id: register_made(ObjKind::RwLock),
             data: std::sync::RwLock::new(value),
         }
     }
@@ -379,7 +395,7 @@ macro_rules! sim_atomic {
             #[track_caller]
             fn new(value: $value) -> Self {
                 Self {
-                    id: AtomicU64::new(0),
+                    id: register_made(ObjKind::Atomic),
                     value: <$std>::new(value),
                 }
             }

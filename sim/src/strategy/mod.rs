@@ -10,6 +10,10 @@ pub(crate) mod clock;
 pub(crate) mod dfs;
 #[cfg(test)]
 mod dpor_check;
+#[cfg(test)]
+mod dpor_primitives;
+#[cfg(test)]
+pub(crate) mod exhaustive;
 pub(crate) mod guided;
 pub(crate) mod optimal;
 pub(crate) mod pct;
@@ -31,6 +35,8 @@ pub(crate) struct ThreadView {
     pub(crate) next: Op,
     /// What it waits for, if it cannot run.
     pub(crate) wait: Wait,
+    /// The key of the lock it waits to take, if it waits for one.
+    pub(crate) wait_key: Option<crate::access::Key>,
 }
 
 /// A scheduling decision.

@@ -214,75 +214,85 @@ impl Optimal {
     /// The clock a step gets and the earlier steps it races with. `index` is its place in
     /// the execution (`None`: a step left blocked).
     fn analyse(&self, step: &Step, index: Option<usize>) -> (VClock, Vec<usize>) {
+        let _ = index;
         let thread = step.thread;
-        let mut clock = self.clocks[thread].clone();
-        // (earlier step, its role, this step's role) for every conflicting access.
-        let mut candidates: Vec<(usize, Role, Role)> = Vec::new();
+        // Every earlier step conflicting with one of this step's accesses.
+        let mut candidates: Vec<usize> = Vec::new();
         for a in &step.accesses {
             let Some(history) = self.histories.get(&a.key) else {
                 continue;
             };
-            let role_of = |i: usize| self.role(i, a.key);
-            if let Some(w) = history.last_write {
-                candidates.push((w, role_of(w), a.role));
-            }
+            candidates.extend(history.last_write);
             if a.role.writes() {
-                candidates.extend(history.reads.iter().map(|&r| (r, role_of(r), a.role)));
+                candidates.extend(history.reads.iter().copied());
             }
         }
-        for &(i, _, _) in &candidates {
+        candidates.sort_unstable();
+        candidates.dedup();
+        let own = self.clocks[thread].clone();
+        let mut clock = own.clone();
+        for &i in &candidates {
             clock.join(&self.events[i].clock);
         }
         clock.tick(thread);
-        let own = self.clocks[thread].clone();
         let mut races = Vec::new();
-        for &(i, role_i, role_j) in &candidates {
+        for &i in &candidates {
             if self.events[i].thread == thread {
                 continue;
             }
-            let blocking = matches!(role_j, Role::Acquire { blocking: true, .. });
-            let (first, excluded) = match role_i {
-                Role::Release { .. } if blocking => {
-                    match self.acquisition(i, step.accesses.iter()) {
-                        Some(a) if self.events[a].thread != thread => (a, Some(i)),
-                        _ => continue,
-                    }
-                }
-                _ if access::reversible(role_i, role_j) => (i, None),
-                _ => continue,
+            // A blocking acquisition races with the acquisition of the critical section whose
+            // release it waited for, not with the release.
+            let (first, excluded) = match self.released_lock(i, step) {
+                Some(key) => match self.acquisition(i, key) {
+                    Some(a) if self.events[a].thread != thread => (a, Some(i)),
+                    _ => continue,
+                },
+                None => (i, None),
             };
+            if !self.reversible(first, step) {
+                continue;
+            }
+            let before = |f: usize| self.events[first].before(&self.events[f].clock);
             let direct = !self.events[first].before(&own)
-                && candidates.iter().all(|&(f, _, _)| {
-                    f == first
-                        || Some(f) == excluded
-                        || !self.events[first].before(&self.events[f].clock)
-                });
+                && candidates
+                    .iter()
+                    .all(|&f| f == first || Some(f) == excluded || !before(f));
             if direct && !races.contains(&first) {
                 races.push(first);
             }
         }
-        let _ = index;
         (clock, races)
     }
 
-    /// The role of event `i`'s access to `key`.
-    fn role(&self, i: usize, key: Key) -> Role {
-        let accesses = &self.events[i].accesses;
-        let mut roles = accesses.iter().filter(|a| a.key == key).map(|a| a.role);
-        let first = roles.next().unwrap_or(Role::Write);
-        // A step that both reads and writes a key counts as writing it.
-        roles.fold(first, |r, next| if next.writes() { next } else { r })
+    /// The lock that step `i` released and `step` takes blocking, if any.
+    fn released_lock(&self, i: usize, step: &Step) -> Option<Key> {
+        step.accesses
+            .iter()
+            .filter(|a| matches!(a.role, Role::Acquire { blocking: true, .. }))
+            .map(|a| a.key)
+            .find(|&key| {
+                self.events[i]
+                    .accesses
+                    .iter()
+                    .any(|b| b.key == key && matches!(b.role, Role::Release { .. }))
+            })
     }
 
-    /// The acquisition of the critical section that release `i` ended (on a key the acquiring
-    /// step also touches).
-    fn acquisition<'a>(&self, i: usize, keys: impl Iterator<Item = &'a Access>) -> Option<usize> {
-        let keys: Vec<Key> = keys.map(|a| a.key).collect();
-        self.events[i]
-            .acquired_by
-            .iter()
-            .find(|(k, _)| keys.contains(k))
-            .map(|&(_, a)| a)
+    /// Could `step` run where event `first` did (see [`access::reversible`])?
+    fn reversible(&self, first: usize, step: &Step) -> bool {
+        self.events[first].accesses.iter().all(|a| {
+            step.accesses.iter().all(|b| {
+                a.key != b.key
+                    || !(a.role.writes() || b.role.writes())
+                    || access::reversible(a.role, b.role)
+            })
+        })
+    }
+
+    /// The acquisition of the critical section that release `i` ended on `key`.
+    fn acquisition(&self, i: usize, key: Key) -> Option<usize> {
+        let acquired = &self.events[i].acquired_by;
+        acquired.iter().find(|(k, _)| *k == key).map(|&(_, a)| a)
     }
 
     /// Update the per-key histories with step `index`; returns its releases' acquisitions.
@@ -336,24 +346,23 @@ impl Optimal {
     fn blocked_races(&mut self, decision: &Decision<'_>) {
         for (thread, view) in decision.threads.iter().enumerate() {
             let lock = match view.wait {
-                Wait::Mutex(m) | Wait::Write(m) => Some((m, false, None)),
-                Wait::Read(m) => Some((m, true, None)),
+                Wait::Mutex(_) | Wait::Write(_) => Some((false, None)),
+                Wait::Read(_) => Some((true, None)),
                 Wait::Condvar {
-                    mutex,
                     notified,
                     timed_out,
                     ..
-                } if notified || timed_out => Some((mutex, false, Some(thread))),
+                } if notified || timed_out => Some((false, Some(thread))),
                 _ => None,
             };
-            let Some((m, shared, waker)) = lock else {
+            let (Some((shared, waker)), Some(key)) = (lock, view.wait_key) else {
                 continue;
             };
             if view.enabled || thread >= self.clocks.len() {
                 continue;
             }
             let mut accesses = vec![Access::new(
-                access::object(m),
+                key,
                 Role::Acquire {
                     shared,
                     blocking: true,
@@ -623,6 +632,20 @@ fn rank_owned(enabled: u64, thread: ThreadId, (index, count): (usize, usize)) ->
         .filter(|&b| enabled & bit(b) != 0)
         .position(|b| b == thread);
     rank.is_some_and(|r| r % count == index)
+}
+
+#[cfg(test)]
+impl Optimal {
+    pub(crate) fn debug_events(&self) -> String {
+        let mut out = String::new();
+        for (i, e) in self.events.iter().enumerate() {
+            out += &format!(
+                "  {i}: t{} node {} {:?} {:?}\n",
+                e.thread, e.node, e.accesses, e.clock
+            );
+        }
+        out
+    }
 }
 
 /// A 64-bit mix (SplitMix64's finaliser) of two values.

@@ -151,14 +151,14 @@ impl Wut {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::{object, Role};
+    use crate::access::{made, Role};
 
     fn step(thread: ThreadId, key: u32, write: bool) -> Step {
         let role = if write { Role::Write } else { Role::Read };
         Step {
             thread,
             answer: None,
-            accesses: vec![Access::new(object(key), role)],
+            accesses: vec![Access::new(made(0, key), role)],
         }
     }
 
@@ -167,8 +167,8 @@ mod tests {
         // t1 writes x; t2 reads y; t3 reads x (after t1's write).
         let v = vec![step(1, 0, true), step(2, 1, false), step(3, 0, false)];
         assert!(is_initial(&v, 0) && is_initial(&v, 1) && !is_initial(&v, 2));
-        let on_z = [Access::new(object(9), Role::Write)];
-        let on_x = [Access::new(object(0), Role::Write)];
+        let on_z = [Access::new(made(0, 9), Role::Write)];
+        let on_x = [Access::new(made(0, 0), Role::Write)];
         assert!(
             weak_initial(&v, 7, &on_z),
             "a thread absent and independent"

@@ -1,0 +1,294 @@
+//! Differential check of the optimal search over every primitive the simulator schedules:
+//! random small programs over read-write locks, `try_lock`, timed condvar waits, sleeps,
+//! yields, clock reads, a bounded channel (itself a mutex and two condvars), fault points and
+//! async tasks (mutex, notify, mpsc) must reach exactly the final states that full
+//! enumeration ([`Exhaustive`]) reaches, with no redundant and no blocked execution and never
+//! more executions. `dpor_check` counts traces exactly for a smaller set of primitives; this
+//! one checks that the accesses the rest record lose no behaviour.
+//!
+//! Default run: `CASES` programs. Larger: `LOCKSTEP_DPOR_CASES=20000 cargo test -p
+//! lockstep-sim --release dpor_primitives`.
+
+use super::exhaustive::Exhaustive;
+use super::optimal::Optimal;
+use super::Scheduler;
+use crate::config::{Config, Strategy};
+use crate::exec::sched::Outcome;
+use crate::rng::Rng;
+use crate::session::Session;
+use crate::Sim;
+use lockstep::future::{self, mpsc, Notify};
+use lockstep::sync::atomic::{AtomicUsize, Ordering};
+use lockstep::sync::channel::{self, Receiver, Sender};
+use lockstep::sync::{thread, Arc, Condvar, Mutex, RwLock};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Programs checked by default.
+const CASES: usize = 300;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Add,
+    Load,
+    RwRead,
+    RwWrite,
+    TryLock,
+    Lock,
+    /// Wait on condvar `k` until its flag is set or `ms` pass; observes whether it timed out.
+    TimedAwait(usize, u64),
+    Signal(usize, bool),
+    Sleep(u64),
+    Yield,
+    Now,
+    Send,
+    TryRecv,
+    Fault,
+    /// An async task: notify `k` after an async mutex increment, or wait for it with a timeout.
+    Task(bool),
+}
+
+fn random_op(rng: &mut Rng) -> Op {
+    match rng.below(15) {
+        0 => Op::Add,
+        1 => Op::Load,
+        2 => Op::RwRead,
+        3 => Op::RwWrite,
+        4 => Op::TryLock,
+        5 => Op::Lock,
+        6 => Op::TimedAwait(rng.below(2), 1 + rng.below(3) as u64),
+        7 => Op::Signal(rng.below(2), rng.below(2) == 1),
+        8 => Op::Sleep(1 + rng.below(3) as u64),
+        9 => Op::Yield,
+        10 => Op::Now,
+        11 => Op::Send,
+        12 => Op::TryRecv,
+        13 => Op::Fault,
+        _ => Op::Task(rng.below(2) == 1),
+    }
+}
+
+type Program = Vec<Vec<Op>>;
+
+fn random_program(rng: &mut Rng) -> Program {
+    let threads = 2 + rng.below(2);
+    let ops = if threads == 2 { 2 } else { 1 };
+    (0..threads)
+        .map(|_| (0..1 + rng.below(ops)).map(|_| random_op(rng)).collect())
+        .collect()
+}
+
+struct Shared {
+    atomic: AtomicUsize<Sim>,
+    rw: RwLock<usize, Sim>,
+    lock: Mutex<usize, Sim>,
+    monitor: Mutex<[bool; 2], Sim>,
+    cv: [Condvar<Sim>; 2],
+    tx: Sender<usize, Sim>,
+    rx: Receiver<usize, Sim>,
+    amutex: future::Mutex<usize, Sim>,
+    notify: Notify<Sim>,
+}
+
+/// What every thread observed, in thread order; `(outcome, observations)` is a final state.
+type Log = std::sync::Arc<std::sync::Mutex<Vec<Vec<u64>>>>;
+type Final = (&'static str, Vec<Vec<u64>>);
+
+fn now_us() -> u64 {
+    lockstep::sync::time::Instant::<Sim>::now()
+        .duration_since(lockstep::sync::time::Instant::<Sim>::now())
+        .as_micros() as u64
+        + <Sim as lockstep::sync::Runtime>::now().0.as_micros() as u64
+}
+
+fn run(shared: &Arc<Shared, Sim>, op: Op) -> u64 {
+    match op {
+        Op::Add => shared.atomic.fetch_add(1, Ordering::SeqCst) as u64,
+        Op::Load => shared.atomic.load(Ordering::SeqCst) as u64,
+        Op::RwRead => *shared.rw.read() as u64,
+        Op::RwWrite => {
+            let mut g = shared.rw.write();
+            *g += 1;
+            *g as u64
+        }
+        Op::TryLock => shared.lock.try_lock().map_or(0, |mut g| {
+            *g += 1;
+            *g as u64
+        }),
+        Op::Lock => {
+            let mut g = shared.lock.lock();
+            *g += 1;
+            *g as u64
+        }
+        Op::TimedAwait(k, ms) => {
+            let g = shared.monitor.lock();
+            let (_, result) =
+                shared.cv[k].wait_timeout_while(g, Duration::from_millis(ms), |f| !f[k]);
+            u64::from(result.timed_out())
+        }
+        Op::Signal(k, all) => {
+            shared.monitor.lock()[k] = true;
+            if all {
+                shared.cv[k].notify_all();
+            } else {
+                shared.cv[k].notify_one();
+            }
+            0
+        }
+        Op::Sleep(ms) => {
+            thread::sleep::<Sim>(Duration::from_millis(ms));
+            now_us()
+        }
+        Op::Yield => {
+            thread::yield_now::<Sim>();
+            now_us()
+        }
+        Op::Now => now_us(),
+        Op::Send => u64::from(shared.tx.try_send(7).is_ok()),
+        Op::TryRecv => shared.rx.try_recv().map_or(0, |v| v as u64),
+        Op::Fault => u64::from(crate::fault("dpor.fault")),
+        Op::Task(notifies) => task(shared, notifies),
+    }
+}
+
+/// An async task on the simulator's executor, blocked on from this thread.
+fn task(shared: &Arc<Shared, Sim>, notifies: bool) -> u64 {
+    let shared = shared.clone();
+    future::block_on::<Sim, _>(async move {
+        let inner = shared.clone();
+        let handle = future::spawn::<Sim, _>(async move {
+            *inner.amutex.lock().await += 1;
+            if notifies {
+                inner.notify.notify_one();
+                0
+            } else {
+                let waited =
+                    future::timeout::<Sim, _>(Duration::from_millis(2), inner.notify.notified())
+                        .await;
+                u64::from(waited.is_ok())
+            }
+        });
+        let (tx, mut rx) = mpsc::channel::<u64, Sim>(1);
+        let value = handle.await.unwrap_or(9);
+        let _ = tx.send(value).await;
+        rx.recv().await.unwrap_or(8)
+    })
+}
+
+fn model(program: Program, log: Log) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        *log.lock().unwrap() = vec![Vec::new(); program.len()];
+        let (tx, rx) = channel::bounded::<usize, Sim>(1);
+        let shared: Arc<Shared, Sim> = Arc::new(Shared {
+            atomic: AtomicUsize::new(0),
+            rw: RwLock::new(0),
+            lock: Mutex::new(0),
+            monitor: Mutex::new([false, false]),
+            cv: [Condvar::new(), Condvar::new()],
+            tx,
+            rx,
+            amutex: future::Mutex::new(0),
+            notify: Notify::new(),
+        });
+        // The main thread runs the first part itself (fewer steps for full enumeration).
+        let handles: Vec<_> = program
+            .iter()
+            .cloned()
+            .enumerate()
+            .skip(1)
+            .map(|(me, ops)| {
+                let (shared, log) = (shared.clone(), log.clone());
+                thread::spawn::<Sim, _, _>(move || {
+                    for op in ops {
+                        let seen = run(&shared, op);
+                        log.lock().unwrap()[me].push(seen);
+                    }
+                })
+            })
+            .collect();
+        for &op in &program[0] {
+            let seen = run(&shared, op);
+            log.lock().unwrap()[0].push(seen);
+        }
+        for h in handles {
+            h.join().unwrap();
+        }
+    }
+}
+
+struct Explored {
+    states: BTreeSet<Final>,
+    executions: usize,
+}
+
+/// Everything `scheduler` explores of `program`; `None` past `limit` executions.
+fn explore(program: &Program, scheduler: &mut dyn Scheduler, limit: usize) -> Option<Explored> {
+    let log: Log = std::sync::Arc::default();
+    let mut config = Config::new(Strategy::Dfs {
+        preemption_bound: None,
+        max_executions: None,
+    });
+    config.fault_budget = 1;
+    config.max_steps = 2_000;
+    let model = model(program.clone(), log.clone());
+    let session = Session::for_test(&config, std::sync::Arc::new(model));
+    let mut out = Explored {
+        states: BTreeSet::new(),
+        executions: 0,
+    };
+    while scheduler.next_execution() {
+        let result = session.execute(scheduler);
+        out.executions += 1;
+        let tag = match result.outcome {
+            Outcome::Ok { .. } => "ok",
+            Outcome::Deadlock { .. } => "deadlock",
+            Outcome::Livelock => "livelock",
+            Outcome::Pruned => "blocked",
+            other => panic!("{other:?} on {program:?}"),
+        };
+        out.states.insert((tag, log.lock().unwrap().clone()));
+        if out.executions > limit {
+            return None;
+        }
+    }
+    assert!(scheduler.exhausted(), "{program:?}");
+    Some(out)
+}
+
+fn cases() -> usize {
+    std::env::var("LOCKSTEP_DPOR_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CASES)
+}
+
+#[test]
+fn optimal_dfs_reaches_every_state_full_enumeration_reaches() {
+    let mut rng = Rng::new(0x5eed_0003);
+    let (mut optimal_total, mut full_total, mut skipped) = (0, 0, 0);
+    for case in 0..cases() {
+        let program = random_program(&mut rng);
+        let Some(full) = explore(&program, &mut Exhaustive::default(), 20_000) else {
+            skipped += 1;
+            continue;
+        };
+        let mut optimal = Optimal::new(None, None);
+        let got = explore(&program, &mut optimal, usize::MAX).expect("no limit");
+        assert_eq!(got.states, full.states, "case {case}: {program:?}");
+        assert!(
+            got.executions <= full.executions && optimal.redundant() == 0,
+            "case {case}: {} executions ({} redundant) vs {} on {program:?}",
+            got.executions,
+            optimal.redundant(),
+            full.executions
+        );
+        optimal_total += got.executions;
+        full_total += full.executions;
+    }
+    eprintln!(
+        "{} programs: {optimal_total} executions vs {full_total}; {skipped} too big for full \
+         enumeration",
+        cases()
+    );
+    assert!(skipped * 4 <= cases(), "{skipped} of {} skipped", cases());
+}
