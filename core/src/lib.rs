@@ -7,7 +7,8 @@
 //! - [`sync`]: the blocking facade (`Mutex`, `Condvar`, `RwLock`, atomics, `Arc`, threads,
 //!   channels, time), generic over a [`sync::Runtime`]; [`sync::Std`] in production.
 //! - [`future`]: the async facade (spawn, mutex, notify, mpsc, sleep, timeout) over an
-//!   [`future::AsyncRuntime`]; [`future::Tokio`] in production (feature `tokio`, on by default).
+//!   [`future::AsyncRuntime`]; `future::Tokio` in production (feature `tokio`, on by default;
+//!   the rest of the async facade needs no feature).
 //! - [`check`]: adapters that run a model under loom (exhaustive, deadlock abort contained) and
 //!   shuttle (random, PCT, DFS) — features `loom` and `shuttle`.
 //!
@@ -17,7 +18,6 @@
 
 pub mod block;
 pub mod check;
-#[cfg(feature = "tokio")]
 pub mod future;
 pub mod ordered;
 pub mod sync;

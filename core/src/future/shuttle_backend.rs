@@ -129,3 +129,38 @@ impl AsyncRuntime for Shuttle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The async facade on shuttle needs no tokio: this module is compiled and run by
+    //! `cargo test -p lockstep --no-default-features --features shuttle` too.
+    use crate::check::shuttle::check_random;
+    use crate::future::{self, mpsc, Mutex};
+    use crate::sync::Shuttle;
+    use std::sync::Arc;
+
+    #[test]
+    fn mutex_and_channel_run_on_shuttle_without_tokio() {
+        check_random(
+            || {
+                future::block_on::<Shuttle, _>(async {
+                    let total: Arc<Mutex<u32, Shuttle>> = Arc::new(Mutex::new(0));
+                    let (tx, mut rx) = mpsc::channel::<u32, Shuttle>(1);
+                    let sum = total.clone();
+                    let consumer = future::spawn::<Shuttle, _>(async move {
+                        while let Some(v) = rx.recv().await {
+                            *sum.lock().await += v;
+                        }
+                    });
+                    for v in 1..=3 {
+                        tx.send(v).await.unwrap();
+                    }
+                    drop(tx);
+                    consumer.await.unwrap();
+                    assert_eq!(*total.lock().await, 6);
+                })
+            },
+            50,
+        );
+    }
+}
