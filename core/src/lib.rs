@@ -14,7 +14,7 @@
 //!
 //! Features only add backends; none changes what the production backends are made of.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod block;
 pub mod check;

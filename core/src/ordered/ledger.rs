@@ -596,7 +596,10 @@ impl<T: Copy> Ledger<T> {
     /// when there is nothing more to release (the sink then passes to the head's owner).
     pub(crate) fn end_release(&mut self, bytes: usize) -> Option<Batch> {
         debug_assert_eq!(self.sink, SinkState::Releasing);
-        debug_assert_eq!(bytes, self.unwritten, "the releaser wrote the batch it was given");
+        debug_assert_eq!(
+            bytes, self.unwritten,
+            "the releaser wrote the batch it was given"
+        );
         self.buffered -= bytes;
         let head = self.base;
         let batch = self.collect();

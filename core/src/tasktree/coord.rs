@@ -314,7 +314,11 @@ impl<'t, 'p, P: Priority> Coordinator<'t, 'p, P> {
             self.max_workers
         );
         for &job in &self.in_flight {
-            debug_assert_eq!(self.sched.state(job), JobState::Running, "job {job} in flight");
+            debug_assert_eq!(
+                self.sched.state(job),
+                JobState::Running,
+                "job {job} in flight"
+            );
         }
         debug_assert!(self.report.completed <= self.report.started);
         if self.phase != Phase::Collecting {

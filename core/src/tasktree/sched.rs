@@ -65,7 +65,7 @@ impl<K: Ord, F: FnMut(&str) -> K> Priority for F {
 /// Where a job is in one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-pub enum JobState {
+pub(crate) enum JobState {
     /// Waiting for an ancestor job or a barrier (or never reached).
     Blocked,
     /// Available: queued by priority.
@@ -95,13 +95,13 @@ pub(crate) const JOB_TRANSITIONS: [(JobState, JobState); 4] = [
 /// A job asked to move between states the rules do not connect.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("job {job}: illegal transition {from} -> {to}")]
-pub struct IllegalTransition {
+pub(crate) struct IllegalTransition {
     /// The job's index.
-    pub job: u32,
+    pub(crate) job: u32,
     /// Its state.
-    pub from: JobState,
+    pub(crate) from: JobState,
     /// The state asked for.
-    pub to: JobState,
+    pub(crate) to: JobState,
 }
 
 /// Per-node flag: a barrier child is parked here (closed).

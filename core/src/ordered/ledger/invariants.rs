@@ -43,10 +43,16 @@ impl<T: Copy> Ledger<T> {
             "every item below the head is released exactly once"
         );
         if let [.., before, last] = self.failures.as_slice() {
-            debug_assert!(before.item < last.item, "failures are reported in item order");
+            debug_assert!(
+                before.item < last.item,
+                "failures are reported in item order"
+            );
         }
         if let Some(last) = self.failures.last() {
-            debug_assert!(last.item < self.base, "only a released item is reported failed");
+            debug_assert!(
+                last.item < self.base,
+                "only a released item is reported failed"
+            );
         }
         debug_assert!(
             self.stop_at.is_none() || self.fail_fast,
@@ -96,7 +102,10 @@ impl<T: Copy> Ledger<T> {
         );
         let below_next_free = self.next_free.min(self.base + self.slots.len());
         for item in self.base..below_next_free {
-            debug_assert!(!self.is_free(item), "item {item} is below next_free but free");
+            debug_assert!(
+                !self.is_free(item),
+                "item {item} is below next_free but free"
+            );
         }
     }
 

@@ -62,8 +62,15 @@ impl<K: Ord> Sched<'_, K> {
             return;
         }
         let flags = self.flags[node as usize];
-        debug_assert_eq!(self.pending[node as usize], 0, "node {node} has work outstanding");
-        debug_assert_eq!(flags & CLEARED, 0, "a skip below node {node} cleared its barrier");
+        debug_assert_eq!(
+            self.pending[node as usize], 0,
+            "node {node} has work outstanding"
+        );
+        debug_assert_eq!(
+            flags & CLEARED,
+            0,
+            "a skip below node {node} cleared its barrier"
+        );
         debug_assert_ne!(flags & PARKED, 0, "node {node} has no parked barrier");
         let tree = self.tree;
         let beside = (node + 1..barrier).chain(tree.end(barrier)..tree.end(node));
