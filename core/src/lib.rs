@@ -19,6 +19,7 @@
 pub mod block;
 pub mod check;
 pub mod future;
+mod invariant;
 pub mod ordered;
 pub mod sync;
 pub mod tasktree;

@@ -304,7 +304,7 @@ impl<'t, 'p, P: Priority> Coordinator<'t, 'p, P> {
     /// completions than submissions; outside a batch, every submitted job is either in flight or
     /// completed (none lost, none counted twice); a terminated run is finished.
     fn check_invariants(&self) {
-        if !cfg!(debug_assertions) {
+        if !crate::invariant::enabled() {
             return;
         }
         debug_assert!(

@@ -4,8 +4,8 @@
 //!
 //! Each check states a rule of the [module docs](super) in both directions — what must be true
 //! (positive space) and what must never be (negative space). They are `debug_assert!`s: free in
-//! release builds, on in every test and checker run. The full-state check walks the unreleased
-//! slots only, which the window keeps short.
+//! release builds, on in every test and checker run (see [`crate::invariant`]). The full-state
+//! check walks the unreleased slots only, which the window keeps short.
 
 use super::{Batch, Chunk, Claim, Ledger, SinkState, Slot, WriteTo};
 
@@ -21,7 +21,7 @@ impl<T: Copy> Ledger<T> {
     /// - **nothing orphaned**: once closed with no worker left, no item before a stop is still
     ///   waiting to be claimed.
     pub(super) fn check_invariants(&self) {
-        if !cfg!(debug_assertions) {
+        if !crate::invariant::enabled() {
             return;
         }
         self.check_released();

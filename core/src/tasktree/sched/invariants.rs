@@ -25,7 +25,7 @@ impl<K: Ord> Sched<'_, K> {
     /// `job` is about to start: it is available, its nearest ancestor job (if any) completed
     /// with `no_skip`, and no barrier on its path is still closed.
     pub(super) fn check_may_run(&self, job: u32) {
-        if !cfg!(debug_assertions) {
+        if !crate::invariant::enabled() {
             return;
         }
         debug_assert_eq!(self.state[job as usize], JobState::Available);
@@ -58,7 +58,7 @@ impl<K: Ord> Sched<'_, K> {
     /// `node`, no skip cleared it, it has not opened before, and every job in `node`'s subtree
     /// outside the barrier's completed with `no_skip`.
     pub(super) fn check_barrier_opens(&self, node: u32, barrier: u32) {
-        if !cfg!(debug_assertions) {
+        if !crate::invariant::enabled() {
             return;
         }
         let flags = self.flags[node as usize];
