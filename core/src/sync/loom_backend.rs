@@ -1,6 +1,9 @@
 //! [`Loom`]: the facade on loom's primitives (exhaustive checking with DPOR). Enabled by the
 //! `loom` feature; adding it does not change [`Std`](super::Std).
 //!
+//! Only the condition variable is written here; threads, locks, atomics, `Arc` and the clock are
+//! the `impl Runtime` shared with shuttle (`checker_runtime!` in `sync/checker/runtime.rs`).
+//!
 //! Time: loom has no clock. `now()` is the per-execution [logical clock](super::time::LogicalInstant);
 //! `sleep` advances it and yields. A timed wait never times out unless the check asked for
 //! [`Timeouts::Explore`](super::Timeouts::Explore): then each timed wait first makes a choice that

@@ -1,9 +1,10 @@
 //! [`Shuttle`]: the facade on shuttle's primitives (randomized and PCT scheduling). Enabled by
 //! the `shuttle` feature; adding it does not change [`Std`](super::Std).
 //!
-//! Everything but the condition variable is shuttle's own. The condvar is [`ShuttleCondvar`],
-//! built from shuttle's park/unpark so that timed waits can really time out: shuttle's own
-//! `wait_timeout` never does.
+//! Everything but the condition variable is shuttle's own, forwarded by the `impl Runtime` shared
+//! with loom (`checker_runtime!` in `sync/checker/runtime.rs`). The condvar is
+//! [`ShuttleCondvar`], built from shuttle's park/unpark so that timed waits can really time out:
+//! shuttle's own `wait_timeout` never does.
 //!
 //! Time: `now()` is the per-execution [logical clock](super::time::LogicalInstant); `sleep`
 //! advances it and is a scheduling point. Under [`Timeouts::Explore`](super::Timeouts::Explore)
