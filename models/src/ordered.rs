@@ -14,7 +14,7 @@
 //!     forever (zstash's main loop spun meanwhile): deadlock.
 //!
 //! The third zstash monitor problem — polling the counter every 10 ms — is correct, only slow;
-//! it is measured, not modelled: see `lockstep bench ordered` and `core/benches/ordered.rs`.
+//! it is measured, not modelled: see `lockstep bench ordered` and `models/benches/ordered.rs`.
 
 use lockstep::ordered::{Assignment, Config, OrderedMonitor, Report};
 use lockstep::sync::{thread, Arc, Condvar, Mutex, Runtime};

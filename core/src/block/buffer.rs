@@ -16,6 +16,7 @@
 //!
 //! [`transition`]: BufferBlock::transition
 
+use super::state::{check_step, Bytes};
 use super::{BlockError, BlockId, BlockState, Locator, OnError, StoreError, TransitionError};
 use crate::sync::{Arc, Condvar, Mutex, MutexGuard, Runtime};
 
@@ -44,6 +45,38 @@ impl<R: Runtime> Inner<R> {
     fn in_flight(&self) -> bool {
         self.state == BlockState::Pending
             || (self.state == BlockState::Error && self.retry_scheduled)
+    }
+
+    /// What must hold whenever the block's lock is released (debug builds): the bytes are where
+    /// the state says ([`BlockState::bytes`]) and all of them are there; a retry is scheduled
+    /// only for a failed block, never for one in any other state. (That a `Committed` block has
+    /// a locator is checked where it is read: the raw [`BufferBlock::transition`] the tests use
+    /// may commit a block without one.)
+    fn check_invariants(&self) {
+        if !crate::invariant::enabled() {
+            return;
+        }
+        let bytes = match &self.payload {
+            Payload::Open(data) => (Bytes::Open, Some(data.len())),
+            Payload::Sealed(data) => (Bytes::Sealed, Some(data.len())),
+            Payload::Released => (Bytes::Released, None),
+        };
+        debug_assert_eq!(
+            bytes.0,
+            self.state.bytes(),
+            "a {} block's bytes are {:?}",
+            self.state,
+            bytes.0
+        );
+        debug_assert!(
+            bytes.1.is_none_or(|len| len == self.len),
+            "a block in memory holds all its bytes"
+        );
+        debug_assert!(
+            !self.retry_scheduled || self.state == BlockState::Error,
+            "a retry is scheduled only for a block in Error, not {}",
+            self.state
+        );
     }
 }
 
@@ -161,6 +194,8 @@ impl<R: Runtime> BufferBlock<R> {
             BlockState::Committed | BlockState::Deleted => inner.payload = Payload::Released,
             BlockState::Writable | BlockState::Error => {}
         }
+        check_step(from, inner.state);
+        inner.check_invariants();
         self.settled.notify_all();
         Ok(from)
     }
@@ -185,6 +220,7 @@ impl<R: Runtime> BufferBlock<R> {
         }
         bytes.extend_from_slice(data);
         inner.len += data.len();
+        inner.check_invariants();
         Ok(())
     }
 
@@ -257,6 +293,7 @@ impl<R: Runtime> BufferBlock<R> {
         self.apply(&mut inner, BlockState::Error)?;
         inner.error = Some(error);
         inner.retry_scheduled = retry;
+        inner.check_invariants();
         Ok(())
     }
 

@@ -15,6 +15,11 @@
 //! | Error | retry | | | discarded |
 //!
 //! Nothing ever returns to `Writable`, and `Deleted` is final.
+//!
+//! Inline invariants: [`check_step`] asserts each applied change against the table (and its
+//! negative space: never back to `Writable`, never out of `Deleted`, never a no-op), and
+//! [`BlockState::bytes`] says where a block's bytes must be in each state, which the buffer
+//! block asserts after every change (`buffer.rs`, `Inner::check_invariants`).
 
 use std::fmt;
 
@@ -79,6 +84,41 @@ impl BlockState {
             Err(TransitionError { from: self, to })
         }
     }
+}
+
+/// Where a block's bytes are, as a function of its state alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bytes {
+    /// In memory and growing (`Writable`).
+    Open,
+    /// In memory, frozen, shared with the uploader (`Pending`, `Error`).
+    Sealed,
+    /// Gone from memory: in the store, or moved into another block (`Committed`, `Deleted`).
+    Released,
+}
+
+impl BlockState {
+    /// Where a block in this state keeps its bytes.
+    pub(crate) fn bytes(self) -> Bytes {
+        match self {
+            BlockState::Writable => Bytes::Open,
+            BlockState::Pending | BlockState::Error => Bytes::Sealed,
+            BlockState::Committed | BlockState::Deleted => Bytes::Released,
+        }
+    }
+}
+
+/// Assert that the state change `from -> to`, just applied, is one the table permits (positive
+/// space) and none of the changes it can never contain (negative space). Debug builds only.
+#[inline]
+pub(crate) fn check_step(from: BlockState, to: BlockState) {
+    debug_assert!(
+        TRANSITIONS.contains(&(from, to)),
+        "block state changed along {from} -> {to}, which the table does not permit"
+    );
+    debug_assert_ne!(to, BlockState::Writable, "nothing returns to Writable");
+    debug_assert_ne!(from, BlockState::Deleted, "Deleted is final");
+    debug_assert_ne!(from, to, "a transition changes the state");
 }
 
 impl fmt::Display for BlockState {

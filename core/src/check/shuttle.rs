@@ -28,6 +28,7 @@
 //! of their own (not beside loom tests).
 
 use super::{Failure, FailureKind, Report};
+use crate::sync::poison::lock;
 use crate::sync::thread::panic_message;
 use crate::sync::Timeouts;
 use shuttle::scheduler::{
@@ -180,17 +181,52 @@ where
         replay: None,
         executions: 0,
     };
-    match strategy {
-        Strategy::Pct { depth: 0, .. } => {
-            return Err(invalid("PCT depth must be at least 1".into()))
-        }
-        Strategy::Random { iterations: 0 } | Strategy::Pct { iterations: 0, .. } => {
-            return Err(invalid("at least one iteration is needed".into()))
-        }
-        _ => {}
-    }
+    validate(&strategy).map_err(invalid)?;
     let is_replay = matches!(strategy, Strategy::Replay { .. });
-    let mut timeouts = config.timeouts;
+    let (scheduler, timeouts) = scheduler(strategy, config).map_err(invalid)?;
+    let current = Arc::new(std::sync::Mutex::new(RecordedSchedule::default()));
+    let recording = Recording {
+        inner: scheduler,
+        current: current.clone(),
+    };
+    let (outcome, executions) = run(recording, config.max_steps, timeouts, model);
+    let Err(message) = outcome else {
+        return Ok(Report {
+            checker,
+            executions,
+        });
+    };
+    if let Some(reason) = invalid_input(&message, is_replay) {
+        return Err(invalid(reason));
+    }
+    let mut schedule = lock(&current).clone();
+    schedule.timeouts = timeouts;
+    Err(Failure {
+        checker,
+        kind: failure_kind(&message),
+        message,
+        replay: Some(encode_schedule(&schedule)),
+        executions,
+    })
+}
+
+/// Refuse strategy parameters shuttle cannot run (it would panic on them instead).
+fn validate(strategy: &Strategy) -> Result<(), String> {
+    match strategy {
+        Strategy::Pct { depth: 0, .. } => Err("PCT depth must be at least 1".into()),
+        Strategy::Random { iterations: 0 } | Strategy::Pct { iterations: 0, .. } => {
+            Err("at least one iteration is needed".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Shuttle's scheduler for `strategy`, and the timeout policy to run it under: the config's,
+/// except that a replay runs under the policy its schedule was recorded with.
+fn scheduler(
+    strategy: Strategy,
+    config: &Config,
+) -> Result<(Box<dyn Scheduler + Send>, Timeouts), String> {
     let seed = config.seed;
     let scheduler: Box<dyn Scheduler + Send> = match strategy {
         Strategy::Random { iterations } => Box::new(match seed {
@@ -202,27 +238,33 @@ where
             None => PctScheduler::new(depth, iterations),
         }),
         Strategy::Dfs { max_iterations } => Box::new(DfsScheduler::new(max_iterations, true)),
-        Strategy::Replay { schedule } => match decode_schedule(&schedule) {
-            Ok(schedule) => {
-                // Replay under the timeout policy the schedule was recorded with.
-                timeouts = schedule.timeouts;
-                Box::new(ReplayScheduler::new_from_schedule(schedule.to_shuttle()))
-            }
-            Err(message) => return Err(invalid(message)),
-        },
+        Strategy::Replay { schedule } => {
+            let schedule = decode_schedule(&schedule)?;
+            let replay = ReplayScheduler::new_from_schedule(schedule.to_shuttle());
+            return Ok((Box::new(replay), schedule.timeouts));
+        }
     };
-    let current = Arc::new(std::sync::Mutex::new(RecordedSchedule::default()));
-    let recording = Recording {
-        inner: scheduler,
-        current: current.clone(),
-    };
+    Ok((scheduler, config.timeouts))
+}
+
+/// Run every execution of `scheduler`; the panic message of the failing one, if any, and the
+/// number of executions started. Each execution starts a fresh logical clock.
+fn run<F>(
+    scheduler: Recording,
+    max_steps: usize,
+    timeouts: Timeouts,
+    model: F,
+) -> (Result<(), String>, usize)
+where
+    F: Fn() + Send + Sync + 'static,
+{
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.silence_warnings = true;
-    shuttle_config.max_steps = shuttle::MaxSteps::FailAfter(config.max_steps);
+    shuttle_config.max_steps = shuttle::MaxSteps::FailAfter(max_steps);
     shuttle_config.failure_persistence = shuttle::FailurePersistence::None;
     let executions = Arc::new(AtomicUsize::new(0));
     let counter = executions.clone();
-    let runner = shuttle::Runner::new(recording, shuttle_config);
+    let runner = shuttle::Runner::new(scheduler, shuttle_config);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         runner.run(move || {
             counter.fetch_add(1, Ordering::Relaxed);
@@ -230,44 +272,36 @@ where
             model();
         })
     }));
-    match outcome {
-        Ok(_) => Ok(Report {
-            checker,
-            executions: executions.load(Ordering::Relaxed),
-        }),
-        Err(payload) => {
-            let message = panic_message(&*payload).to_owned();
-            if message.contains("did not exercise any concurrency") {
-                return Err(invalid(
-                    "PCT needs a model with at least one scheduling choice; use random \
-                     scheduling for this model"
-                        .into(),
-                ));
-            }
-            if is_replay && REPLAY_MISMATCH.iter().any(|m| message.contains(m)) {
-                return Err(invalid(format!(
-                    "the schedule does not match this model (recorded for another model or \
-                     version of it): {message}"
-                )));
-            }
-            let kind = if message.starts_with("deadlock") {
-                FailureKind::Deadlock
-            } else {
-                FailureKind::Panic
-            };
-            let mut schedule = current
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone();
-            schedule.timeouts = timeouts;
-            Err(Failure {
-                checker,
-                kind,
-                message,
-                replay: Some(encode_schedule(&schedule)),
-                executions: executions.load(Ordering::Relaxed),
-            })
-        }
+    let outcome = outcome
+        .map(drop)
+        .map_err(|payload| panic_message(&*payload).to_owned());
+    (outcome, executions.load(Ordering::Relaxed))
+}
+
+/// A failure that is the caller's mistake rather than the model's: the reason to report.
+fn invalid_input(message: &str, is_replay: bool) -> Option<String> {
+    if message.contains("did not exercise any concurrency") {
+        return Some(
+            "PCT needs a model with at least one scheduling choice; use random scheduling for \
+             this model"
+                .into(),
+        );
+    }
+    if is_replay && REPLAY_MISMATCH.iter().any(|m| message.contains(m)) {
+        return Some(format!(
+            "the schedule does not match this model (recorded for another model or version of \
+             it): {message}"
+        ));
+    }
+    None
+}
+
+/// Shuttle reports a deadlock with a panic whose message starts with "deadlock".
+fn failure_kind(message: &str) -> FailureKind {
+    if message.starts_with("deadlock") {
+        FailureKind::Deadlock
+    } else {
+        FailureKind::Panic
     }
 }
 
@@ -322,9 +356,7 @@ struct Recording {
 
 impl Recording {
     fn current(&self) -> std::sync::MutexGuard<'_, RecordedSchedule> {
-        self.current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.current)
     }
 }
 

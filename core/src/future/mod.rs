@@ -1,7 +1,11 @@
 //! The async facade: tasks, mutex, notify, mpsc channel, sleep and timeout over an
-//! [`AsyncRuntime`], with [`Tokio`] as the default. Feature `tokio` (on by default).
+//! [`AsyncRuntime`], with `Tokio` as the default runtime when the `tokio` feature is on (it is by
+//! default). The facade itself — the trait, the wrappers, [`mpsc`] and the [`checked`]
+//! primitives — needs no feature: without `tokio` the runtime is always named (a checker's, or
+//! the user's own), and only the `Tokio` backend is missing.
 //!
 //! ```
+//! # #[cfg(feature = "tokio")] {
 //! use lockstep::future::{self, mpsc, Mutex, Tokio};
 //! use std::sync::Arc;
 //!
@@ -21,6 +25,7 @@
 //!     consumer.await.unwrap();
 //!     assert_eq!(*total.lock().await, 6);
 //! });
+//! # }
 //! ```
 //!
 //! Under shuttle (feature `shuttle`) the same code runs on shuttle's executor with the
@@ -35,12 +40,14 @@ pub mod mpsc;
 mod runtime;
 #[cfg(feature = "shuttle")]
 mod shuttle_backend;
+#[cfg(feature = "tokio")]
 mod tokio_backend;
 mod wrappers;
 
 pub use runtime::{AsyncRuntime, Elapsed, JoinError};
 #[cfg(feature = "shuttle")]
 pub use shuttle_backend::{ShuttleJoinHandle, ShuttlePoint};
+#[cfg(feature = "tokio")]
 pub use tokio_backend::{Tokio, TokioJoinHandle};
 pub use wrappers::{
     block_on, sleep, spawn, spawn_named, timeout, yield_now, JoinHandle, Mutex, MutexGuard, Notify,

@@ -1,18 +1,28 @@
 //! A bounded multi-producer single-consumer channel on an [`AsyncRuntime`] (tokio's `mpsc` by
-//! default). Errors are the blocking channel's ([`crate::sync::channel`]).
+//! default, with the `tokio` feature). Errors are the blocking channel's ([`crate::sync::channel`]).
 
-use super::{AsyncRuntime, Tokio};
+use super::AsyncRuntime;
+#[cfg(feature = "tokio")]
+use super::Tokio;
 pub use crate::sync::channel::{SendError, TryRecvError, TrySendError};
 use std::fmt;
 use std::future::Future;
 
 /// Sending half; clone for more producers.
-pub struct Sender<T: Send, A: AsyncRuntime = Tokio> {
+pub struct Sender<
+    T: Send,
+    #[cfg(feature = "tokio")] A: AsyncRuntime = Tokio,
+    #[cfg(not(feature = "tokio"))] A: AsyncRuntime,
+> {
     raw: A::Sender<T>,
 }
 
 /// Receiving half.
-pub struct Receiver<T: Send, A: AsyncRuntime = Tokio> {
+pub struct Receiver<
+    T: Send,
+    #[cfg(feature = "tokio")] A: AsyncRuntime = Tokio,
+    #[cfg(not(feature = "tokio"))] A: AsyncRuntime,
+> {
     raw: A::Receiver<T>,
 }
 

@@ -38,7 +38,7 @@ pub struct Elapsed;
 
 /// A family of async primitives: tasks, mutex, notify, mpsc channel, time.
 ///
-/// Implemented by [`Tokio`](super::Tokio) (production), `Shuttle` (feature `shuttle`) and
+/// Implemented by `Tokio` (production, feature `tokio`), `Shuttle` (feature `shuttle`) and
 /// `lockstep_sim::Sim`. Component code uses the wrappers in [`crate::future`].
 pub trait AsyncRuntime: Sized + Send + Sync + 'static {
     /// A short name for reports.

@@ -7,7 +7,6 @@
 
 use super::checked::{self, SchedulingPoint};
 use super::runtime::{AsyncRuntime, Elapsed, JoinError};
-use crate::sync::channel::{SendError, TryRecvError, TrySendError};
 use crate::sync::time::LogicalInstant;
 use crate::sync::{checker, Shuttle, Timeouts};
 use std::future::{poll_fn, Future};
@@ -72,70 +71,7 @@ impl AsyncRuntime for Shuttle {
         shuttle::future::block_on(future)
     }
 
-    type Mutex<T: Send> = checked::Mutex<T, ShuttlePoint>;
-    type MutexGuard<'a, T: Send + 'a> = checked::MutexGuard<'a, T, ShuttlePoint>;
-
-    fn mutex_new<T: Send>(value: T) -> Self::Mutex<T> {
-        checked::Mutex::new(value)
-    }
-
-    fn mutex_lock<'a, T: Send + 'a>(
-        mutex: &'a Self::Mutex<T>,
-    ) -> impl Future<Output = Self::MutexGuard<'a, T>> + Send {
-        mutex.lock()
-    }
-
-    fn mutex_try_lock<'a, T: Send + 'a>(
-        mutex: &'a Self::Mutex<T>,
-    ) -> Option<Self::MutexGuard<'a, T>> {
-        mutex.try_lock()
-    }
-
-    type Notify = checked::Notify<ShuttlePoint>;
-
-    fn notify_new() -> Self::Notify {
-        checked::Notify::new()
-    }
-
-    fn notify_one(notify: &Self::Notify) {
-        notify.notify_one()
-    }
-
-    fn notify_waiters(notify: &Self::Notify) {
-        notify.notify_waiters()
-    }
-
-    fn notified(notify: &Self::Notify) -> impl Future<Output = ()> + Send + '_ {
-        notify.notified()
-    }
-
-    type Sender<T: Send> = checked::Sender<T, ShuttlePoint>;
-    type Receiver<T: Send> = checked::Receiver<T, ShuttlePoint>;
-
-    fn channel<T: Send>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
-        checked::channel(capacity)
-    }
-
-    fn send<T: Send>(
-        sender: &Self::Sender<T>,
-        value: T,
-    ) -> impl Future<Output = Result<(), SendError<T>>> + Send + '_ {
-        sender.send(value)
-    }
-
-    fn try_send<T: Send>(sender: &Self::Sender<T>, value: T) -> Result<(), TrySendError<T>> {
-        sender.try_send(value)
-    }
-
-    fn recv<T: Send>(
-        receiver: &mut Self::Receiver<T>,
-    ) -> impl Future<Output = Option<T>> + Send + '_ {
-        receiver.recv()
-    }
-
-    fn try_recv<T: Send>(receiver: &mut Self::Receiver<T>) -> Result<T, TryRecvError> {
-        receiver.try_recv()
-    }
+    crate::checked_async_primitives!(ShuttlePoint);
 
     type Instant = LogicalInstant;
 
@@ -144,11 +80,11 @@ impl AsyncRuntime for Shuttle {
     }
 
     fn instant_saturating_sub(later: Self::Instant, earlier: Self::Instant) -> Duration {
-        checker::instant_saturating_sub(later, earlier)
+        later.saturating_duration_since(earlier)
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        let deadline = checker::instant_add(checker::now(), duration);
+        let deadline = checker::now().saturating_add(duration);
         async move {
             checker::advance_to(deadline);
             shuttle::future::yield_now().await;
@@ -159,7 +95,7 @@ impl AsyncRuntime for Shuttle {
         duration: Duration,
         future: F,
     ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send {
-        let deadline = checker::instant_add(checker::now(), duration);
+        let deadline = checker::now().saturating_add(duration);
         let explore = checker::timeouts() == Timeouts::Explore;
         async move {
             let mut future = pin!(future);
@@ -191,5 +127,40 @@ impl AsyncRuntime for Shuttle {
             })
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The async facade on shuttle needs no tokio: this module is compiled and run by
+    //! `cargo test -p lockstep --no-default-features --features shuttle` too.
+    use crate::check::shuttle::check_random;
+    use crate::future::{self, mpsc, Mutex};
+    use crate::sync::Shuttle;
+    use std::sync::Arc;
+
+    #[test]
+    fn mutex_and_channel_run_on_shuttle_without_tokio() {
+        check_random(
+            || {
+                future::block_on::<Shuttle, _>(async {
+                    let total: Arc<Mutex<u32, Shuttle>> = Arc::new(Mutex::new(0));
+                    let (tx, mut rx) = mpsc::channel::<u32, Shuttle>(1);
+                    let sum = total.clone();
+                    let consumer = future::spawn::<Shuttle, _>(async move {
+                        while let Some(v) = rx.recv().await {
+                            *sum.lock().await += v;
+                        }
+                    });
+                    for v in 1..=3 {
+                        tx.send(v).await.unwrap();
+                    }
+                    drop(tx);
+                    consumer.await.unwrap();
+                    assert_eq!(*total.lock().await, 6);
+                })
+            },
+            50,
+        );
     }
 }

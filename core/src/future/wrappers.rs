@@ -1,6 +1,12 @@
 //! The std/tokio-shaped async types over any [`AsyncRuntime`].
+//!
+//! Each type's runtime parameter `A` defaults to [`Tokio`](super::Tokio) when the `tokio` feature
+//! is on; without it there is no production async runtime, so `A` has no default and is named
+//! (a checker's, or one of the user's). The feature only *adds* the default: code that names `A`
+//! compiles the same with and without it.
 
 use super::runtime::{AsyncRuntime, Elapsed, JoinError};
+#[cfg(feature = "tokio")]
 use super::Tokio;
 use std::fmt;
 use std::future::Future;
@@ -9,13 +15,23 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// An async mutex on runtime `A` (tokio's by default): hold it across `.await`.
-pub struct Mutex<T: Send, A: AsyncRuntime = Tokio> {
+/// An async mutex on runtime `A` (tokio's by default, with the `tokio` feature): hold it across
+/// `.await`.
+pub struct Mutex<
+    T: Send,
+    #[cfg(feature = "tokio")] A: AsyncRuntime = Tokio,
+    #[cfg(not(feature = "tokio"))] A: AsyncRuntime,
+> {
     raw: A::Mutex<T>,
 }
 
 /// Proof of holding an async [`Mutex`].
-pub struct MutexGuard<'a, T: Send + 'a, A: AsyncRuntime = Tokio> {
+pub struct MutexGuard<
+    'a,
+    T: Send + 'a,
+    #[cfg(feature = "tokio")] A: AsyncRuntime = Tokio,
+    #[cfg(not(feature = "tokio"))] A: AsyncRuntime,
+> {
     raw: A::MutexGuard<'a, T>,
 }
 
@@ -72,7 +88,10 @@ impl<T: Send + fmt::Debug, A: AsyncRuntime> fmt::Debug for MutexGuard<'_, T, A> 
 }
 
 /// Notifies tasks (tokio's `Notify` semantics on runtime `A`).
-pub struct Notify<A: AsyncRuntime = Tokio> {
+pub struct Notify<
+    #[cfg(feature = "tokio")] A: AsyncRuntime = Tokio,
+    #[cfg(not(feature = "tokio"))] A: AsyncRuntime,
+> {
     raw: A::Notify,
 }
 
@@ -116,7 +135,11 @@ impl<A: AsyncRuntime> fmt::Debug for Notify<A> {
 }
 
 /// Handle to a spawned task; await it for the task's output.
-pub struct JoinHandle<T: Send + 'static, A: AsyncRuntime = Tokio> {
+pub struct JoinHandle<
+    T: Send + 'static,
+    #[cfg(feature = "tokio")] A: AsyncRuntime = Tokio,
+    #[cfg(not(feature = "tokio"))] A: AsyncRuntime,
+> {
     raw: A::JoinHandle<T>,
 }
 

@@ -154,7 +154,11 @@ pub(crate) struct Ledger<T> {
     /// Every item below this is not `Free`.
     next_free: usize,
     sink: SinkState,
+    /// Bytes buffered for items (their slots' buffers) plus `unwritten`: never above
+    /// `window.bytes`.
     buffered: usize,
+    /// Buffered bytes of the batch being written (counted in `buffered` until `end_release`).
+    unwritten: usize,
     peak_buffered: usize,
     /// Fail-fast: the lowest failed item; nothing after it is run or written.
     stop_at: Option<usize>,
@@ -177,6 +181,7 @@ impl<T: Copy> Ledger<T> {
             next_free: 0,
             sink: SinkState::Idle,
             buffered: 0,
+            unwritten: 0,
             peak_buffered: 0,
             stop_at: None,
             completed: 0,
@@ -273,12 +278,32 @@ impl<T: Copy> Ledger<T> {
             return Err(OrderedError::Closed);
         }
         self.workers_alive += 1;
+        self.check_invariants();
         Ok(())
     }
 
     /// Reserve `list` (strictly increasing, in range, not yet claimed or reserved) for a static
     /// worker.
     pub(crate) fn reserve(&mut self, list: &[usize]) -> Result<(), OrderedError> {
+        self.validate_reservation(list)?;
+        if self.reserved.is_empty() && !list.is_empty() {
+            self.reserved = vec![false; self.items];
+        }
+        for &item in list {
+            self.reserved[item] = true;
+            if let Some(slot) = item
+                .checked_sub(self.base)
+                .and_then(|i| self.slots.get_mut(i))
+            {
+                *slot = Slot::Reserved;
+            }
+        }
+        self.check_invariants();
+        Ok(())
+    }
+
+    /// `list` is strictly increasing, in range, and every item in it is free.
+    fn validate_reservation(&self, list: &[usize]) -> Result<(), OrderedError> {
         for (i, &item) in list.iter().enumerate() {
             if item >= self.items {
                 return Err(OrderedError::OutOfRange {
@@ -296,18 +321,6 @@ impl<T: Copy> Ledger<T> {
                 return Err(OrderedError::AlreadyAssigned { item });
             }
         }
-        if self.reserved.is_empty() && !list.is_empty() {
-            self.reserved = vec![false; self.items];
-        }
-        for &item in list {
-            self.reserved[item] = true;
-            if let Some(slot) = item
-                .checked_sub(self.base)
-                .and_then(|i| self.slots.get_mut(i))
-            {
-                *slot = Slot::Reserved;
-            }
-        }
         Ok(())
     }
 
@@ -320,12 +333,14 @@ impl<T: Copy> Ledger<T> {
             }
         }
         self.abandon_if_orphaned();
+        self.check_invariants();
     }
 
     /// No more workers will join. If none is left, every unstarted item fails.
     pub(crate) fn close(&mut self) {
         self.closed = true;
         self.abandon_if_orphaned();
+        self.check_invariants();
     }
 
     fn abandon_if_orphaned(&mut self) {
@@ -361,14 +376,27 @@ impl<T: Copy> Ledger<T> {
             item += 1;
         }
         self.next_free = item;
-        if item >= self.items || self.stopped_before(item).is_some() {
-            return Claim::Exhausted;
-        }
-        self.start(item, now)
+        let claim = if item >= self.items || self.stopped_before(item).is_some() {
+            Claim::Exhausted
+        } else {
+            self.start(item, now)
+        };
+        self.check_claim(item, claim);
+        self.check_invariants();
+        claim
     }
 
     /// Static assignment: `item`, reserved for the caller, if the window allows.
     pub(crate) fn claim(&mut self, item: usize, now: T) -> Result<Claim, OrderedError> {
+        let claim = self.claim_reserved(item, now);
+        if let Ok(claim) = claim {
+            self.check_claim(item, claim);
+        }
+        self.check_invariants();
+        claim
+    }
+
+    fn claim_reserved(&mut self, item: usize, now: T) -> Result<Claim, OrderedError> {
         if self.stopped_before(item).is_some() {
             return Ok(Claim::Exhausted);
         }
@@ -403,6 +431,13 @@ impl<T: Copy> Ledger<T> {
 
     /// Where `bytes` of `item` go (buffered bytes are copied in here).
     pub(crate) fn write(&mut self, item: usize, bytes: &[u8]) -> WriteTo {
+        let to = self.route(item, bytes);
+        self.check_write(item, &to);
+        self.check_invariants();
+        to
+    }
+
+    fn route(&mut self, item: usize, bytes: &[u8]) -> WriteTo {
         if let Some(at) = self.stopped_before(item) {
             return WriteTo::Rejected(ItemError::Stopped { at });
         }
@@ -439,6 +474,12 @@ impl<T: Copy> Ledger<T> {
         item: usize,
         outcome: Result<(), String>,
     ) -> Result<(), ItemError> {
+        let result = self.finish(item, outcome);
+        self.check_invariants();
+        result
+    }
+
+    fn finish(&mut self, item: usize, outcome: Result<(), String>) -> Result<(), ItemError> {
         if let Some(at) = self.stopped_before(item) {
             if let Some(slot) = self.slot_mut(item) {
                 *slot = Slot::Done { buf: Vec::new() };
@@ -483,6 +524,7 @@ impl<T: Copy> Ledger<T> {
                 };
                 *slot = Slot::Failed { buf, reason };
                 self.note_failure(item);
+                self.check_invariants();
                 true
             }
             _ => false,
@@ -522,6 +564,16 @@ impl<T: Copy> Ledger<T> {
     /// If the head is complete and nobody is releasing, become the releaser: the sink state
     /// turns `Releasing` and the first batch is returned.
     pub(crate) fn start_release(&mut self) -> Option<Batch> {
+        let head = self.base;
+        let batch = self.begin_release();
+        if let Some(batch) = &batch {
+            self.check_batch(head, batch);
+        }
+        self.check_invariants();
+        batch
+    }
+
+    fn begin_release(&mut self) -> Option<Batch> {
         let head_complete = self.slots.front().is_some_and(Slot::is_complete)
             || self
                 .stop_at
@@ -535,23 +587,35 @@ impl<T: Copy> Ledger<T> {
             return None;
         }
         self.sink = SinkState::Releasing;
-        Some(self.collect())
+        let batch = self.collect();
+        self.unwritten = batch.bytes;
+        Some(batch)
     }
 
     /// The releaser wrote a batch of `bytes` buffered bytes. Returns the next batch, or `None`
     /// when there is nothing more to release (the sink then passes to the head's owner).
     pub(crate) fn end_release(&mut self, bytes: usize) -> Option<Batch> {
         debug_assert_eq!(self.sink, SinkState::Releasing);
+        debug_assert_eq!(
+            bytes, self.unwritten,
+            "the releaser wrote the batch it was given"
+        );
         self.buffered -= bytes;
+        let head = self.base;
         let batch = self.collect();
-        if !batch.is_empty() {
-            return Some(batch);
-        }
-        self.sink = match self.slots.front() {
-            Some(Slot::Running { .. }) => SinkState::Streaming(self.base),
-            _ => SinkState::Idle,
+        self.unwritten = batch.bytes;
+        let next = if batch.is_empty() {
+            self.sink = match self.slots.front() {
+                Some(Slot::Running { .. }) => SinkState::Streaming(self.base),
+                _ => SinkState::Idle,
+            };
+            None
+        } else {
+            self.check_batch(head, &batch);
+            Some(batch)
         };
-        None
+        self.check_invariants();
+        next
     }
 
     /// Take everything releasable from the head on: complete items, then the running head's
@@ -677,5 +741,6 @@ pub enum OrderedError {
     },
 }
 
+mod invariants;
 #[cfg(test)]
 mod tests;

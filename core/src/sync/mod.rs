@@ -80,6 +80,7 @@ pub mod atomic;
 pub mod channel;
 mod condvar;
 mod mutex;
+pub(crate) mod poison;
 mod runtime;
 mod rwlock;
 mod spin;

@@ -1,9 +1,10 @@
 //! [`Shuttle`]: the facade on shuttle's primitives (randomized and PCT scheduling). Enabled by
 //! the `shuttle` feature; adding it does not change [`Std`](super::Std).
 //!
-//! Everything but the condition variable is shuttle's own. The condvar is [`ShuttleCondvar`],
-//! built from shuttle's park/unpark so that timed waits can really time out: shuttle's own
-//! `wait_timeout` never does.
+//! Everything but the condition variable is shuttle's own, forwarded by the `impl Runtime` shared
+//! with loom (`checker_runtime!` in `sync/checker/runtime.rs`). The condvar is
+//! [`ShuttleCondvar`], built from shuttle's park/unpark so that timed waits can really time out:
+//! shuttle's own `wait_timeout` never does.
 //!
 //! Time: `now()` is the per-execution [logical clock](super::time::LogicalInstant); `sleep`
 //! advances it and is a scheduling point. Under [`Timeouts::Explore`](super::Timeouts::Explore)
@@ -14,7 +15,7 @@
 //! progress is not misreported as a deadlock.
 
 use super::checker::{self, RelockGuard, Relockable};
-use super::runtime::{PanicPayload, Runtime};
+use super::poison;
 use super::time::Timeouts;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
@@ -24,18 +25,6 @@ use std::time::Duration;
 pub struct Shuttle;
 
 crate::impl_raw_atomics!(shuttle::sync::atomic);
-
-impl<T> Relockable for shuttle::sync::Mutex<T> {
-    type Target = T;
-    type Guard<'a>
-        = shuttle::sync::MutexGuard<'a, T>
-    where
-        T: 'a;
-    fn relock(&self) -> Self::Guard<'_> {
-        self.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
 
 /// A scheduling point with no other effect: shuttle switches before every atomic operation, and
 /// a fresh atomic carries no causal history.
@@ -63,9 +52,7 @@ struct CondvarInner {
 
 impl CondvarInner {
     fn waiters(&self) -> std::sync::MutexGuard<'_, Vec<std::sync::Arc<WaitSlot>>> {
-        self.waiters
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        poison::lock(&self.waiters)
     }
 
     /// Remove `slot` if it is still waiting and give it `outcome`, running `before_wakeup` before
@@ -119,7 +106,7 @@ impl ShuttleCondvar {
         self.inner.waiters().push(slot.clone());
         if let (Some(timeout), Timeouts::Explore) = (timeout, checker::timeouts()) {
             let (inner, timer_slot) = (self.inner.clone(), slot.clone());
-            let deadline = checker::instant_add(start, timeout);
+            let deadline = start.saturating_add(timeout);
             let _timer = shuttle::thread::Builder::new()
                 .name("lockstep-timer".into())
                 .spawn(move || {
@@ -161,127 +148,32 @@ impl ShuttleCondvar {
     }
 }
 
-impl Runtime for Shuttle {
-    const NAME: &'static str = "shuttle";
+checker::checker_runtime! {
+    backend: Shuttle,
+    name: "shuttle",
+    checker: shuttle,
+    arc: std,
+    switch: shuttle::thread::sleep(Duration::ZERO),
+    condvar: {
+        type Condvar = ShuttleCondvar;
 
-    type JoinHandle<T: Send + 'static> = shuttle::thread::JoinHandle<T>;
-
-    fn spawn<F, T>(name: Option<String>, f: F) -> Self::JoinHandle<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        let builder = match name {
-            Some(name) => shuttle::thread::Builder::new().name(name),
-            None => shuttle::thread::Builder::new(),
-        };
-        builder.spawn(f).expect("shuttle: spawn thread")
-    }
-
-    fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> Result<T, PanicPayload> {
-        handle.join()
-    }
-
-    fn yield_now() {
-        shuttle::thread::yield_now()
-    }
-
-    type Mutex<T: Send> = shuttle::sync::Mutex<T>;
-    type MutexGuard<'a, T: Send + 'a> = RelockGuard<'a, shuttle::sync::Mutex<T>>;
-
-    fn mutex_new<T: Send>(value: T) -> Self::Mutex<T> {
-        shuttle::sync::Mutex::new(value)
-    }
-
-    fn mutex_lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
-        RelockGuard::new(mutex, mutex.relock())
-    }
-
-    fn mutex_try_lock<T: Send>(mutex: &Self::Mutex<T>) -> Option<Self::MutexGuard<'_, T>> {
-        match mutex.try_lock() {
-            Ok(guard) => Some(RelockGuard::new(mutex, guard)),
-            Err(std::sync::TryLockError::Poisoned(p)) => {
-                Some(RelockGuard::new(mutex, p.into_inner()))
-            }
-            Err(std::sync::TryLockError::WouldBlock) => None,
+        fn condvar_new() -> Self::Condvar {
+            ShuttleCondvar::default()
         }
-    }
 
-    fn mutex_into_inner<T: Send>(mutex: Self::Mutex<T>) -> T {
-        mutex
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+        fn condvar_wait<'a, T: Send>(
+            condvar: &Self::Condvar,
+            guard: Self::MutexGuard<'a, T>,
+        ) -> Self::MutexGuard<'a, T> {
+            condvar.wait(guard, None).0
+        }
 
-    type Condvar = ShuttleCondvar;
-
-    fn condvar_new() -> Self::Condvar {
-        ShuttleCondvar::default()
-    }
-
-    fn condvar_wait<'a, T: Send>(
-        condvar: &Self::Condvar,
-        guard: Self::MutexGuard<'a, T>,
-    ) -> Self::MutexGuard<'a, T> {
-        condvar.wait(guard, None).0
-    }
-
-    fn condvar_wait_timeout<'a, T: Send>(
-        condvar: &Self::Condvar,
-        guard: Self::MutexGuard<'a, T>,
-        timeout: Duration,
-    ) -> (Self::MutexGuard<'a, T>, bool) {
-        condvar.wait(guard, Some(timeout))
-    }
-
-    fn condvar_notify_one(condvar: &Self::Condvar) {
-        condvar.notify_one()
-    }
-
-    fn condvar_notify_all(condvar: &Self::Condvar) {
-        condvar.notify_all()
-    }
-
-    type RwLock<T: Send + Sync> = shuttle::sync::RwLock<T>;
-    type RwLockReadGuard<'a, T: Send + Sync + 'a> = shuttle::sync::RwLockReadGuard<'a, T>;
-    type RwLockWriteGuard<'a, T: Send + Sync + 'a> = shuttle::sync::RwLockWriteGuard<'a, T>;
-
-    fn rwlock_new<T: Send + Sync>(value: T) -> Self::RwLock<T> {
-        shuttle::sync::RwLock::new(value)
-    }
-
-    fn rwlock_read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockReadGuard<'_, T> {
-        lock.read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn rwlock_write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockWriteGuard<'_, T> {
-        lock.write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn rwlock_into_inner<T: Send + Sync>(lock: Self::RwLock<T>) -> T {
-        lock.into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    type AtomicBool = shuttle::sync::atomic::AtomicBool;
-    type AtomicUsize = shuttle::sync::atomic::AtomicUsize;
-    type AtomicU64 = shuttle::sync::atomic::AtomicU64;
-
-    type Arc<T: Send + Sync> = std::sync::Arc<T>;
-
-    fn arc_new<T: Send + Sync>(value: T) -> Self::Arc<T> {
-        std::sync::Arc::new(value)
-    }
-
-    fn arc_ptr_eq<T: Send + Sync>(a: &Self::Arc<T>, b: &Self::Arc<T>) -> bool {
-        std::sync::Arc::ptr_eq(a, b)
-    }
-
-    fn arc_try_unwrap<T: Send + Sync>(arc: Self::Arc<T>) -> Result<T, Self::Arc<T>> {
-        std::sync::Arc::try_unwrap(arc)
-    }
-
-    super::checker::logical_time_items!(shuttle::thread::sleep(Duration::ZERO));
+        fn condvar_wait_timeout<'a, T: Send>(
+            condvar: &Self::Condvar,
+            guard: Self::MutexGuard<'a, T>,
+            timeout: Duration,
+        ) -> (Self::MutexGuard<'a, T>, bool) {
+            condvar.wait(guard, Some(timeout))
+        }
+    },
 }

@@ -2,8 +2,9 @@
 //! feature-unification guard test), every function is a one-line `#[inline]` forward, so code
 //! written against the facade monomorphizes to the code one would write on std directly.
 
+use super::poison::{try_unpoisoned, unpoisoned};
 use super::runtime::{PanicPayload, Runtime};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 /// The production backend: `std::thread`, `std::sync`, `std::time::Instant`.
@@ -73,21 +74,17 @@ impl Runtime for Std {
 
     #[inline]
     fn mutex_lock<T: Send>(mutex: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
-        mutex.lock().unwrap_or_else(PoisonError::into_inner)
+        unpoisoned(mutex.lock())
     }
 
     #[inline]
     fn mutex_try_lock<T: Send>(mutex: &Self::Mutex<T>) -> Option<Self::MutexGuard<'_, T>> {
-        match mutex.try_lock() {
-            Ok(guard) => Some(guard),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => None,
-        }
+        try_unpoisoned(mutex.try_lock())
     }
 
     #[inline]
     fn mutex_into_inner<T: Send>(mutex: Self::Mutex<T>) -> T {
-        mutex.into_inner().unwrap_or_else(PoisonError::into_inner)
+        unpoisoned(mutex.into_inner())
     }
 
     type Condvar = Condvar;
@@ -102,7 +99,7 @@ impl Runtime for Std {
         condvar: &Self::Condvar,
         guard: Self::MutexGuard<'a, T>,
     ) -> Self::MutexGuard<'a, T> {
-        condvar.wait(guard).unwrap_or_else(PoisonError::into_inner)
+        unpoisoned(condvar.wait(guard))
     }
 
     #[inline]
@@ -111,9 +108,7 @@ impl Runtime for Std {
         guard: Self::MutexGuard<'a, T>,
         timeout: Duration,
     ) -> (Self::MutexGuard<'a, T>, bool) {
-        let (guard, result) = condvar
-            .wait_timeout(guard, timeout)
-            .unwrap_or_else(PoisonError::into_inner);
+        let (guard, result) = unpoisoned(condvar.wait_timeout(guard, timeout));
         (guard, result.timed_out())
     }
 
@@ -138,17 +133,17 @@ impl Runtime for Std {
 
     #[inline]
     fn rwlock_read<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockReadGuard<'_, T> {
-        lock.read().unwrap_or_else(PoisonError::into_inner)
+        unpoisoned(lock.read())
     }
 
     #[inline]
     fn rwlock_write<T: Send + Sync>(lock: &Self::RwLock<T>) -> Self::RwLockWriteGuard<'_, T> {
-        lock.write().unwrap_or_else(PoisonError::into_inner)
+        unpoisoned(lock.write())
     }
 
     #[inline]
     fn rwlock_into_inner<T: Send + Sync>(lock: Self::RwLock<T>) -> T {
-        lock.into_inner().unwrap_or_else(PoisonError::into_inner)
+        unpoisoned(lock.into_inner())
     }
 
     type AtomicBool = std::sync::atomic::AtomicBool;

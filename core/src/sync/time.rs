@@ -88,9 +88,35 @@ impl<R: Runtime> fmt::Debug for Instant<R> {
 pub struct LogicalInstant(pub Duration);
 
 impl LogicalInstant {
+    /// The start of an execution.
+    pub const ZERO: LogicalInstant = LogicalInstant(Duration::ZERO);
+
     /// Time since the start of the execution.
+    #[inline]
     pub fn since_start(self) -> Duration {
         self.0
+    }
+
+    /// `self + duration`, saturating at the clock's end instead of overflowing (a timeout of
+    /// `Duration::MAX` is a deadline that never comes).
+    ///
+    /// ```
+    /// use lockstep::sync::time::LogicalInstant;
+    /// use std::time::Duration;
+    /// let t = LogicalInstant::ZERO.saturating_add(Duration::from_secs(2));
+    /// assert_eq!(t.since_start(), Duration::from_secs(2));
+    /// assert_eq!(t.saturating_add(Duration::MAX).since_start(), Duration::MAX);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn saturating_add(self, duration: Duration) -> Self {
+        LogicalInstant(self.0.saturating_add(duration))
+    }
+
+    /// `self - earlier`, or zero if `earlier` is later (std's `Instant` has the same method).
+    #[inline]
+    pub fn saturating_duration_since(self, earlier: Self) -> Duration {
+        self.0.saturating_sub(earlier.0)
     }
 }
 

@@ -125,22 +125,10 @@ where
                 }
                 Step::Sleep { until_ns } => {
                     let left = Duration::from_nanos(until_ns.saturating_sub(now));
-                    if signal.is_some() {
-                        let _ = future::timeout::<A, _>(left, wake.notified()).await;
-                    } else {
-                        future::sleep::<A>(left).await;
-                    }
+                    space(left, signal, &wake).await;
                 }
                 Step::Wait { poll } => {
-                    let notified: Option<Pin<Box<dyn Future<Output = ()> + Send + '_>>> =
-                        signal.map(|_| Box::pin(wake.notified()) as _);
-                    Completions {
-                        handles: &mut handles,
-                        out: &mut batch,
-                        poll,
-                        terminated: notified,
-                    }
-                    .await;
+                    collect(&mut handles, &mut batch, poll, signal, &wake).await;
                     handle_batch(coord, &mut batch, &handles, on_complete)?;
                     coord.end_batch();
                 }
@@ -149,13 +137,51 @@ where
         }
     }
     .await;
+    abort_all(handles).await;
+    result
+}
+
+/// Wait `left` for spacing; with a termination signal, its notification ends the wait early.
+async fn space<A: AsyncRuntime, R: Runtime>(
+    left: Duration,
+    signal: Option<&Termination<R>>,
+    wake: &Notify<A>,
+) {
+    if signal.is_some() {
+        let _ = future::timeout::<A, _>(left, wake.notified()).await;
+    } else {
+        future::sleep::<A>(left).await;
+    }
+}
+
+/// Move finished tasks to `batch`: wait for at least one unless `poll`, or until the
+/// termination signal's notification.
+async fn collect<T: Send + 'static, A: AsyncRuntime, R: Runtime>(
+    handles: &mut InFlight<T, A>,
+    batch: &mut Vec<(u32, Finished<T>)>,
+    poll: bool,
+    signal: Option<&Termination<R>>,
+    wake: &Notify<A>,
+) {
+    let notified: Option<Pin<Box<dyn Future<Output = ()> + Send + '_>>> =
+        signal.map(|_| Box::pin(wake.notified()) as _);
+    Completions {
+        handles,
+        out: batch,
+        poll,
+        terminated: notified,
+    }
+    .await;
+}
+
+/// Abort every task still in flight, then await each: no task outlives the run.
+async fn abort_all<T: Send + 'static, A: AsyncRuntime>(handles: InFlight<T, A>) {
     for (_, handle) in &handles {
         handle.abort();
     }
     for (_, handle) in handles {
         let _ = handle.await;
     }
-    result
 }
 
 /// Handle one batch of completions in name order; cancellations abort tasks.

@@ -11,9 +11,15 @@
 //!   (a smaller job may have become available meanwhile);
 //! - termination stops submissions; the run is failed if any job was available or in flight;
 //! - failed = any completion with `fail`, or terminated with work left.
+//!
+//! Inline invariants (debug builds, [`Coordinator::check_invariants`] after every call and
+//! [`Coordinator::check_step`] on every answer): at most `max_workers` jobs in flight, each of
+//! them running in the scheduler and each submitted job either in flight or completed; it waits
+//! only with jobs in flight, sleeps only into the future, and finishes without a termination
+//! only when nothing is left.
 
 use super::error::RunError;
-use super::sched::{IllegalTransition, Priority, Sched};
+use super::sched::{IllegalTransition, JobState, Priority, Sched};
 use super::tree::TaskTree;
 use std::fmt;
 
@@ -191,6 +197,13 @@ impl<'t, 'p, P: Priority> Coordinator<'t, 'p, P> {
     /// The next step, given the executor's clock (ns since the run began) and whether
     /// termination was requested. Calls the spacing function on submission.
     pub(crate) fn step(&mut self, now_ns: u64, terminated: bool) -> Step {
+        let step = self.next_step(now_ns, terminated);
+        self.check_step(step, now_ns, terminated);
+        self.check_invariants();
+        step
+    }
+
+    fn next_step(&mut self, now_ns: u64, terminated: bool) -> Step {
         loop {
             match self.phase {
                 Phase::Submitting { slept } => {
@@ -258,6 +271,7 @@ impl<'t, 'p, P: Priority> Coordinator<'t, 'p, P> {
                 .expect("a completed job was in flight");
             self.in_flight.swap_remove(at);
         }
+        self.check_invariants();
     }
 
     /// The in-flight jobs and the cancellation list a [`Control`] works on.
@@ -274,12 +288,70 @@ impl<'t, 'p, P: Priority> Coordinator<'t, 'p, P> {
     pub(crate) fn complete(&mut self, job: u32, outcome: Outcome) -> Result<(), IllegalTransition> {
         self.report.completed += 1;
         self.report.failed |= outcome.fail;
-        self.sched.complete(job, outcome.no_skip, self.priority)
+        let result = self.sched.complete(job, outcome.no_skip, self.priority);
+        self.check_invariants();
+        result
     }
 
     /// The batch is handled; back to submitting.
     pub(crate) fn end_batch(&mut self) {
         self.phase = Phase::Submitting { slept: false };
+        self.check_invariants();
+    }
+
+    /// What holds after every call (debug builds): at most `max_workers` jobs in flight, every
+    /// one of them running in the scheduler (none blocked, queued or completed); no more
+    /// completions than submissions; outside a batch, every submitted job is either in flight or
+    /// completed (none lost, none counted twice); a terminated run is finished.
+    fn check_invariants(&self) {
+        if !crate::invariant::enabled() {
+            return;
+        }
+        debug_assert!(
+            self.in_flight.len() <= self.max_workers,
+            "{} jobs in flight, above max_workers {}",
+            self.in_flight.len(),
+            self.max_workers
+        );
+        for &job in &self.in_flight {
+            debug_assert_eq!(
+                self.sched.state(job),
+                JobState::Running,
+                "job {job} in flight"
+            );
+        }
+        debug_assert!(self.report.completed <= self.report.started);
+        if self.phase != Phase::Collecting {
+            debug_assert_eq!(
+                self.report.started - self.report.completed,
+                self.in_flight.len() as u64,
+                "a submitted job is either in flight or completed"
+            );
+        }
+        debug_assert!(!self.report.terminated || self.phase == Phase::Finished);
+    }
+
+    /// An answer of [`Coordinator::step`]: a submission stays within `max_workers`; a wait has
+    /// something to wait for; a sleep ends in the future; a finish without termination leaves
+    /// no job available and none in flight.
+    fn check_step(&self, step: Step, now_ns: u64, terminated: bool) {
+        match step {
+            Step::Submit { job, submit_count } => {
+                debug_assert_eq!(submit_count, self.report.started);
+                debug_assert_eq!(self.in_flight.last(), Some(&job));
+            }
+            Step::Wait { .. } => debug_assert!(
+                !self.in_flight.is_empty(),
+                "waiting for completions with no job in flight would hang"
+            ),
+            Step::Sleep { until_ns } => debug_assert!(until_ns > now_ns && !terminated),
+            Step::Finish => debug_assert!(
+                self.report.terminated
+                    || terminated
+                    || (!self.sched.has_available() && self.in_flight.is_empty()),
+                "the run finished with work left and no termination"
+            ),
+        }
     }
 
     /// Whether the clock matters (spacing is configured); without it `now_ns` is ignored.

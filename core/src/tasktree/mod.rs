@@ -79,10 +79,8 @@ mod threads;
 mod tree;
 mod virtual_time;
 
-#[cfg(feature = "tokio")]
 mod async_exec;
 
-#[cfg(feature = "tokio")]
 pub use async_exec::AsyncJob;
 pub use coord::{Control, Outcome, Report};
 pub use driver::Job;

@@ -224,9 +224,8 @@ impl<'t, R: Runtime, P: Priority> Runner<'t, R, P> {
     }
 
     /// Run with async jobs: `job` returns a future, spawned as a task on `A` (e.g.
-    /// [`Tokio`](crate::future::Tokio)); `max_workers` tasks at most at once. Completions are
+    /// `lockstep::future::Tokio`); `max_workers` tasks at most at once. Completions are
     /// handled on the awaiting task; cancellation aborts tasks.
-    #[cfg(feature = "tokio")]
     pub async fn run_async<A, F, Fut, T, C>(
         &mut self,
         job: F,

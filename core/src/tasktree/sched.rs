@@ -16,6 +16,11 @@
 //! - Everything is iterative with explicit stacks: a path a million components deep neither
 //!   recurses nor walks more than once per skip (each ancestor is cleared at most once).
 //!
+//! Inline invariants (debug builds; see `sched/invariants.rs`): every job state change follows
+//! [`JOB_TRANSITIONS`]; a job starts only after its nearest ancestor job completed and never
+//! below a barrier that has not opened; a barrier opens only when its node has no work
+//! outstanding, no skip cleared it, and every job beside it completed.
+//!
 //! This mirrors bzfs' `_complete_job_with_barriers` step for step, with one deliberate
 //! difference: a barrier also opens when its node is *entered* with no work below it (bzfs
 //! waits for a completion that never comes, and lets the barriers above it open although the
@@ -60,7 +65,7 @@ impl<K: Ord, F: FnMut(&str) -> K> Priority for F {
 /// Where a job is in one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-pub enum JobState {
+pub(crate) enum JobState {
     /// Waiting for an ancestor job or a barrier (or never reached).
     Blocked,
     /// Available: queued by priority.
@@ -79,16 +84,24 @@ impl fmt::Display for JobState {
     }
 }
 
+/// Every permitted job state change: `Blocked -> Available -> Running -> Done | Skipped`.
+pub(crate) const JOB_TRANSITIONS: [(JobState, JobState); 4] = [
+    (JobState::Blocked, JobState::Available),
+    (JobState::Available, JobState::Running),
+    (JobState::Running, JobState::Done),
+    (JobState::Running, JobState::Skipped),
+];
+
 /// A job asked to move between states the rules do not connect.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("job {job}: illegal transition {from} -> {to}")]
-pub struct IllegalTransition {
+pub(crate) struct IllegalTransition {
     /// The job's index.
-    pub job: u32,
+    pub(crate) job: u32,
     /// Its state.
-    pub from: JobState,
+    pub(crate) from: JobState,
     /// The state asked for.
-    pub to: JobState,
+    pub(crate) to: JobState,
 }
 
 /// Per-node flag: a barrier child is parked here (closed).
@@ -154,8 +167,8 @@ impl<'t, K: Ord> Sched<'t, K> {
     /// Take the available job with the smallest `(priority, name)`; it is now running.
     pub(crate) fn pop(&mut self) -> Option<u32> {
         let Reverse((_, job)) = self.available.pop()?;
-        debug_assert_eq!(self.state[job as usize], JobState::Available);
-        self.state[job as usize] = JobState::Running;
+        self.check_may_run(job);
+        self.set_state(job, JobState::Running);
         Some(job)
     }
 
@@ -175,7 +188,7 @@ impl<'t, K: Ord> Sched<'t, K> {
         if from != JobState::Running {
             return Err(IllegalTransition { job, from, to });
         }
-        self.state[job as usize] = to;
+        self.set_state(job, to);
         self.complete_node(self.tree.job_node(job), no_skip);
         self.publish(priority);
         Ok(())
@@ -214,6 +227,7 @@ impl<'t, K: Ord> Sched<'t, K> {
             let flags = self.flags[node as usize];
             if no_skip && flags & (PARKED | SPENT) == PARKED {
                 let barrier = self.barrier_child(node);
+                self.check_barrier_opens(node, barrier);
                 let n = self.enqueue_children(barrier);
                 self.pending[node as usize] += n.min(1);
             }
@@ -279,11 +293,10 @@ impl<'t, K: Ord> Sched<'t, K> {
                         self.flags[node as usize] |= PARKED;
                     }
                     job => {
-                        debug_assert_eq!(self.state[job as usize], JobState::Blocked);
-                        self.state[job as usize] = JobState::Available;
+                        top.made_available += 1;
+                        self.set_state(job, JobState::Available);
                         self.unblocked.push(job);
                         self.pending[node as usize] += 1;
-                        top.made_available += 1;
                     }
                 }
             } else if self.pending[node as usize] == 0
@@ -296,6 +309,7 @@ impl<'t, K: Ord> Sched<'t, K> {
                 // opened there — and the barriers above it opened too early.
                 self.flags[node as usize] |= SPENT;
                 let barrier = self.barrier_child(node);
+                self.check_barrier_opens(node, barrier);
                 self.push_frame(barrier);
             } else {
                 let done = self.frames.pop().expect("a frame");
@@ -319,5 +333,6 @@ impl<'t, K: Ord> Sched<'t, K> {
     }
 }
 
+mod invariants;
 #[cfg(test)]
 mod tests;

@@ -6,14 +6,13 @@
 //! Memory: the source bytes and the store's copy are both held, so about 2 × N MiB plus the
 //! manager's buffered bytes (at most its cap).
 
-#[path = "blocks/measure.rs"]
 mod measure;
 
 pub use measure::{bound, source};
 
 use crate::cli::output;
 use clap::builder::RangedU64ValueParser;
-use lockstep::block::{BlockFile, BlockManager, Config, MemoryStore};
+use lockstep::block::{BlockFile, BlockManager, BlockStore, Config, MemoryStore};
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -65,14 +64,16 @@ pub struct Measured {
     pub buffer_cap: usize,
 }
 
-/// Write `data` through a `BlockFile` in `write_size` pieces and close it; the time, the
-/// manager's peak buffered bytes and its cap. The bytes are read back and compared.
-pub fn through_file(
+/// Write `data` through a `BlockFile` on `store` in `write_size` pieces and close it; the time,
+/// the manager's peak buffered bytes and its cap. The bytes are read back and compared (outside
+/// the timed part). Used by `lockstep bench blocks` and the criterion bench.
+pub fn through_file<S: BlockStore>(
     data: &[u8],
     write_size: usize,
+    store: S,
     config: Config,
 ) -> Result<(Duration, usize, usize), String> {
-    let manager = BlockManager::new(MemoryStore::new(), config).map_err(|e| e.to_string())?;
+    let manager = BlockManager::new(store, config).map_err(|e| e.to_string())?;
     let start = Instant::now();
     let mut file = BlockFile::new(&manager);
     for piece in data.chunks(write_size) {
@@ -98,7 +99,8 @@ pub fn measure(
     let (mut file, mut bounds, mut peak, mut cap) = (Vec::new(), Vec::new(), 0, 0);
     for _ in 0..rounds {
         bounds.push(bound(data, write_size, config.block_size).as_secs_f64());
-        let (time, round_peak, round_cap) = through_file(data, write_size, config.clone())?;
+        let (time, round_peak, round_cap) =
+            through_file(data, write_size, MemoryStore::new(), config.clone())?;
         file.push(time.as_secs_f64());
         peak = peak.max(round_peak);
         cap = round_cap;

@@ -2,7 +2,6 @@
 //! thread writing the same bytes to the same sink, measured in the same run, interleaved) and
 //! the hand-off latency of the monitor, on the real std runtime.
 
-#[path = "ordered/measure.rs"]
 pub mod measure;
 
 use crate::cli::output;

@@ -12,10 +12,9 @@
 //! The tree: jobs are the first N nodes, in breadth-first order, of a tree where every node has
 //! children `0`..`9`; with `--barriers` the last child of every node is `~/9` instead of `9`, a
 //! barrier job that waits for its nine siblings' subtrees. The same generator is in
-//! `core/benches/tasktree.rs` and `tests/bzfs_differential/bench.py` (which compares against
+//! `models/benches/tasktree.rs` and `tests/bzfs_differential/bench.py` (which compares against
 //! bzfs on the tree this command dumps with `--dump-names`).
 
-#[path = "tasktree/names.rs"]
 mod names;
 
 pub use names::bench_names;

@@ -12,9 +12,8 @@ use crate::exec::state::{with_exec, Timer, Wait};
 use crate::exec::{step, suspend};
 use crate::op::{Op, OpKind, ThreadId};
 use crate::rt::Sim;
-use lockstep::future::checked::{self, SchedulingPoint};
+use lockstep::future::checked::SchedulingPoint;
 use lockstep::future::{AsyncRuntime, Elapsed, JoinError};
-use lockstep::sync::channel::{SendError, TryRecvError, TrySendError};
 use lockstep::sync::time::LogicalInstant;
 use lockstep::sync::Runtime;
 use std::future::{poll_fn, Future};
@@ -163,70 +162,7 @@ impl AsyncRuntime for Sim {
         drive(future, false).expect("block_on is not abortable")
     }
 
-    type Mutex<T: Send> = checked::Mutex<T, SimPoint>;
-    type MutexGuard<'a, T: Send + 'a> = checked::MutexGuard<'a, T, SimPoint>;
-
-    fn mutex_new<T: Send>(value: T) -> Self::Mutex<T> {
-        checked::Mutex::new(value)
-    }
-
-    fn mutex_lock<'a, T: Send + 'a>(
-        mutex: &'a Self::Mutex<T>,
-    ) -> impl Future<Output = Self::MutexGuard<'a, T>> + Send {
-        mutex.lock()
-    }
-
-    fn mutex_try_lock<'a, T: Send + 'a>(
-        mutex: &'a Self::Mutex<T>,
-    ) -> Option<Self::MutexGuard<'a, T>> {
-        mutex.try_lock()
-    }
-
-    type Notify = checked::Notify<SimPoint>;
-
-    fn notify_new() -> Self::Notify {
-        checked::Notify::new()
-    }
-
-    fn notify_one(notify: &Self::Notify) {
-        notify.notify_one()
-    }
-
-    fn notify_waiters(notify: &Self::Notify) {
-        notify.notify_waiters()
-    }
-
-    fn notified(notify: &Self::Notify) -> impl Future<Output = ()> + Send + '_ {
-        notify.notified()
-    }
-
-    type Sender<T: Send> = checked::Sender<T, SimPoint>;
-    type Receiver<T: Send> = checked::Receiver<T, SimPoint>;
-
-    fn channel<T: Send>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
-        checked::channel(capacity)
-    }
-
-    fn send<T: Send>(
-        sender: &Self::Sender<T>,
-        value: T,
-    ) -> impl Future<Output = Result<(), SendError<T>>> + Send + '_ {
-        sender.send(value)
-    }
-
-    fn try_send<T: Send>(sender: &Self::Sender<T>, value: T) -> Result<(), TrySendError<T>> {
-        sender.try_send(value)
-    }
-
-    fn recv<T: Send>(
-        receiver: &mut Self::Receiver<T>,
-    ) -> impl Future<Output = Option<T>> + Send + '_ {
-        receiver.recv()
-    }
-
-    fn try_recv<T: Send>(receiver: &mut Self::Receiver<T>) -> Result<T, TryRecvError> {
-        receiver.try_recv()
-    }
+    lockstep::checked_async_primitives!(SimPoint);
 
     type Instant = LogicalInstant;
 
@@ -235,11 +171,11 @@ impl AsyncRuntime for Sim {
     }
 
     fn instant_saturating_sub(later: Self::Instant, earlier: Self::Instant) -> Duration {
-        later.0.saturating_sub(earlier.0)
+        later.saturating_duration_since(earlier)
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        let deadline = with_exec(|e| e.read_clock().saturating_add(duration));
+        let deadline = crate::rt::deadline_after(duration);
         poll_fn(move |_| until(deadline))
     }
 
@@ -247,7 +183,7 @@ impl AsyncRuntime for Sim {
         duration: Duration,
         future: F,
     ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send {
-        let deadline = with_exec(|e| e.read_clock().saturating_add(duration));
+        let deadline = crate::rt::deadline_after(duration);
         async move {
             let mut future = pin!(future);
             poll_fn(move |cx| {
@@ -262,7 +198,8 @@ impl AsyncRuntime for Sim {
 }
 
 /// Ready once the virtual clock reaches `deadline`; until then a timer wakes the current task.
-fn until(deadline: Duration) -> Poll<()> {
+fn until(deadline: LogicalInstant) -> Poll<()> {
+    let deadline = deadline.since_start();
     with_exec(|e| {
         if e.read_clock() >= deadline {
             return Poll::Ready(());

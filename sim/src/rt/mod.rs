@@ -51,6 +51,11 @@ pub struct SimJoinHandle<T> {
     result: PhantomData<fn() -> T>,
 }
 
+/// The virtual time `duration` from now (saturating): the deadline of a sleep or a timeout.
+pub(crate) fn deadline_after(duration: Duration) -> LogicalInstant {
+    <Sim as Runtime>::now().saturating_add(duration)
+}
+
 /// Virtual time advanced by one `yield_now`, so that busy-waiting threads let time pass.
 pub(crate) const YIELD_QUANTUM: Duration = Duration::from_micros(1);
 
@@ -213,19 +218,19 @@ impl Runtime for Sim {
     }
 
     fn instant_add(instant: Self::Instant, duration: Duration) -> Self::Instant {
-        LogicalInstant(instant.0.saturating_add(duration))
+        instant.saturating_add(duration)
     }
 
     fn instant_saturating_sub(later: Self::Instant, earlier: Self::Instant) -> Duration {
-        later.0.saturating_sub(earlier.0)
+        later.saturating_duration_since(earlier)
     }
 
     #[track_caller]
     fn sleep(duration: Duration) {
-        let deadline = with_exec(|e| e.read_clock().saturating_add(duration));
+        let deadline = deadline_after(duration);
         suspend(
             Op::new(OpKind::Sleep, None, Location::caller()),
-            Wait::Sleep(deadline),
+            Wait::Sleep(deadline.since_start()),
         );
     }
 

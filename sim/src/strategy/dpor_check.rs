@@ -25,7 +25,7 @@ use lockstep::sync::{thread, Arc, Condvar, Mutex};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Programs checked by default.
-const CASES: usize = 1000;
+const CASES: usize = 200;
 /// Most interleavings the reference enumerates for one program (bigger ones are skipped).
 const MAX_INTERLEAVINGS: usize = 60_000;
 

@@ -25,7 +25,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// Programs checked by default.
-const CASES: usize = 300;
+const CASES: usize = 150;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {

@@ -634,20 +634,6 @@ fn rank_owned(enabled: u64, thread: ThreadId, (index, count): (usize, usize)) ->
     rank.is_some_and(|r| r % count == index)
 }
 
-#[cfg(test)]
-impl Optimal {
-    pub(crate) fn debug_events(&self) -> String {
-        let mut out = String::new();
-        for (i, e) in self.events.iter().enumerate() {
-            out += &format!(
-                "  {i}: t{} node {} {:?} {:?}\n",
-                e.thread, e.node, e.accesses, e.clock
-            );
-        }
-        out
-    }
-}
-
 /// A 64-bit mix (SplitMix64's finaliser) of two values.
 fn mix(a: u64, b: u64) -> u64 {
     let mut z = a ^ b.wrapping_add(0x9E37_79B9_7F4A_7C15);

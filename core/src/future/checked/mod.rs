@@ -30,10 +30,88 @@ pub(crate) fn addr<T>(object: &T) -> usize {
 }
 
 /// Lock a never-contended std mutex, ignoring poison (a panicking task must not wedge others).
-pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+pub(crate) use crate::sync::poison::lock;
+
+/// The mutex, notify and channel items of an [`AsyncRuntime`](crate::future::AsyncRuntime) impl
+/// whose primitives are these checked ones, with scheduling point `$point`: every checker
+/// backend (shuttle's here, lockstep-sim's `Sim`) forwards them the same way, so they are
+/// written once. Expand it inside `impl AsyncRuntime for ...`. Not a stable API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! checked_async_primitives {
+    ($point:ty) => {
+        type Mutex<T: Send> = $crate::future::checked::Mutex<T, $point>;
+        type MutexGuard<'a, T: Send + 'a> = $crate::future::checked::MutexGuard<'a, T, $point>;
+
+        fn mutex_new<T: Send>(value: T) -> Self::Mutex<T> {
+            $crate::future::checked::Mutex::new(value)
+        }
+
+        fn mutex_lock<'a, T: Send + 'a>(
+            mutex: &'a Self::Mutex<T>,
+        ) -> impl ::std::future::Future<Output = Self::MutexGuard<'a, T>> + Send {
+            mutex.lock()
+        }
+
+        fn mutex_try_lock<'a, T: Send + 'a>(
+            mutex: &'a Self::Mutex<T>,
+        ) -> Option<Self::MutexGuard<'a, T>> {
+            mutex.try_lock()
+        }
+
+        type Notify = $crate::future::checked::Notify<$point>;
+
+        fn notify_new() -> Self::Notify {
+            $crate::future::checked::Notify::new()
+        }
+
+        fn notify_one(notify: &Self::Notify) {
+            notify.notify_one()
+        }
+
+        fn notify_waiters(notify: &Self::Notify) {
+            notify.notify_waiters()
+        }
+
+        fn notified(notify: &Self::Notify) -> impl ::std::future::Future<Output = ()> + Send + '_ {
+            notify.notified()
+        }
+
+        type Sender<T: Send> = $crate::future::checked::Sender<T, $point>;
+        type Receiver<T: Send> = $crate::future::checked::Receiver<T, $point>;
+
+        fn channel<T: Send>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
+            $crate::future::checked::channel(capacity)
+        }
+
+        fn send<T: Send>(
+            sender: &Self::Sender<T>,
+            value: T,
+        ) -> impl ::std::future::Future<Output = Result<(), $crate::sync::channel::SendError<T>>>
+               + Send
+               + '_ {
+            sender.send(value)
+        }
+
+        fn try_send<T: Send>(
+            sender: &Self::Sender<T>,
+            value: T,
+        ) -> Result<(), $crate::sync::channel::TrySendError<T>> {
+            sender.try_send(value)
+        }
+
+        fn recv<T: Send>(
+            receiver: &mut Self::Receiver<T>,
+        ) -> impl ::std::future::Future<Output = Option<T>> + Send + '_ {
+            receiver.recv()
+        }
+
+        fn try_recv<T: Send>(
+            receiver: &mut Self::Receiver<T>,
+        ) -> Result<T, $crate::sync::channel::TryRecvError> {
+            receiver.try_recv()
+        }
+    };
 }
 
 #[cfg(test)]

@@ -263,117 +263,95 @@ fn step(l: &mut Ledger<u32>, w: &mut Worker, items: &[Item], sink: &mut Vec<u8>)
     let state = std::mem::replace(&mut w.state, Sim::Gone);
     let (next, progressed) = match state {
         Sim::Gone => (Sim::Gone, false),
-        Sim::Idle => {
-            let claim = match &mut w.queue {
-                None => l.claim_next(0),
-                Some(q) => match q.front() {
-                    None => Claim::Exhausted,
-                    Some(&item) => l.claim(item, 0).expect("static claim"),
-                },
-            };
-            match claim {
-                Claim::Item(item) => {
-                    if let Some(q) = &mut w.queue {
-                        q.pop_front();
-                    }
-                    (
-                        Sim::Running {
-                            item,
-                            chunk: 0,
-                            offset: 0,
-                        },
-                        true,
-                    )
-                }
-                Claim::Wait => (Sim::Idle, false),
-                Claim::Exhausted => {
-                    let rest: Vec<usize> = w.queue.iter().flatten().copied().collect();
-                    l.worker_exited(&rest, "worker exited");
-                    (Sim::Gone, true)
-                }
-            }
-        }
+        Sim::Idle => step_idle(l, w),
         Sim::Running {
             item,
             chunk,
             offset,
-        } => {
-            let spec = &items[item];
-            let outcome = if spec.fail_at == Some(chunk) {
-                Some(Err("boom".to_owned()))
-            } else if chunk >= spec.chunks.len() {
-                Some(Ok(()))
-            } else {
-                None
-            };
-            match outcome {
-                Some(outcome) => {
-                    let _ = l.complete(item, outcome);
-                    match l.start_release() {
-                        Some(batch) => (Sim::Releasing(batch), true),
-                        None => (Sim::Idle, true),
-                    }
-                }
-                None => {
-                    let bytes = &spec.chunks[chunk][offset..];
-                    match l.write(item, bytes) {
-                        WriteTo::Sink => {
-                            sink.extend_from_slice(bytes);
-                            (
-                                Sim::Running {
-                                    item,
-                                    chunk: chunk + 1,
-                                    offset: 0,
-                                },
-                                true,
-                            )
-                        }
-                        WriteTo::Buffered(n) if n == bytes.len() => (
-                            Sim::Running {
-                                item,
-                                chunk: chunk + 1,
-                                offset: 0,
-                            },
-                            true,
-                        ),
-                        WriteTo::Buffered(n) => (
-                            Sim::Running {
-                                item,
-                                chunk,
-                                offset: offset + n,
-                            },
-                            true,
-                        ),
-                        WriteTo::Wait => (
-                            Sim::Running {
-                                item,
-                                chunk,
-                                offset,
-                            },
-                            false,
-                        ),
-                        WriteTo::Rejected(_) => {
-                            // The worker gives up on the item (its writer is dropped).
-                            let _ = l.complete(item, Err("rejected".into()));
-                            match l.start_release() {
-                                Some(batch) => (Sim::Releasing(batch), true),
-                                None => (Sim::Idle, true),
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        } => step_running(l, &items[item], item, chunk, offset, sink),
         Sim::Releasing(batch) => {
             let n = render(batch, sink);
-            match l.end_release(n) {
-                Some(batch) => (Sim::Releasing(batch), true),
-                None => (Sim::Idle, true),
-            }
+            (release_next(l.end_release(n)), true)
         }
     };
     w.state = next;
     progressed
+}
+
+/// An idle worker claims its next item (dynamic, or the front of its static queue).
+fn step_idle(l: &mut Ledger<u32>, w: &mut Worker) -> (Sim, bool) {
+    let claim = match &mut w.queue {
+        None => l.claim_next(0),
+        Some(q) => match q.front() {
+            None => Claim::Exhausted,
+            Some(&item) => l.claim(item, 0).expect("static claim"),
+        },
+    };
+    match claim {
+        Claim::Item(item) => {
+            if let Some(q) = &mut w.queue {
+                q.pop_front();
+            }
+            (running(item, 0, 0), true)
+        }
+        Claim::Wait => (Sim::Idle, false),
+        Claim::Exhausted => {
+            let rest: Vec<usize> = w.queue.iter().flatten().copied().collect();
+            l.worker_exited(&rest, "worker exited");
+            (Sim::Gone, true)
+        }
+    }
+}
+
+/// A running worker writes (the rest of) its next chunk, or finishes its item.
+fn step_running(
+    l: &mut Ledger<u32>,
+    spec: &Item,
+    item: usize,
+    chunk: usize,
+    offset: usize,
+    sink: &mut Vec<u8>,
+) -> (Sim, bool) {
+    if spec.fail_at == Some(chunk) {
+        return finish(l, item, Err("boom".to_owned()));
+    }
+    if chunk >= spec.chunks.len() {
+        return finish(l, item, Ok(()));
+    }
+    let bytes = &spec.chunks[chunk][offset..];
+    match l.write(item, bytes) {
+        WriteTo::Sink => {
+            sink.extend_from_slice(bytes);
+            (running(item, chunk + 1, 0), true)
+        }
+        WriteTo::Buffered(n) if n == bytes.len() => (running(item, chunk + 1, 0), true),
+        WriteTo::Buffered(n) => (running(item, chunk, offset + n), true),
+        WriteTo::Wait => (running(item, chunk, offset), false),
+        // The worker gives up on the item (its writer is dropped).
+        WriteTo::Rejected(_) => finish(l, item, Err("rejected".into())),
+    }
+}
+
+/// Complete `item` with `outcome` and try to become the releaser.
+fn finish(l: &mut Ledger<u32>, item: usize, outcome: Result<(), String>) -> (Sim, bool) {
+    let _ = l.complete(item, outcome);
+    (release_next(l.start_release()), true)
+}
+
+/// Keep releasing while there is a batch; idle otherwise.
+fn release_next(batch: Option<Batch>) -> Sim {
+    match batch {
+        Some(batch) => Sim::Releasing(batch),
+        None => Sim::Idle,
+    }
+}
+
+fn running(item: usize, chunk: usize, offset: usize) -> Sim {
+    Sim::Running {
+        item,
+        chunk,
+        offset,
+    }
 }
 
 fn item_strategy() -> impl Strategy<Value = Item> {

@@ -1,6 +1,5 @@
 //! The data and the bound every block measurement uses, shared by `lockstep bench blocks` and
-//! the criterion bench (`core/benches/blocks.rs` includes this file), so both compare against
-//! the same bound. Depends only on `lockstep` and std.
+//! the criterion bench (`models/benches/blocks.rs`), so both compare against the same bound.
 
 use lockstep::block::Locator;
 use std::time::{Duration, Instant};

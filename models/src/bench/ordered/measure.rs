@@ -1,6 +1,6 @@
 //! Measurements of the ordered output monitor against baselines, shared by
-//! `lockstep bench ordered` and the criterion bench (`core/benches/ordered.rs` includes this
-//! file), so both report the same quantities. Depends only on `lockstep` and std.
+//! `lockstep bench ordered` and the criterion bench (`models/benches/ordered.rs`), so both
+//! report the same quantities.
 //!
 //! - **Hand-off latency**: worker A owns item 2k, worker B item 2k+1. B has its item's line
 //!   ready (buffered, or waiting for its turn) before A finishes 2k; we time from the instant

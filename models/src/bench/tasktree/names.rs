@@ -1,6 +1,5 @@
 //! The job names every task-tree measurement uses, shared by `lockstep bench tasktree` and the
-//! criterion bench (`core/benches/tasktree.rs` includes this file), so both measure the same
-//! tree. Depends only on std.
+//! criterion bench (`models/benches/tasktree.rs`), so both measure the same tree.
 
 use std::collections::VecDeque;
 

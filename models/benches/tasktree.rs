@@ -1,6 +1,6 @@
 //! Barrier scheduler: throughput and memory per job, side by side with a baseline.
 //!
-//! `cargo bench -p lockstep --bench tasktree`
+//! `cargo bench -p lockstep-models --bench tasktree`
 //!
 //! The tree is the one `lockstep bench tasktree` uses: the first N nodes, breadth first, of a
 //! fan-out-10 tree (with barriers: every node's last child is the barrier job `X/~/9`). No-op
@@ -18,12 +18,9 @@
 //! 3. **Criterion** timings of build + run at 100,000 jobs: inline and thread pool (8 workers),
 //!    with and without barriers.
 
-#[path = "../../models/src/bench/tasktree/names.rs"]
-mod names;
-
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use lockstep::tasktree::{Executor, Outcome, Runner, TaskTree};
-use names::bench_names;
+use lockstep_models::bench::tasktree::bench_names;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashSet};

@@ -1,7 +1,7 @@
 //! Ordered output monitor: hand-off latency and throughput against baselines, side by side in
 //! one run, plus the peak buffered bytes against the window.
 //!
-//! `cargo bench -p lockstep --bench ordered`
+//! `cargo bench -p lockstep-models --bench ordered`
 //!
 //! - Hand-off latency (head item finished → next item's first byte at the sink), p50 and p99:
 //!   the monitor vs a zstash-style turn counter polled every 10 ms vs a turn counter waited on
@@ -14,12 +14,9 @@
 //!
 //! The measurement code is shared with `lockstep bench ordered`.
 
-#[path = "../../models/src/bench/ordered/measure.rs"]
-mod measure;
-
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use lockstep::ordered::{Assignment, Config, OrderedMonitor};
-use measure::{SinkKind, TurnWait};
+use lockstep_models::bench::ordered::measure::{self, SinkKind, TurnWait};
 use std::io::Write;
 use std::time::{Duration, Instant};
 

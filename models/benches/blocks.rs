@@ -1,6 +1,6 @@
 //! Block manager throughput, measured side by side with its bound in one run.
 //!
-//! `cargo bench -p lockstep --bench blocks` (set `LOCKSTEP_BENCH_MIB` to change the 256 MiB
+//! `cargo bench -p lockstep-models --bench blocks` (set `LOCKSTEP_BENCH_MIB` to change the 256 MiB
 //! file size, `LOCKSTEP_BENCH_ROUNDS` the 5 rounds).
 //!
 //! 1. **Write throughput**: the file written through `BlockFile` (Keep's 64 MiB blocks, 2 upload
@@ -13,13 +13,9 @@
 //! 3. **Peak memory**: the most bytes buffered in any run, against the cap (a run with a cap of
 //!    three blocks shows the back-pressure holding it).
 
-#[path = "../../models/src/bench/blocks/measure.rs"]
-mod measure;
-
-use lockstep::block::{BlockFile, BlockManager, Config, FaultStore, MemoryStore};
-use measure::{bound, source};
-use std::io::Write;
-use std::time::{Duration, Instant};
+use lockstep::block::{Config, FaultStore, MemoryStore};
+use lockstep_models::bench::blocks::{bound, source, through_file};
+use std::time::Duration;
 
 const MIB: usize = 1 << 20;
 
@@ -28,28 +24,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Write `data` through a `BlockFile` in `write_size` pieces and close it; returns the time
-/// and the manager's peak buffered bytes and cap.
-fn through_file<S: lockstep::block::BlockStore>(
-    data: &[u8],
-    write_size: usize,
-    store: S,
-    config: Config,
-) -> (Duration, usize, usize) {
-    let manager = BlockManager::new(store, config).expect("valid config");
-    let start = Instant::now();
-    let mut file = BlockFile::new(&manager);
-    for piece in data.chunks(write_size) {
-        file.write_all(piece).expect("write");
-    }
-    let manifest = file.close().expect("close");
-    let elapsed = start.elapsed();
-    assert_eq!(manifest.len(), data.len() as u64);
-    let stats = manager.stats();
-    manager.stop().expect("stop");
-    (elapsed, stats.peak_buffered_bytes, stats.buffer_cap)
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -79,7 +53,8 @@ fn main() {
         for (i, &write_size) in variants.iter().enumerate() {
             bound_times[i].push(bound(&data, write_size, config.block_size));
             let (time, peak, cap) =
-                through_file(&data, write_size, MemoryStore::new(), config.clone());
+                through_file(&data, write_size, MemoryStore::new(), config.clone())
+                    .expect("through the file");
             file_times[i].push(time);
             peak_seen.push((format!("{write_size} B writes"), peak, cap));
         }
@@ -112,7 +87,8 @@ fn main() {
         for (i, &k) in workers.iter().enumerate() {
             let store = FaultStore::new(MemoryStore::new()).with_latency(latency);
             let config = Config::default().block_size(4 * MIB).workers(k);
-            let (time, peak, cap) = through_file(scaling_data, MIB, store, config);
+            let (time, peak, cap) =
+                through_file(scaling_data, MIB, store, config).expect("through the file");
             times[i].push(time);
             peak_seen.push((format!("{k} workers"), peak, cap));
         }
@@ -132,7 +108,8 @@ fn main() {
     // Back-pressure: a cap of three 4 MiB blocks with a slow store.
     let store = FaultStore::new(MemoryStore::new()).with_latency(latency);
     let config = Config::default().block_size(4 * MIB).buffer_cap(12 * MIB);
-    let (_, peak, cap) = through_file(scaling_data, 4 * 1024, store, config);
+    let (_, peak, cap) =
+        through_file(scaling_data, 4 * 1024, store, config).expect("through the file");
     peak_seen.push(("cap 3 blocks, slow store".into(), peak, cap));
 
     println!("\npeak buffered bytes vs cap");
