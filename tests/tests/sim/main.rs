@@ -4,3 +4,4 @@
 mod acceptance;
 mod components;
 mod framework;
+mod ported;

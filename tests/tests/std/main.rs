@@ -7,4 +7,5 @@ mod facade_async;
 mod feature_guard;
 mod handoff;
 mod ordered;
+mod ported;
 mod tasktree;
