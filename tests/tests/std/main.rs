@@ -1,6 +1,7 @@
 //! The production backends (std threads, tokio): stress runs and the feature-unification guard.
 
 mod block;
+mod compat;
 mod external_backend;
 mod facade;
 mod facade_async;
