@@ -22,6 +22,10 @@
 //! - **Faults**: named [`fault`] points whose firing the strategy explores like an interleaving.
 //! - **Output oracle**: [`Builder::run_same_output`] requires every schedule to write the same
 //!   bytes.
+//! - **std's API**: [`std::sync`], [`std::thread`] and [`std::time`] have std's signatures
+//!   (`lock().unwrap()`, `thread::spawn(f)`, `join().unwrap()`), so a std program moves here by
+//!   its `use` lines; [`sync`] and [`thread`] are the facade's shape with `Sim` fixed
+//!   (`Mutex<T>`, `thread::spawn(f)` without a turbofish).
 //!
 //! ```should_panic
 //! use lockstep::sync::{thread, Arc, Condvar, Mutex};
