@@ -6,8 +6,10 @@
 //! (`lockstep_sim::std::thread`, `lockstep::on_std::std::thread`, ...) fix it, so there
 //! `thread::spawn(f)` needs no turbofish. What differs from std:
 //! - [`JoinHandle::thread`] returns lockstep's [`Thread`], which knows its name only (std's
-//!   `Thread` cannot be constructed outside std); `thread::current`, `park`/`unpark`, `scope`,
-//!   thread ids and `JoinHandle::is_finished` are not offered — the backends do not model them;
+//!   `Thread` cannot be constructed outside std); `thread::current`, `park`/`unpark`, `scope`
+//!   and thread ids are not offered — the backends do not model them; nor is
+//!   `JoinHandle::is_finished`, which would cost every thread a shared flag and, under a
+//!   checker, one more scheduling point to explore, whether or not anyone asks;
 //! - [`Builder::stack_size`] is honoured on `Std` and ignored under checkers (the simulator,
 //!   loom and shuttle size their own stacks);
 //! - [`Builder::spawn`] returns `Err` only on `Std`, when the OS refuses a thread; a checker's

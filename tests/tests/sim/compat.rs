@@ -39,6 +39,10 @@ fn turns(notify_all: bool) {
 fn the_facade_aliases_need_no_backend_name() {
     let failure = Builder::dfs(None).run(|| turns(false)).unwrap_err();
     assert_eq!(failure.kind, FailureKind::Deadlock, "{failure}");
+    // `#[track_caller]` through the generated forwards: the user's lines, not lockstep's.
+    let report = failure.to_string();
+    assert!(report.contains("tests/tests/sim/compat.rs"), "{report}");
+    assert!(!report.contains("core/src/"), "{report}");
     let report = lockstep_sim::check_dfs(|| turns(true), None);
     assert!(report.exhausted);
 }
@@ -132,4 +136,45 @@ fn a_panic_holding_a_std_lock_does_not_poison_it_on_the_simulator() {
         },
         None,
     );
+}
+
+/// The README's before/after program, with the main thread's `notify_all` turned into
+/// `notify_one`: the README says the simulator then reports the lost wakeup.
+fn readme_turns(main_notifies_all: bool) {
+    use lockstep_sim::std::sync::{Arc, Condvar, Mutex};
+    use lockstep_sim::std::thread;
+
+    let turn = Arc::new((Mutex::new(0), Condvar::new()));
+    let workers: Vec<_> = (1..=2)
+        .map(|me| {
+            let turn = Arc::clone(&turn);
+            thread::spawn(move || {
+                let (lock, cvar) = &*turn;
+                let mut t = cvar.wait_while(lock.lock().unwrap(), |t| *t != me).unwrap();
+                *t += 1;
+                cvar.notify_all();
+            })
+        })
+        .collect();
+    *turn.0.lock().unwrap() = 1;
+    if main_notifies_all {
+        turn.1.notify_all();
+    } else {
+        turn.1.notify_one();
+    }
+    for worker in workers {
+        worker.join().unwrap();
+    }
+}
+
+#[test]
+fn the_readme_program_with_notify_one_is_a_lost_wakeup() {
+    assert!(lockstep_sim::check_dfs(|| readme_turns(true), None).exhausted);
+    let failure = Builder::dfs(None)
+        .run(|| readme_turns(false))
+        .expect_err("the lost wakeup must be found");
+    assert_eq!(failure.kind, FailureKind::Deadlock, "{failure}");
+    let report = failure.to_string();
+    assert!(report.contains("tests/tests/sim/compat.rs"), "{report}");
+    assert!(!report.contains("core/src/"), "{report}");
 }
