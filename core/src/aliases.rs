@@ -48,7 +48,7 @@ macro_rules! __runtime_aliases {
             pub type RwLockWriteGuard<'a, T> = $crate::sync::RwLockWriteGuard<'a, T, $rt>;
             /// The facade's reference-counted pointer on this backend.
             pub type Arc<T> = $crate::sync::Arc<T, $rt>;
-            /// Whether a timed wait timed out.
+            // Whether a timed wait timed out.
             pub use $crate::sync::WaitTimeoutResult;
 
             /// Atomics on this backend, with std's names and orderings.
@@ -59,7 +59,7 @@ macro_rules! __runtime_aliases {
                 pub type AtomicUsize = $crate::sync::atomic::AtomicUsize<$rt>;
                 /// An atomic `u64` on this backend.
                 pub type AtomicU64 = $crate::sync::atomic::AtomicU64<$rt>;
-                /// std's memory orderings.
+                // std's memory orderings.
                 pub use ::std::sync::atomic::Ordering;
             }
 
@@ -70,7 +70,7 @@ macro_rules! __runtime_aliases {
                 pub type Sender<T> = $crate::sync::channel::Sender<T, $rt>;
                 /// The receiving half; clone it for more consumers.
                 pub type Receiver<T> = $crate::sync::channel::Receiver<T, $rt>;
-                /// The facade channel's errors.
+                // The facade channel's errors.
                 pub use $crate::sync::channel::{
                     RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError,
                 };
@@ -106,7 +106,7 @@ macro_rules! __runtime_aliases {
             pub type Builder = $crate::sync::thread::Builder<$rt>;
             /// An owned permission to join a thread of this backend.
             pub type JoinHandle<T> = $crate::sync::thread::JoinHandle<T, $rt>;
-            /// The message of a panic payload, if it is a string.
+            // The message of a panic payload, if it is a string.
             pub use $crate::sync::thread::panic_message;
 
             /// Spawn an unnamed thread on this backend.
@@ -162,12 +162,12 @@ macro_rules! __runtime_aliases {
                 pub type Arc<T> = $crate::sync::Arc<T, $rt>;
                 /// std's reusable barrier, written on the facade.
                 pub type Barrier = $crate::compat::sync::Barrier<$rt>;
-                /// Results and errors with std's names; the `Err` side never occurs.
+                // Results and errors with std's names; the `Err` side never occurs.
                 pub use $crate::compat::sync::{
                     BarrierWaitResult, LockResult, PoisonError, TryLockError, TryLockResult,
                     WaitTimeoutResult,
                 };
-                /// Atomics on this backend (the same types as the facade-shaped module's).
+                // Atomics on this backend (the same types as the facade-shaped module's).
                 pub use super::super::sync::atomic;
 
                 /// `std::sync::mpsc` on this backend, with std's error types.
@@ -184,7 +184,7 @@ macro_rules! __runtime_aliases {
                     pub type TryIter<'a, T> = $crate::compat::sync::mpsc::TryIter<'a, T, $rt>;
                     /// Owning blocking iterator over a [`Receiver`].
                     pub type IntoIter<T> = $crate::compat::sync::mpsc::IntoIter<T, $rt>;
-                    /// std's channel errors.
+                    // std's channel errors.
                     pub use $crate::compat::sync::mpsc::{
                         RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError,
                     };
@@ -214,7 +214,7 @@ macro_rules! __runtime_aliases {
                 pub type Builder = $crate::compat::thread::Builder<$rt>;
                 /// An owned permission to join a thread.
                 pub type JoinHandle<T> = $crate::compat::thread::JoinHandle<T, $rt>;
-                /// A spawned thread's name, and `std::thread::Result`.
+                // A spawned thread's name, and `std::thread::Result`.
                 pub use $crate::compat::thread::{Result, Thread};
 
                 /// Spawn an unnamed thread, as `std::thread::spawn`.
@@ -247,7 +247,7 @@ macro_rules! __runtime_aliases {
             pub mod time {
                 /// A point on this backend's monotonic clock (`Instant::now()`).
                 pub type Instant = $crate::sync::time::Instant<$rt>;
-                /// std's `Duration`.
+                // std's `Duration`.
                 pub use ::std::time::Duration;
             }
         }
