@@ -82,8 +82,9 @@ impl Strategy {
     }
 }
 
-/// Every setting of a run, resolved (see the [module docs](self) for precedence). Build it
-/// with [`Builder`](crate::Builder).
+/// Every setting of a run, resolved — a value set explicitly (a [`Builder`](crate::Builder)
+/// setter, a command-line flag) beats the `LOCKSTEP_*` environment ([`env`](mod@env)), which
+/// beats the default (including the counts given to a strategy's constructor).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Config {

@@ -21,7 +21,7 @@ pub struct Builder<R: Runtime = Std> {
 
 /// An owned permission to join a thread.
 pub struct JoinHandle<T: Send + 'static, R: Runtime = Std> {
-    raw: R::JoinHandle<T>,
+    pub(crate) raw: R::JoinHandle<T>,
 }
 
 impl<R: Runtime> Builder<R> {

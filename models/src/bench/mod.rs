@@ -3,7 +3,7 @@
 //!
 //! Bad input never reaches a measurement: every numeric flag has a documented range checked by
 //! clap (exit 2, one line), and a run that would need more memory than the machine has
-//! available is refused before anything is allocated ([`check_memory`]) instead of aborting
+//! available is refused before anything is allocated (`check_memory`) instead of aborting
 //! half-way. Errors while measuring (a thread that cannot start, an output file that cannot be
 //! created) are exit 2 and one line too.
 

@@ -199,17 +199,12 @@ impl RefState {
                 }
             }
         }
-        let mut next_child = program.len();
-        for t in 0..program.len() {
-            for op in &program[t] {
-                if matches!(op, Op::Fork(_)) {
-                    // Children in fork order; the parent finds its current one by counting.
-                    let _ = op;
-                    next_child += 1;
-                }
-            }
-        }
-        debug_assert_eq!(next_child, threads.len());
+        // Children in fork order; a parent finds its current one by counting (`child_of`).
+        let forks = program
+            .iter()
+            .flatten()
+            .filter(|op| matches!(op, Op::Fork(_)));
+        debug_assert_eq!(program.len() + forks.count(), threads.len());
         let steps = vec![0; threads.len() + 1];
         RefState {
             atomics: [0, 0],
@@ -453,7 +448,8 @@ fn reference(program: &Program) -> Option<(BTreeSet<Final>, usize)> {
         out.2 <= MAX_INTERLEAVINGS
     }
     let mut out = (BTreeSet::new(), BTreeSet::new(), 0);
-    go(RefState::new(program), program.len(), &mut out).then(|| (out.0, out.1.len()))
+    let complete = go(RefState::new(program), program.len(), &mut out);
+    complete.then_some((out.0, out.1.len()))
 }
 
 // ----- The program on the simulator ---------------------------------------------------------

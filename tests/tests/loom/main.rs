@@ -9,4 +9,5 @@ mod block;
 mod facade;
 mod handoff;
 mod ordered;
+mod ported;
 mod tasktree;

@@ -6,5 +6,6 @@ mod facade;
 mod facade_async;
 mod handoff;
 mod ordered;
+mod ported;
 mod spinning;
 mod tasktree;

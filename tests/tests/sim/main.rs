@@ -2,5 +2,7 @@
 //! framework's own guarantees (replay, determinism, shrinking, reports, virtual time).
 
 mod acceptance;
+mod compat;
 mod components;
 mod framework;
+mod ported;
