@@ -80,7 +80,8 @@ pub(crate) fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-/// Arguments of `check`.
+/// Arguments of `check`. Number flags take a negative value as their value (and refuse it by
+/// name) rather than as an unknown flag.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
     /// Models to check (see `list`); all when none are given.
@@ -91,30 +92,30 @@ pub struct CheckArgs {
     pub checker: CheckerChoice,
     /// Schedules per randomised check [env: LOCKSTEP_ITERATIONS; default: the model's own, else
     /// 1000].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub iterations: Option<u64>,
     /// Seed of the randomised checkers [env: LOCKSTEP_SEED; default 0].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// PCT bug depth [env: LOCKSTEP_DEPTH; default 3].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
     pub depth: Option<u64>,
     /// Preemption bound of sim-dfs and loom, which are exhaustive within it, or `none`
     /// [env: LOCKSTEP_PREEMPTIONS; default: the model's own, else 2].
     // A newtype, not `Option<Option<usize>>`: clap would make the value optional, and a bare
     // `--preemptions` then panicked (issue 15).
-    #[arg(long, value_parser = parse_bound)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_bound)]
     pub preemptions: Option<Bound>,
     /// Most executions of a sim-dfs check; a search cut short reports `passed`, not
     /// `exhausted`.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub max_executions: u64,
     /// Wall-clock budget of each simulator check, in seconds [env: LOCKSTEP_MAX_DURATION]; a
     /// check cut short reports `passed`, never `exhausted`.
-    #[arg(long, value_parser = parse_seconds)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seconds)]
     pub max_seconds: Option<f64>,
     /// Run shard I of N (0-based): the shards of a run together cover it exactly.
-    #[arg(long, value_parser = parse_shard, value_name = "I/N")]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_shard, value_name = "I/N")]
     pub shard: Option<(usize, usize)>,
     /// One JSON object per line instead of a table.
     #[arg(long)]

@@ -28,7 +28,7 @@ pub(crate) struct PlanArgs {
     /// The jobs file: one `NAME [duration=SECONDS] [priority=INT] [skip] [fail]` per line.
     file: PathBuf,
     /// Jobs running at once.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     workers: usize,
     /// The barrier path component.
     #[arg(long, default_value = "~")]
