@@ -10,10 +10,16 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// `lockstep` with `args`, in a clean environment: no `LOCKSTEP_*` knob and no
-/// `RUST_BACKTRACE` leaks in from the caller's.
+/// `RUST_BACKTRACE` leaks in from the caller's, and a scratch working directory (a regression
+/// that runs a check without `--db` writes its default corpus there, not into the source tree).
 fn command(args: &[&str]) -> Command {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_contract");
+    std::fs::create_dir_all(&scratch).unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_lockstep"));
-    command.args(args).env_remove("RUST_BACKTRACE");
+    command
+        .args(args)
+        .current_dir(scratch)
+        .env_remove("RUST_BACKTRACE");
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("LOCKSTEP_") {
             command.env_remove(name);
