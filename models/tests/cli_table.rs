@@ -120,6 +120,24 @@ fn mangle(token: &str) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
+/// Tokens that reproduce their failure (so `replay` gets as far as writing the report).
+fn reproducing_tokens(dir: &Path) -> Vec<String> {
+    ["sim-pct", "shuttle-pct"]
+        .iter()
+        .map(|checker| {
+            let out = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+                .args(["check", "abba", "--json", "--checker", checker, "--db"])
+                .arg(dir.join("tokens.db"))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0));
+            let first: serde_json::Value =
+                serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+            first["replay"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
 /// The files the cases refer to (by relative path: every run starts in `dir`).
 fn prepare(dir: &Path) {
     let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
@@ -141,6 +159,13 @@ fn prepare(dir: &Path) {
              CREATE TABLE future (x);",
         )
         .unwrap();
+    std::os::unix::fs::symlink("loop-b", dir.join("loop-a")).unwrap();
+    std::os::unix::fs::symlink("loop-a", dir.join("loop-b")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo");
     let foreign = rusqlite::Connection::open(dir.join("foreign.db")).unwrap();
     foreign
         .execute_batch("CREATE TABLE people (name TEXT);")
@@ -216,6 +241,12 @@ fn table() -> Vec<Case> {
             "corpus database",
         ),
         case(&["check", "abba", "--db", ""], "--db"),
+        case(&["check", "abba", "--db", "fifo"], "corpus database"),
+        case(&["check", "abba", "--db", "loop-a"], "symbolic links"),
+        case(
+            &["check", "abba", "--db", "/proc/nothing/c.db"],
+            "cannot create",
+        ),
         case(&["check", "abba", "--db"], "--db"),
         // ---- replay
         case(&["replay"], "<TOKEN>"),
@@ -281,6 +312,7 @@ fn table() -> Vec<Case> {
         case(&["plan", ""], "<FILE>"),
         case(&["plan", "missing.txt"], "missing.txt"),
         case(&["plan", "a-directory"], "Is a directory"),
+        case(&["plan", "loop-a"], "symbolic links"),
         case(&["plan", "/dev/zero"], "larger than 64 MiB"),
         case(&["plan", "/proc/self/mem"], "cannot read the jobs file"),
         case(&["plan", "not-utf8.txt"], "not UTF-8"),
@@ -315,6 +347,11 @@ fn table() -> Vec<Case> {
         case(&["bench", "tasktree", "extra"], "extra"),
         case(&["bench", "tasktree", "--barriers=yes"], "--barriers"),
         case(&["bench", "ordered", "--json=1"], "--json"),
+        case(
+            &["bench", "tasktree", "--jobs", "10", "--workers", "1"],
+            "No space left on device",
+        )
+        .full(),
         raw(&[b"bench", b"ordered", b"--items", b"\xff"], "UTF-8"),
         raw(&[b"bench", b"ordered", b"--sink", b"\xff"], "UTF-8"),
         // ---- the hidden child command
@@ -523,6 +560,9 @@ fn every_bad_input_is_exit_2_and_one_line() {
     let dir = tempfile::tempdir().unwrap();
     prepare(dir.path());
     let mut cases = table();
+    for token in reproducing_tokens(dir.path()) {
+        cases.push(case(&["replay", &token], "No space left on device").full());
+    }
     // A corpus no one may write (where the file system lets even root be refused).
     let corpus = dir.path().join("immutable.db");
     drop(lockstep_cli::corpus::Corpus::open(&corpus).unwrap());
