@@ -523,6 +523,87 @@ fn killing_check_leaves_no_check_running() {
     }
 }
 
+/// A child that dies before it has read its known tokens closes the pipe the parent is still
+/// writing: the parent must see `EPIPE` and report the crashed check, not die of SIGPIPE (which
+/// it leaves at its default for `| head`). The child is stopped as soon as it appears, so the
+/// parent is blocked writing 10 MB of tokens into a full pipe when the child is killed.
+#[test]
+fn a_child_that_dies_before_reading_its_tokens_does_not_kill_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = db(&dir, "c.db");
+    let out = lockstep(&["check", "abba", "--checker", "sim-random", "--db", &p]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let conn = sql(&p);
+    conn.execute_batch("BEGIN").unwrap();
+    for i in 0..5000 {
+        conn.execute(
+            "INSERT INTO failures VALUES ('abba', 'fixed', 'sim-random', ?1, 's', 'r', 2, 2, 1, 1, 1)",
+            [format!("ls1-{}{i}", "A".repeat(2000))],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    let parent = command(&[
+        "check",
+        "abba",
+        "--checker",
+        "sim-random",
+        "--iterations",
+        "100000000",
+        "--json",
+        "--db",
+        &p,
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // The fixed variant's child is the one fed the 5,000 tokens (the buggy one's known failure
+    // ends its check at once).
+    let marker = format!("\"variant\":\"fixed\"");
+    let parent_marker = format!("\"parent\":{}", parent.id());
+    let start = Instant::now();
+    let child = loop {
+        if let Some(&pid) = processes_with(&parent_marker)
+            .iter()
+            .find(|&&pid| cmdline(pid).contains(&marker))
+        {
+            break pid;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no child");
+    };
+    for signal in ["-STOP", "-KILL"] {
+        let status = Command::new("kill")
+            .args([signal, &child.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let out = parent.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the run ends normally, with an unmet expectation: {:?} {}",
+        out.status,
+        stderr(&out)
+    );
+    let rows = json_rows(&out, 1);
+    assert_eq!(row(&rows, "fixed")["verdict"], "error");
+    assert!(
+        row(&rows, "fixed")["report"]
+            .as_str()
+            .unwrap()
+            .contains("crashed"),
+        "{rows:?}"
+    );
+}
+
+fn cmdline(pid: u32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
 // ---- #9: a locked corpus ----------------------------------------------------------------------
 
 #[test]
