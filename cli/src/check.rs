@@ -382,9 +382,14 @@ fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
         let result = loom::try_check_in_child(command);
         return Outcome::from_check(result, Checker::Loom, plan.model);
     }
-    let mut command = child_command(plan, !known.is_empty());
+    let feeding = !known.is_empty();
+    let mut command = child_command(plan, feeding);
     command
-        .stdin(Stdio::piped())
+        .stdin(if feeding {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = match command.spawn() {

@@ -598,6 +598,41 @@ fn a_child_that_dies_before_reading_its_tokens_does_not_kill_the_run() {
     );
 }
 
+/// Threads the OS will not start (a 128 TiB `RUST_MIN_STACK`): a check without known tokens
+/// needs none and runs; one with known tokens cannot feed them and says so in its row — never a
+/// panic of the run.
+#[test]
+fn a_check_without_threads_runs_or_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = db(&dir, "c.db");
+    let huge_stack = ("RUST_MIN_STACK", "140737488355328");
+    let args = [
+        "check",
+        "abba",
+        "--checker",
+        "sim-pct",
+        "--json",
+        "--db",
+        &p,
+    ];
+    let out = lockstep_env(&[huge_stack], &args);
+    assert_eq!(row(&json_rows(&out, 0), "fixed")["verdict"], "passed");
+    assert_eq!(stderr(&out), "");
+    // Now abba/buggy has a known failure to feed.
+    let out = lockstep_env(&[huge_stack], &args);
+    let rows = json_rows(&out, 1);
+    assert_eq!(row(&rows, "buggy")["verdict"], "error");
+    assert!(
+        row(&rows, "buggy")["report"]
+            .as_str()
+            .unwrap()
+            .contains("could not start a thread"),
+        "{rows:?}"
+    );
+    assert_eq!(row(&rows, "fixed")["verdict"], "passed");
+    assert_eq!(stderr(&out), "");
+}
+
 fn cmdline(pid: u32) -> String {
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
