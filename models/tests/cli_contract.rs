@@ -560,13 +560,13 @@ fn a_child_that_dies_before_reading_its_tokens_does_not_kill_the_run() {
     .unwrap();
     // The fixed variant's child is the one fed the 5,000 tokens (the buggy one's known failure
     // ends its check at once).
-    let marker = format!("\"variant\":\"fixed\"");
+    let marker = "\"variant\":\"fixed\"";
     let parent_marker = format!("\"parent\":{}", parent.id());
     let start = Instant::now();
     let child = loop {
         if let Some(&pid) = processes_with(&parent_marker)
             .iter()
-            .find(|&&pid| cmdline(pid).contains(&marker))
+            .find(|&&pid| cmdline(pid).contains(marker))
         {
             break pid;
         }
