@@ -28,11 +28,11 @@ impl Hasher for KeyHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7cc1_b727_220a_95);
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
         }
     }
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7cc1_b727_220a_95);
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
     fn write_usize(&mut self, n: usize) {
         self.write_u64(n as u64);
@@ -99,13 +99,16 @@ enum KeyUndo {
     },
 }
 
+/// A `(thread, lock)` slot and the acquisition it held before.
+type AcquireUndo = ((ThreadId, Key), Option<usize>);
+
 /// How to undo one step.
 #[derive(Debug, Clone, Default)]
 struct Undo {
     thread_clock: VClock,
     threads: usize,
     keys: SmallVec<[KeyUndo; 2]>,
-    acquires: SmallVec<[((ThreadId, Key), Option<usize>); 1]>,
+    acquires: SmallVec<[AcquireUndo; 1]>,
     /// The state before the clock jump that followed the step.
     jump: Option<Box<Snapshot>>,
 }
@@ -130,7 +133,6 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-
     /// Make sure there are clocks for `threads` threads (the main thread at the start).
     pub(crate) fn start(&mut self, threads: usize) {
         while self.clocks.len() < threads {
@@ -273,7 +275,9 @@ impl Tracker {
                 continue;
             }
             let direct = candidates.iter().all(|&f| {
-                f == first || Some(f) == excluded || !self.events[first].before(&self.events[f].clock)
+                f == first
+                    || Some(f) == excluded
+                    || !self.events[first].before(&self.events[f].clock)
             });
             if direct && !races.contains(&first) {
                 races.push(first);
@@ -315,7 +319,12 @@ impl Tracker {
 
     /// Record step `index`'s accesses in the histories (and the trace hash); returns its
     /// releases' acquisitions.
-    fn update(&mut self, step: &Step, index: usize, undo: &mut Undo) -> SmallVec<[(Key, usize); 1]> {
+    fn update(
+        &mut self,
+        step: &Step,
+        index: usize,
+        undo: &mut Undo,
+    ) -> SmallVec<[(Key, usize); 1]> {
         let local = self.clocks[step.thread].get(step.thread);
         let id = event_id(step.thread, local, step.answer);
         let mut keys: SmallVec<[Key; 4]> = step.accesses.iter().map(|a| a.key).collect();
@@ -405,7 +414,12 @@ impl Tracker {
     /// The wakeup sequence that reverses the race of event `i` with `second` (a step of this
     /// execution, or `None`: the blocked step `blocked`): the steps after `i` that do not
     /// depend on it, then the second step.
-    pub(crate) fn wakeup_sequence(&self, i: usize, second: Option<usize>, blocked: Option<&Step>) -> Vec<Step> {
+    pub(crate) fn wakeup_sequence(
+        &self,
+        i: usize,
+        second: Option<usize>,
+        blocked: Option<&Step>,
+    ) -> Vec<Step> {
         let first = &self.events[i];
         let end = second.unwrap_or(self.events.len());
         let mut v: Vec<Step> = self.events[i + 1..end]

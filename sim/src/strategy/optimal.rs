@@ -168,9 +168,9 @@ impl Optimal {
             answer,
             accesses,
         };
-        let races =
-            self.tracker
-                .push(step, node, decision.threads.len(), decision.clock_jumped);
+        let races = self
+            .tracker
+            .push(step, node, decision.threads.len(), decision.clock_jumped);
         self.races
             .extend(races.into_iter().map(|i| (i, Second::Ran(index))));
     }
@@ -211,7 +211,8 @@ impl Optimal {
             };
             let (_, races) = self.tracker.blocked_races(&step);
             for i in races {
-                self.races.push((i, Second::Blocked(Box::new(step.clone()))));
+                self.races
+                    .push((i, Second::Blocked(Box::new(step.clone()))));
             }
         }
     }
@@ -228,8 +229,7 @@ impl Optimal {
             let Node::Thread(n) = &mut self.stack[node] else {
                 continue;
             };
-            if n
-                .sleep
+            if n.sleep
                 .iter()
                 .any(|s| weak_initial(&v, s.thread, &s.accesses))
             {
@@ -264,7 +264,10 @@ impl Optimal {
             };
             if let Some(node) = changed {
                 let events = &self.tracker.events;
-                self.keep = events.iter().position(|e| e.node >= node).unwrap_or(events.len());
+                self.keep = events
+                    .iter()
+                    .position(|e| e.node >= node)
+                    .unwrap_or(events.len());
                 return true;
             }
             if self.root == Some(index) {
