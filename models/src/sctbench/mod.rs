@@ -229,12 +229,14 @@ impl<R: Runtime> Int<R> {
         Int(AtomicU64::new(value as u64))
     }
 
-    /// One read.
+    /// One read (reported at the caller's line).
+    #[track_caller]
     pub(crate) fn get(&self) -> i64 {
         self.0.load(Ordering::SeqCst) as i64
     }
 
-    /// One write.
+    /// One write (reported at the caller's line).
+    #[track_caller]
     pub(crate) fn set(&self, value: i64) {
         self.0.store(value as u64, Ordering::SeqCst)
     }
