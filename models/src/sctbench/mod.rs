@@ -15,9 +15,10 @@
 //! [`Runtime`], so each one runs on std threads, loom, shuttle and lockstep-sim:
 //! - a shared variable the C reads or writes **without a lock** is a facade atomic, so each access
 //!   is a scheduling point as in the instrumented original (a C `x++` stays a load and a store);
-//! - data the C only touches **under a lock** lives inside the facade [`Mutex`](lockstep::sync::Mutex)
-//!   that guards it (a lock that guards nothing is a `Mutex<()>`);
-//! - `pthread_create` is a named [`thread`](lockstep::sync::thread) spawn, `pthread_join` a join;
+//! - data the C only touches **under a lock** lives inside the facade
+//!   [`Mutex`](lockstep::sync::Mutex) that guards it (a lock that guards nothing is a
+//!   `Mutex<()>`);
+//! - `pthread_create` is a named [`lockstep::sync::thread`] spawn, `pthread_join` a join;
 //! - a failed `assert` is a panic with the original's meaning; a deadlock stays a deadlock, which
 //!   the simulator reports with its wait-for cycle.
 //!
