@@ -15,7 +15,7 @@ use crate::registry::{Model, Registry};
 use indicatif::{ProgressBar, ProgressStyle};
 use lockstep::check::{loom, Backend, Checker};
 use lockstep_sim::Knobs;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
@@ -174,7 +174,7 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
         let known = known_tokens(&corpus, plan)?;
         let started_at = now_unix();
         let start = Instant::now();
-        let outcome = run_child(plan, &known);
+        let outcome = run_child(plan, &known, &bar);
         let row = Row::new(
             plan.model,
             plan.checker,
@@ -376,7 +376,7 @@ fn child_command(plan: &Plan<'_>, known: bool) -> Command {
 }
 
 /// Run one check in a child process and read its outcome.
-fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
+fn run_child(plan: &Plan<'_>, known: &[String], bar: &ProgressBar) -> Outcome {
     if plan.checker.backend() == Backend::Loom {
         let command = child_command(plan, false);
         let result = loom::try_check_in_child(command);
@@ -392,6 +392,10 @@ fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if std::io::stderr().is_terminal() {
+        // The child reports its progress in lines this process turns into the bar's message.
+        command.env(lockstep_sim::progress::PROGRESS, "lines");
+    }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => return Outcome::error(format!("could not start the check: {err}")),
@@ -409,13 +413,62 @@ fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
             return Outcome::error(format!("could not start a thread to feed the check: {err}"));
         }
     }
-    match child.wait_with_output() {
+    let message = format!("{} {}", plan.model.variant, plan.checker);
+    match collect(child, bar, &message) {
         Ok(output) => String::from_utf8_lossy(&output.stdout)
             .lines()
             .find_map(|line| serde_json::from_str::<Outcome>(line).ok())
             .unwrap_or_else(|| crashed(&output)),
         Err(err) => Outcome::error(format!("could not run the check: {err}")),
     }
+}
+
+/// Wait for `child`, collecting its stdout and stderr; progress lines on its stderr update
+/// `bar`'s message (`message: executions, rate, share`) instead of being kept.
+fn collect(
+    mut child: std::process::Child,
+    bar: &ProgressBar,
+    message: &str,
+) -> std::io::Result<std::process::Output> {
+    use std::io::{BufRead, Read};
+    let stderr = child.stderr.take();
+    let (bar, message) = (bar.clone(), message.to_owned());
+    let reader = std::thread::Builder::new()
+        .name("check-stderr".into())
+        .spawn(move || {
+            let mut kept = Vec::new();
+            let Some(stderr) = stderr else {
+                return kept;
+            };
+            for line in std::io::BufReader::new(stderr)
+                .split(b'\n')
+                .map_while(Result::ok)
+            {
+                let text = String::from_utf8_lossy(&line);
+                match lockstep_sim::progress::parse_line(&text) {
+                    Some((done, rate, estimate)) => bar.set_message(format!(
+                        "{message}: {}",
+                        lockstep_sim::progress::describe(done as usize, rate, estimate)
+                    )),
+                    None => {
+                        kept.extend_from_slice(&line);
+                        kept.push(b'\n');
+                    }
+                }
+            }
+            kept
+        })?;
+    let mut stdout = Vec::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_end(&mut stdout)?;
+    }
+    let status = child.wait()?;
+    let stderr = reader.join().unwrap_or_default();
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 /// Write the known tokens to the child's stdin. SIGPIPE (left at its default by

@@ -6,6 +6,7 @@ use crate::config::{Config, Strategy};
 use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome};
 use crate::failure::{Failure, FailureKind};
 use crate::op::OpKind;
+use crate::progress::Progress;
 use crate::report::{explain_deadlock, trace_steps};
 use crate::shrink;
 use crate::strategy::{
@@ -180,9 +181,11 @@ impl<'c> Session<'c> {
             out_of_time: false,
         };
         let deadline = self.config.max_duration.map(|d| Instant::now() + d);
+        let mut progress = Progress::new(report.checker.name());
         while scheduler.next_execution() {
             let result = self.execute(&mut *scheduler);
             report.count(&result);
+            progress.update(report.executions, scheduler.estimate());
             match &result.outcome {
                 Outcome::Ok { .. } => {
                     if let Err(message) = after(&result) {

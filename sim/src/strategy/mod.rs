@@ -133,4 +133,8 @@ pub(crate) trait Scheduler {
     fn redundant(&self) -> usize {
         0
     }
+    /// The estimated total number of executions of the run, for progress reports.
+    fn estimate(&self) -> Option<f64> {
+        None
+    }
 }

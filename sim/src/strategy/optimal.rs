@@ -57,6 +57,8 @@ struct Sleeper {
 #[derive(Debug, Clone)]
 struct ThreadNode {
     enabled: u64,
+    /// Branches explored here so far (they sleep in the later ones).
+    explored: usize,
     sleep: Vec<Sleeper>,
     /// The thread explored now, its outcomes' guidance and its step's accesses (union over
     /// the outcomes explored).
@@ -117,6 +119,8 @@ pub(crate) struct Optimal {
     // Accounting.
     traces: HashSet<u64>,
     redundant: usize,
+    /// The share of the tree done after the last execution (see `share_done`).
+    share: f64,
 }
 
 impl Optimal {
@@ -137,6 +141,7 @@ impl Optimal {
             races: Vec::new(),
             traces: HashSet::new(),
             redundant: 0,
+            share: 0.0,
         }
     }
 
@@ -239,6 +244,22 @@ impl Optimal {
         }
     }
 
+    /// The share of the search tree done once the current execution is, were subtrees of a
+    /// node equally large: along the path, each node's explored branches count in full, the
+    /// current one by the share of its own subtree done.
+    fn share_done(&self) -> f64 {
+        let (mut share, mut weight) = (0.0f64, 1.0f64);
+        for node in &self.stack {
+            let (done, width) = match node {
+                Node::Thread(t) => (t.explored, 1 + t.explored + t.pending.branches.len()),
+                Node::Option(o) => (o.n - 1 - o.remaining.len(), o.n),
+            };
+            share += weight * done as f64 / width as f64;
+            weight /= width as f64;
+        }
+        share + weight
+    }
+
     // ----- The exploration tree -------------------------------------------------------------
 
     /// Move to the next unexplored branch; `false` when none is left. Sets `keep`: the steps
@@ -259,6 +280,7 @@ impl Optimal {
                         accesses: std::mem::take(&mut t.current_accesses),
                     };
                     t.sleep.push(done);
+                    t.explored += 1;
                     self.next_branch(index).then_some(index)
                 }
             };
@@ -372,6 +394,7 @@ impl Optimal {
         };
         self.stack.push(Node::Thread(ThreadNode {
             enabled,
+            explored: 0,
             sleep,
             current,
             current_answers: answers,
@@ -520,6 +543,7 @@ impl Scheduler for Optimal {
             self.races.clear();
             return;
         }
+        self.share = self.share_done();
         if !self.traces.insert(self.tracker.trace_hash()) {
             self.redundant += 1;
         }
@@ -532,6 +556,10 @@ impl Scheduler for Optimal {
 
     fn redundant(&self) -> usize {
         self.redundant
+    }
+
+    fn estimate(&self) -> Option<f64> {
+        (self.share > 0.0).then(|| (self.executions as f64 / self.share).min(1e18))
     }
 }
 

@@ -5,4 +5,5 @@ mod acceptance;
 mod compat;
 mod components;
 mod framework;
+mod optimal;
 mod ported;
