@@ -46,9 +46,14 @@ fn catalogue_models_run_no_redundant_and_no_blocked_execution() {
 
 /// A bounded queue of capacity 1: a producer pushes `items` then closes; two consumers.
 fn queue(items: u32) -> impl Fn() + Send + Sync + 'static {
+    /// The items and the closed flag; not empty; not full.
+    type Queue = (
+        Mutex<(VecDeque<u32>, bool), Sim>,
+        Condvar<Sim>,
+        Condvar<Sim>,
+    );
     move || {
-        type State = (VecDeque<u32>, bool);
-        let q: Arc<(Mutex<State, Sim>, Condvar<Sim>, Condvar<Sim>), Sim> = Arc::new((
+        let q: Arc<Queue, Sim> = Arc::new((
             Mutex::new((VecDeque::new(), false)),
             Condvar::new(),
             Condvar::new(),
