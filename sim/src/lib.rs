@@ -75,6 +75,7 @@ mod failure;
 mod fault;
 mod op;
 mod output;
+mod parallel;
 pub mod progress;
 mod report;
 mod rng;

@@ -31,6 +31,10 @@
 //! checked by differential tests: against full enumeration, on random programs
 //! (`dpor_check`).
 
+mod split;
+
+pub(crate) use split::ItemResult;
+
 use super::happens::Tracker;
 use super::wakeup::{weak_initial, Branch, Step, Wut};
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
@@ -94,8 +98,12 @@ enum Second {
 }
 
 /// The Optimal-DPOR strategy (unbounded).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Optimal {
+    /// A work item of a split search explores only the branch of this thread node (see
+    /// [`Optimal::split`]); its insertions above it go to `outbox`.
+    floor: Option<usize>,
+    outbox: Vec<(usize, Vec<Step>)>,
     /// `(index, count)`: explore only the root branches whose rank ≡ index (mod count).
     shard: (usize, usize),
     /// The first thread node with several enabled threads, when sharded.
@@ -126,6 +134,8 @@ pub(crate) struct Optimal {
 impl Optimal {
     pub(crate) fn new(max_executions: Option<usize>, shard: Option<(usize, usize)>) -> Self {
         Self {
+            floor: None,
+            outbox: Vec::new(),
             shard: shard.unwrap_or((0, 1)),
             root: None,
             max_executions,
@@ -231,17 +241,33 @@ impl Optimal {
                 Second::Blocked(step) => self.tracker.wakeup_sequence(i, None, Some(step)),
             };
             let node = self.tracker.events[i].node;
-            let Node::Thread(n) = &mut self.stack[node] else {
-                continue;
-            };
-            if n.sleep
-                .iter()
-                .any(|s| weak_initial(&v, s.thread, &s.accesses))
-            {
-                continue; // an equivalent execution was explored from here already
+            match self.floor {
+                // Above a work item's branch: the search that split hands it on.
+                Some(floor) if node < floor => {
+                    self.outbox.push((node, v));
+                    continue;
+                }
+                // At the branch itself: every other branch is a work item of its own.
+                Some(floor) if node == floor => continue,
+                _ => {}
             }
-            n.pending.insert(v);
+            self.insert(node, v);
         }
+    }
+
+    /// Add wakeup sequence `v` at thread node `node`, unless a thread explored there already
+    /// starts an equivalent execution.
+    fn insert(&mut self, node: usize, v: Vec<Step>) {
+        let Node::Thread(n) = &mut self.stack[node] else {
+            return;
+        };
+        if n.sleep
+            .iter()
+            .any(|s| weak_initial(&v, s.thread, &s.accesses))
+        {
+            return; // an equivalent execution was explored from here already
+        }
+        n.pending.insert(v);
     }
 
     /// The share of the search tree done once the current execution is, were subtrees of a
@@ -267,6 +293,9 @@ impl Optimal {
     fn backtrack(&mut self) -> bool {
         while !self.stack.is_empty() {
             let index = self.stack.len() - 1;
+            if self.floor == Some(index) {
+                return false; // this work item's branch is done
+            }
             let changed = match &mut self.stack[index] {
                 Node::Option(o) if !o.remaining.is_empty() => {
                     o.current = o.remaining.remove(0);
