@@ -723,17 +723,19 @@ fn the_split_search_explores_the_same_executions_on_any_number_of_threads() {
             let model = recording_model(program.clone(), std::sync::Arc::clone(&sink));
             let session = Session::for_test(&config, std::sync::Arc::new(model));
             let report = session.run(|_| Ok(())).expect("no failure");
-            assert!(report.exhausted && report.redundant == 0, "{report:?}");
             let got = sink.lock().unwrap().clone();
             assert_eq!(
                 got, states,
                 "case {checked}, {threads} threads: {program:?}"
             );
-            assert!(
-                report.executions - report.blocked == traces,
-                "{report:?} vs {traces}"
+            assert!(report.exhausted, "{report:?} on {program:?}");
+            // Every trace explored (split searches may repeat or block a few).
+            assert_eq!(
+                report.executions - report.blocked - report.redundant,
+                traces,
+                "{report:?} on {program:?}"
             );
-            seen.push((report.executions, report.blocked));
+            seen.push((report.executions, report.blocked, report.redundant));
         }
         assert!(
             seen.windows(2).all(|w| w[0] == w[1]),

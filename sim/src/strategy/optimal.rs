@@ -63,6 +63,8 @@ struct ThreadNode {
     enabled: u64,
     /// Branches explored here so far (they sleep in the later ones).
     explored: usize,
+    /// The threads explored here so far.
+    done: u64,
     sleep: Vec<Sleeper>,
     /// The thread explored now, its outcomes' guidance and its step's accesses (union over
     /// the outcomes explored).
@@ -100,6 +102,10 @@ enum Second {
 /// The Optimal-DPOR strategy (unbounded).
 #[derive(Debug, Clone)]
 pub(crate) struct Optimal {
+    /// Reverse races the source-DPOR way (a race adds one thread that starts its reversal, no
+    /// guidance): complete without wakeup trees, so the search can be split into independent
+    /// work items (see `split`), at the price of some blocked executions.
+    source: bool,
     /// A work item of a split search explores only the branch of this thread node (see
     /// [`Optimal::split`]); its insertions above it go to `outbox`.
     floor: Option<usize>,
@@ -134,6 +140,7 @@ pub(crate) struct Optimal {
 impl Optimal {
     pub(crate) fn new(max_executions: Option<usize>, shard: Option<(usize, usize)>) -> Self {
         Self {
+            source: false,
             floor: None,
             outbox: Vec::new(),
             shard: shard.unwrap_or((0, 1)),
@@ -255,9 +262,19 @@ impl Optimal {
         }
     }
 
+    /// The source-DPOR search (see `source`), which `split` can divide.
+    pub(crate) fn splittable() -> Self {
+        let mut search = Self::new(None, None);
+        search.source = true;
+        search
+    }
+
     /// Add wakeup sequence `v` at thread node `node`, unless a thread explored there already
     /// starts an equivalent execution.
     fn insert(&mut self, node: usize, v: Vec<Step>) {
+        if self.source {
+            return self.insert_source(node, &v);
+        }
         let Node::Thread(n) = &mut self.stack[node] else {
             return;
         };
@@ -268,6 +285,37 @@ impl Optimal {
             return; // an equivalent execution was explored from here already
         }
         n.pending.insert(v);
+    }
+
+    /// Source-DPOR (Abdulla et al., POPL 2014, Algorithm 1): unless a thread that starts `v`
+    /// is already explored or scheduled at `node`, schedule one (that is not asleep there).
+    fn insert_source(&mut self, node: usize, v: &[Step]) {
+        let Node::Thread(n) = &mut self.stack[node] else {
+            return;
+        };
+        let initials: Vec<usize> = (0..v.len())
+            .filter(|&k| super::wakeup::is_initial(v, k))
+            .map(|k| v[k].thread)
+            .collect();
+        let scheduled = n.done
+            | bit(n.current)
+            | n.pending
+                .branches
+                .iter()
+                .fold(0u64, |acc, b| acc | bit(b.thread));
+        if initials.iter().any(|&t| scheduled & bit(t) != 0) {
+            return;
+        }
+        let asleep = n.sleep.iter().fold(0u64, |acc, s| acc | bit(s.thread));
+        let can_start = n.enabled & !asleep;
+        if let Some(&q) = initials.iter().find(|&&t| can_start & bit(t) != 0) {
+            let accesses = v.iter().find(|s| s.thread == q).map(|s| s.accesses.clone());
+            n.pending.branches.push(Branch {
+                thread: q,
+                accesses: accesses.unwrap_or_else(access::unknown),
+                answers: Vec::new(),
+            });
+        }
     }
 
     /// The share of the search tree done once the current execution is, were subtrees of a
@@ -310,6 +358,7 @@ impl Optimal {
                     };
                     t.sleep.push(done);
                     t.explored += 1;
+                    t.done |= bit(t.current);
                     self.next_branch(index).then_some(index)
                 }
             };
@@ -424,6 +473,7 @@ impl Optimal {
         self.stack.push(Node::Thread(ThreadNode {
             enabled,
             explored: 0,
+            done: 0,
             sleep,
             current,
             current_answers: answers,
@@ -569,7 +619,13 @@ impl Scheduler for Optimal {
 
     fn end_execution(&mut self, ended: Ended, _: usize) {
         if ended == Ended::Pruned {
-            self.races.clear();
+            // Source-DPOR reverses the races of every explored prefix, blocked ones included;
+            // the optimal search never runs a blocked execution.
+            if self.source {
+                self.reverse_races();
+            } else {
+                self.races.clear();
+            }
             return;
         }
         self.share = self.share_done();

@@ -33,13 +33,16 @@ impl Optimal {
     /// in order) and waits for [`Optimal::resume`]. `None` when nothing can be split (or the
     /// search is sharded or capped, where a split would change what is explored).
     pub(crate) fn split(&mut self) -> Option<Vec<Optimal>> {
-        if self.shard.1 > 1 || self.max_executions.is_some() || self.floor.is_some() {
+        if !self.source || self.shard.1 > 1 || self.max_executions.is_some() || self.exhausted {
             return None;
         }
-        let at = self.stack.iter().position(|n| match n {
-            Node::Thread(t) => !t.pending.branches.is_empty(),
-            Node::Option(_) => false,
-        })?;
+        // Below this item's own branch decision (an item splits within its branch).
+        let from = self.floor.map_or(0, |floor| floor + 1);
+        let at = from
+            + self.stack[from..].iter().position(|n| match n {
+                Node::Thread(t) => !t.pending.branches.is_empty(),
+                Node::Option(_) => false,
+            })?;
         let Node::Thread(node) = &self.stack[at] else {
             unreachable!("found a thread node")
         };
@@ -63,6 +66,9 @@ impl Optimal {
                 self.fresh_item(at, thread, answers)
             };
             item.floor = Some(at);
+            // Insertions above the split decision go to the splitting search's outbox (and
+            // from there, above its own floor, further up).
+            item.outbox = Vec::new();
             if k == 0 {
                 // Move on from the execution that just ran, within the branch.
                 item.exhausted = !item.backtrack();
@@ -101,6 +107,7 @@ impl Optimal {
     /// A work item exploring `thread`'s branch at thread node `at`, from scratch.
     fn fresh_item(&self, at: usize, thread: usize, answers: Vec<(Option<u32>, Wut)>) -> Optimal {
         let mut item = Optimal::new(None, None);
+        item.source = self.source;
         item.stack = self.stack[..=at].to_vec();
         let Node::Thread(n) = &mut item.stack[at] else {
             unreachable!("a thread node")
@@ -121,17 +128,17 @@ impl Optimal {
     }
 
     /// Continue after a split: apply the items' outboxes in item order (as the serial search
-    /// would have inserted them), then carry on above the split decision.
+    /// would have inserted them; sequences above this search's own floor go on to its outbox),
+    /// then carry on above the split decision.
     pub(crate) fn resume(&mut self, outboxes: impl IntoIterator<Item = Vec<(usize, Vec<Step>)>>) {
         for outbox in outboxes {
             for (node, v) in outbox {
-                self.insert(node, v);
+                match self.floor {
+                    Some(floor) if node < floor => self.outbox.push((node, v)),
+                    Some(floor) if node == floor => {}
+                    _ => self.insert(node, v),
+                }
             }
         }
-    }
-
-    /// Traces seen by this search itself.
-    pub(crate) fn take_traces(&mut self) -> HashSet<u64> {
-        std::mem::take(&mut self.traces)
     }
 }
