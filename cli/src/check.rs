@@ -9,6 +9,7 @@
 use crate::child::Job;
 use crate::corpus::{self, Corpus, FailureRecord, RunRecord};
 use crate::error::{shorten, CliError};
+use crate::html::PageDir;
 use crate::outcome::{Outcome, Row, Summary};
 use crate::output::Out;
 use crate::registry::{Model, Registry};
@@ -115,6 +116,10 @@ pub struct CheckArgs {
     /// The corpus database.
     #[arg(long, default_value = corpus::DEFAULT_PATH)]
     pub db: PathBuf,
+    /// Write one HTML page per failure row into this directory (created if needed):
+    /// `MODEL.VARIANT.CHECKER.html`, the failure's timeline.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -147,6 +152,7 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     if plans.is_empty() {
         return Err(CliError::NothingToRun);
     }
+    let pages = args.html.as_deref().map(PageDir::open).transpose()?;
     let mut corpus = Corpus::open(&args.db)?;
     let mut out = Out::stdout();
     let width = plans
@@ -177,6 +183,12 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
         all_ok &= row.ok();
         let recorded = record(&mut corpus, plan, &row, &outcome, started_at);
         bar.suspend(|| print_row(&mut out, &row, args.json, width))?;
+        if let Some(pages) = &pages {
+            let page = pages.write_row(&row, &outcome)?;
+            if let (Some(page), false) = (page, args.json) {
+                bar.suspend(|| out.line(format_args!("{:<width$} html: {}", "", page.display())))?;
+            }
+        }
         if let Err(cause) = recorded {
             bars.clear();
             print_summary(&mut out, args.json, Ending::Unrecorded)?;
@@ -491,7 +503,7 @@ fn print_summary(out: &mut Out, json: bool, ending: Ending) -> Result<(), CliErr
 }
 
 /// The name this binary was started as (`lockstep`, or a user's own runner), for repro lines.
-fn program_name() -> String {
+pub(crate) fn program_name() -> String {
     std::env::args_os()
         .next()
         .as_deref()
