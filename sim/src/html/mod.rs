@@ -278,7 +278,7 @@ const LEGEND: &str = "<details class=\"legend\"><summary>How to read the timelin
 <li><i class=\"swatch hold\"></i> a lock held, on the holder's lane, from the step that took it to the step that released it; \
 <i class=\"swatch wait\"></i> a condvar wait, to the re-lock that ended it.</li>\
 <li>Arrows: <span class=\"k-spawn\">spawn</span> (parent to child), <span class=\"k-join\">join</span> (finished thread to joiner), \
-<span class=\"k-notify\">notify</span> (notifier to the waiter it woke); <span class=\"mark missing\">✕</span> marks a wait no notification reached.</li>\
+<span class=\"k-notify\">notify</span> (notifier to the waiter it woke); <b class=\"missing-key\">✕</b> marks a wait no notification reached.</li>\
 <li>Deadlock: the last row draws who waits for whom (waiter to holder), the wait-for cycle in red.</li>\
 <li>▸ rows are runs of steps by one thread, collapsed: click to expand.</li></ul></details>\n";
 

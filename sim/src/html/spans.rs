@@ -171,7 +171,7 @@ impl Drawing {
             }
             for &wait in &s.links.woke {
                 let waiter = trace[wait - 1].thread_id;
-                let text = format!("woken by {} (waits since step {wait})", s.thread);
+                let text = format!("woken by {} (waiting since step {wait})", s.thread);
                 self.link(i, lane, waiter, "notify", text);
             }
             if let (StepOp::Wait, Some(end), true) =

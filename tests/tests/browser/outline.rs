@@ -84,7 +84,7 @@ fn line(tag: &Tag<'_>) -> Option<String> {
     } else if tag.has_class("lane-head") {
         format!("lane {} {}", attr("data-thread"), tag.text)
     } else if tag.has_class("step") && tag.name == "div" {
-        let flags = flags(&["pre", "panic", "fired"]);
+        let flags = flags(&["preempted", "panic", "fired"]);
         format!(
             "  step {} thread {} {}{flags}",
             attr("data-step"),
@@ -99,7 +99,9 @@ fn line(tag: &Tag<'_>) -> Option<String> {
         format!("    bar {}{}", attr("data-bar"), flags(&["missing"]))
     } else if tag.has_class("arrow") {
         format!("    arrow {}", attr("data-arrow"))
-    } else if tag.has_class("mark") || tag.has_class("panic-msg") || tag.has_class("blocked") {
+    } else if tag.name == "span"
+        && (tag.has_class("mark") || tag.has_class("panic-msg") || tag.has_class("blocked"))
+    {
         format!("    {} {}", attr("class"), tag.text)
     } else if tag.has_class("end") && tag.name == "div" {
         format!("end {}", attr("class"))
