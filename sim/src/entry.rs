@@ -107,17 +107,25 @@ pub fn try_replay_token(token: &Token, model: ModelFn) -> Result<Replayed, Token
 /// use lockstep::sync::{thread, Arc, Mutex};
 /// use lockstep_sim::Sim;
 ///
+/// // A lost update: read and write under separate locks.
 /// let model = || {
 ///     let n: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
 ///     let n2 = n.clone();
-///     let h = thread::spawn::<Sim, _, _>(move || *n2.lock() += 1);
-///     *n.lock() += 1;
+///     let h = thread::spawn::<Sim, _, _>(move || {
+///         let v = *n2.lock();
+///         *n2.lock() = v + 1;
+///     });
+///     let v = *n.lock();
+///     *n.lock() = v + 1;
 ///     h.join().unwrap();
-///     assert_eq!(*n.lock(), 1, "both increments happened");
+///     assert_eq!(*n.lock(), 2, "an increment was lost");
 /// };
-/// let failure = lockstep_sim::Builder::random(10).run(model).unwrap_err();
+/// let failure = lockstep_sim::Builder::random(1000).run(model).unwrap_err();
 /// let page = lockstep_sim::replay_html(&failure.token, model).unwrap();
-/// assert!(page.contains("both increments happened"));
+/// assert!(page.contains("an increment was lost"));
+/// // The same steps as the failure's own page, one row each.
+/// let rows = |html: &str| html.matches("class=\"row step").count();
+/// assert_eq!(rows(&page), rows(&failure.to_html()));
 /// assert_eq!(page.matches("class=\"lane-head\"").count(), 2);
 /// ```
 #[track_caller]

@@ -197,7 +197,6 @@ fn deadlock_section(out: &mut String, failure: &Failure) {
                 name(b.waits_for.unwrap_or_default())
             ),
             (Waiting::Wake, _) => "waits to be woken; nothing is left to wake it".to_owned(),
-            // `Waiting` is this crate's own: every variant is listed above.
         };
         let in_cycle = if failure.cycle.contains(&b.thread) {
             " in-cycle"

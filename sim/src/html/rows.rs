@@ -267,29 +267,28 @@ impl<'f> Renderer<'f> {
     fn bar(&self, out: &mut String, bar: &Bar, step: Option<usize>) {
         let start = step == Some(bar.from);
         let end = step.is_some() && step == bar.to;
-        let (kind, colour) = match bar.kind {
-            BarKind::Hold => ("hold", bar.object.map_or(0, |o| o.id as usize % COLOURS)),
-            BarKind::Wait => ("wait", 0),
+        let (kind, verb, colour) = match bar.kind {
+            BarKind::Hold => (
+                "hold",
+                "holds",
+                bar.object.map_or(0, |o| o.id as usize % COLOURS),
+            ),
+            BarKind::Wait => ("wait", "waits on", 0),
         };
         let object = bar.object.map(|o| o.to_string()).unwrap_or_default();
-        let who = escape(&self.names[bar.lane]);
+        let to = bar.to.map_or_else(|| "end".to_owned(), |to| to.to_string());
         let until = bar
             .to
             .map_or_else(|| "the end".to_owned(), |to| format!("step {to}"));
-        let (verb, to) = match bar.kind {
-            BarKind::Hold => ("holds", bar.to.map_or("end".to_owned(), |t| t.to_string())),
-            BarKind::Wait => (
-                "waits on",
-                bar.to.map_or("end".to_owned(), |t| t.to_string()),
-            ),
-        };
         let _ = write!(
             out,
-            "<i class=\"bar {kind} c{colour}{}{}{}\" style=\"left:{}px\" title=\"{who} {verb} {object} from step {} to {until}\"",
+            "<i class=\"bar {kind} c{colour}{}{}{}\" style=\"left:{}px\" \
+             title=\"{} {verb} {object} from step {} to {until}\"",
             if start { " start" } else { "" },
             if end { " end" } else { "" },
             if bar.missing_notify { " missing" } else { "" },
             SLOT_LEFT + bar.slot * SLOT_WIDTH,
+            escape(&self.names[bar.lane]),
             bar.from,
         );
         if start {
@@ -503,8 +502,11 @@ impl<'f> Renderer<'f> {
         let panicked = self.ending == Ending::Failed
             && f.kind == FailureKind::Panic
             && f.thread.as_deref() == self.names.get(lane).map(String::as_str)
-            && f.panic_step
-                .is_some_and(|p| f.trace[p - 1].thread_id == lane);
+            && f.panic_step.is_some_and(|p| {
+                f.trace
+                    .get(p.wrapping_sub(1))
+                    .is_some_and(|s| s.thread_id == lane)
+            });
         let finished = self.drawing.alive.get(lane).is_some_and(|a| a.1.is_some());
         let text = if panicked {
             format!("panicked: {}", f.message)

@@ -80,7 +80,7 @@ impl Drawing {
         d.assign_slots();
         for (b, bar) in d.bars.iter().enumerate() {
             let end = bar.to.unwrap_or(trace.len());
-            for step in bar.from..=end.min(trace.len()) {
+            for step in bar.from.max(1)..=end.min(trace.len()) {
                 d.active[step - 1].push(b);
             }
         }
@@ -149,8 +149,8 @@ impl Drawing {
 
     /// Lifetimes, and the arrows and marks of spawns, joins and notifications.
     fn collect_links(&mut self, trace: &[TraceStep]) {
-        for s in trace {
-            let (i, lane) = (s.index - 1, s.thread_id);
+        for (i, s) in trace.iter().enumerate() {
+            let lane = s.thread_id;
             if let Some(alive) = self.alive.get_mut(lane) {
                 alive.0.get_or_insert(s.index);
                 if s.op == StepOp::Exit {
@@ -170,18 +170,23 @@ impl Drawing {
                 _ => {}
             }
             for &wait in &s.links.woke {
-                let waiter = trace[wait - 1].thread_id;
+                // Links come from the trace itself; a hand-edited failure may not hold together.
+                let Some(waiter) = trace.get(wait.wrapping_sub(1)).map(|w| w.thread_id) else {
+                    continue;
+                };
                 let text = format!("woken by {} (waiting since step {wait})", s.thread);
                 self.link(i, lane, waiter, "notify", text);
             }
             if let (StepOp::Wait, Some(end), true) =
                 (s.op, s.links.wait_ended_at, s.links.timed_out)
             {
-                self.marks[end - 1].push(Mark {
-                    lane,
-                    class: "timeout",
-                    text: format!("timed out (waited since step {})", s.index),
-                });
+                if let Some(marks) = self.marks.get_mut(end.wrapping_sub(1)) {
+                    marks.push(Mark {
+                        lane,
+                        class: "timeout",
+                        text: format!("timed out (waited since step {})", s.index),
+                    });
+                }
             }
         }
     }
