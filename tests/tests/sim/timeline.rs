@@ -215,3 +215,33 @@ fn links_are_consistent_across_many_schedules() {
         assert_consistent(&failure);
     }
 }
+
+#[test]
+fn reader_writer_lock_holds_as_data() {
+    use lockstep::sync::RwLock;
+    let failure = Builder::dfs(None)
+        .run(|| {
+            let value: Arc<RwLock<u32, Sim>, Sim> = Arc::new(RwLock::new(0));
+            let reader = value.clone();
+            let h = thread::Builder::<Sim>::new().name("reader").spawn(move || {
+                let seen = *reader.read();
+                assert_eq!(seen, 0, "the reader saw the write");
+            });
+            *value.write() += 1;
+            h.join().unwrap();
+        })
+        .unwrap_err();
+    assert_consistent(&failure);
+    for op in [StepOp::ReadLock, StepOp::WriteLock] {
+        let take = failure.trace.iter().find(|s| s.op == op).expect("taken");
+        assert!(take.links.acquires, "{take:?}");
+        assert_eq!(take.object.map(|o| o.kind), Some(ObjectKind::RwLock));
+        let release = step(&failure, take.links.released_at.expect("released"));
+        let expected = if op == StepOp::ReadLock {
+            StepOp::ReadUnlock
+        } else {
+            StepOp::WriteUnlock
+        };
+        assert_eq!(release.op, expected);
+    }
+}
