@@ -25,8 +25,10 @@ use std::time::Instant;
 const DEFAULT_PREEMPTIONS: usize = 2;
 /// Schedules per randomised check unless the model or the command sets a number.
 const DEFAULT_ITERATIONS: usize = 1000;
-/// Largest preemption bound a flag accepts (loom's own limit is 255).
-const MAX_PREEMPTIONS: usize = 255;
+/// Largest preemption bound a flag accepts (loom's own limit).
+const MAX_PREEMPTIONS: usize = loom::MAX_PREEMPTION_BOUND;
+/// Largest PCT depth (lockstep-sim's own limit).
+pub(crate) const MAX_DEPTH: usize = 1000;
 /// Most shards a run may be split into.
 const MAX_SHARDS: usize = 1 << 20;
 
@@ -48,13 +50,16 @@ fn parse_checker(text: &str) -> Result<CheckerChoice, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A preemption bound: a number or `none` (unbounded).
-fn parse_bound(text: &str) -> Result<Option<usize>, String> {
+/// A preemption bound given on the command line: a number, or `none` for an unbounded search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound(pub Option<usize>);
+
+fn parse_bound(text: &str) -> Result<Bound, String> {
     if text.eq_ignore_ascii_case("none") {
-        return Ok(None);
+        return Ok(Bound(None));
     }
     match text.parse::<usize>() {
-        Ok(n) if n <= MAX_PREEMPTIONS => Ok(Some(n)),
+        Ok(n) if n <= MAX_PREEMPTIONS => Ok(Bound(Some(n))),
         _ => Err(format!("expected 0..={MAX_PREEMPTIONS} or `none`")),
     }
 }
@@ -76,7 +81,8 @@ pub(crate) fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-/// Arguments of `check`.
+/// Arguments of `check`. Number flags take a negative value as their value (and refuse it by
+/// name) rather than as an unknown flag.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
     /// Models to check (see `list`); all when none are given.
@@ -87,28 +93,30 @@ pub struct CheckArgs {
     pub checker: CheckerChoice,
     /// Schedules per randomised check [env: LOCKSTEP_ITERATIONS; default: the model's own, else
     /// 1000].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub iterations: Option<u64>,
     /// Seed of the randomised checkers [env: LOCKSTEP_SEED; default 0].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// PCT bug depth [env: LOCKSTEP_DEPTH; default 3].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
     pub depth: Option<u64>,
     /// Preemption bound of sim-dfs and loom, which are exhaustive within it, or `none`
     /// [env: LOCKSTEP_PREEMPTIONS; default: the model's own, else 2].
-    #[arg(long, value_parser = parse_bound)]
-    pub preemptions: Option<Option<usize>>,
+    // A newtype, not `Option<Option<usize>>`: clap would make the value optional, and a bare
+    // `--preemptions` then panicked (issue 15).
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_bound)]
+    pub preemptions: Option<Bound>,
     /// Most executions of a sim-dfs check; a search cut short reports `passed`, not
     /// `exhausted`.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub max_executions: u64,
     /// Wall-clock budget of each simulator check, in seconds [env: LOCKSTEP_MAX_DURATION]; a
     /// check cut short reports `passed`, never `exhausted`.
-    #[arg(long, value_parser = parse_seconds)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seconds)]
     pub max_seconds: Option<f64>,
     /// Run shard I of N (0-based): the shards of a run together cover it exactly.
-    #[arg(long, value_parser = parse_shard, value_name = "I/N")]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_shard, value_name = "I/N")]
     pub shard: Option<(usize, usize)>,
     /// One JSON object per line instead of a table.
     #[arg(long)]
@@ -148,7 +156,7 @@ pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
 fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     let env = Knobs::from_env()?;
     let models = chosen_models(registry, &args.models)?;
-    let plans = plans(&models, args, &env);
+    let plans = plans(&models, args, &env)?;
     if plans.is_empty() {
         return Err(CliError::NothingToRun);
     }
@@ -182,21 +190,20 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
         bar.inc(1);
         all_ok &= row.ok();
         let recorded = record(&mut corpus, plan, &row, &outcome, started_at);
-        bar.suspend(|| print_row(&mut out, &row, args.json, width))?;
-        if let Some(pages) = &pages {
-            let page = pages.write_row(&row, &outcome)?;
-            if let (Some(page), false) = (page, args.json) {
-                bar.suspend(|| out.line(format_args!("{:<width$} html: {}", "", page.display())))?;
-            }
-        }
+        let printed = bar.suspend(|| print_row(&mut out, &row, args.json, width));
         if let Err(cause) = recorded {
+            // The lost result is the error to report, whether or not the output still works.
             bars.clear();
-            print_summary(&mut out, args.json, Ending::Unrecorded)?;
+            let _ = print_summary(&mut out, args.json, Ending::Unrecorded);
             return Err(CliError::Unrecorded {
                 unrecorded: 1,
                 total: done + 1,
                 cause,
             });
+        }
+        printed?;
+        if let Some(pages) = &pages {
+            write_page(pages, &bar, &mut out, (&row, &outcome), args.json, width)?;
         }
     }
     bars.clear();
@@ -207,6 +214,23 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     };
     print_summary(&mut out, args.json, ending)?;
     Ok(all_ok)
+}
+
+/// Write a failure row's page (`--html`) and, in a table, say where.
+fn write_page(
+    pages: &PageDir,
+    bar: &ProgressBar,
+    out: &mut Out,
+    (row, outcome): (&Row, &Outcome),
+    json: bool,
+    width: usize,
+) -> Result<(), CliError> {
+    match pages.write_row(row, outcome)? {
+        Some(page) if !json => {
+            bar.suspend(|| out.line(format_args!("{:<width$} html: {}", "", page.display())))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The variants of the named models (each name once, in order), or every model.
@@ -229,7 +253,11 @@ fn chosen_models<'r>(registry: &'r Registry, names: &[String]) -> Result<Vec<&'r
     Ok(models)
 }
 
-fn plans<'a>(models: &[&'a Model], args: &CheckArgs, env: &Knobs) -> Vec<Plan<'a>> {
+fn plans<'a>(
+    models: &[&'a Model],
+    args: &CheckArgs,
+    env: &Knobs,
+) -> Result<Vec<Plan<'a>>, CliError> {
     let checkers: Vec<Checker> = match args.checker {
         CheckerChoice::All => default_checkers().to_vec(),
         CheckerChoice::One(checker) => vec![checker],
@@ -241,12 +269,12 @@ fn plans<'a>(models: &[&'a Model], args: &CheckArgs, env: &Knobs) -> Vec<Plan<'a
                 plans.push(Plan {
                     model,
                     checker,
-                    job: job(model, checker, args, env),
+                    job: job(model, checker, args, env)?,
                 });
             }
         }
     }
-    plans
+    Ok(plans)
 }
 
 /// The checkers `--checker all` runs, in report order.
@@ -262,18 +290,32 @@ fn default_checkers() -> &'static [Checker] {
 }
 
 /// The resolved settings of one check: flag, then environment, then the model's limit, then
-/// the default.
-fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Job {
+/// the default. A resolved setting the checker cannot take (a loom preemption bound over 255
+/// from `LOCKSTEP_PREEMPTIONS` or the model) is a usage error naming where it came from.
+fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Result<Job, CliError> {
     let iterations = args
         .iterations
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
         .or(env.iterations)
         .or(model.limits.iterations)
         .unwrap_or(DEFAULT_ITERATIONS);
-    let preemptions = args.preemptions.or(env.preemptions).unwrap_or(Some(
-        model.limits.preemptions.unwrap_or(DEFAULT_PREEMPTIONS),
-    ));
-    Job {
+    let (preemptions, source) = match (args.preemptions, env.preemptions) {
+        (Some(Bound(bound)), _) => (bound, "--preemptions".to_owned()),
+        (None, Some(bound)) => (bound, lockstep_sim::env::PREEMPTIONS.to_owned()),
+        (None, None) => match model.limits.preemptions {
+            Some(bound) => (Some(bound), format!("the limit of model {}", model.label())),
+            None => (Some(DEFAULT_PREEMPTIONS), "the default".to_owned()),
+        },
+    };
+    if checker == Checker::Loom {
+        if let Some(bound) = preemptions.filter(|&b| b > loom::MAX_PREEMPTION_BOUND) {
+            return Err(CliError::Flag(format!(
+                "preemption bound {bound} (from {source}) is over loom's limit of {}",
+                loom::MAX_PREEMPTION_BOUND
+            )));
+        }
+    }
+    Ok(Job {
         model: model.name.clone(),
         variant: model.variant.clone(),
         checker: checker.name().to_owned(),
@@ -292,7 +334,7 @@ fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Job {
         shrink: env.shrink,
         known_on_stdin: false,
         parent: std::process::id(),
-    }
+    })
 }
 
 /// The known failing tokens of this plan's model variant and checker; a corpus that cannot be
@@ -313,9 +355,6 @@ fn record(
     outcome: &Outcome,
     started_at: i64,
 ) -> Result<(), corpus::CorpusError> {
-    for token in &outcome.stale {
-        corpus.forget(&row.model, &row.variant, row.checker, token)?;
-    }
     let run = RunRecord {
         model: row.model.clone(),
         variant: row.variant.clone(),
@@ -340,7 +379,8 @@ fn record(
             report: outcome.report.clone(),
         })
         .collect();
-    corpus.record(&run, &failures, now_unix())
+    // Known tokens that no longer fit are forgotten in the same transaction.
+    corpus.record_and_forget(&run, &failures, &outcome.stale, now_unix())
 }
 
 fn now_unix() -> i64 {
@@ -368,19 +408,32 @@ fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
         let result = loom::try_check_in_child(command);
         return Outcome::from_check(result, Checker::Loom, plan.model);
     }
-    let mut command = child_command(plan, !known.is_empty());
+    let feeding = !known.is_empty();
+    let mut command = child_command(plan, feeding);
     command
-        .stdin(Stdio::piped())
+        .stdin(if feeding {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => return Outcome::error(format!("could not start the check: {err}")),
     };
-    if let Some(mut stdin) = child.stdin.take() {
+    if let Some(stdin) = child.stdin.take() {
         let tokens = known.join("\n");
-        // A child that exits early closes the pipe: its outcome says why.
-        let _ = std::thread::spawn(move || stdin.write_all(tokens.as_bytes()));
+        // A thread writes the tokens while this one collects the output (the pipes would fill
+        // otherwise). A child that exits early closes the pipe: its outcome says why.
+        let feeder = std::thread::Builder::new()
+            .name("known-tokens".into())
+            .spawn(move || feed(stdin, tokens.as_bytes()));
+        if let Err(err) = feeder {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Outcome::error(format!("could not start a thread to feed the check: {err}"));
+        }
     }
     match child.wait_with_output() {
         Ok(output) => String::from_utf8_lossy(&output.stdout)
@@ -389,6 +442,24 @@ fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
             .unwrap_or_else(|| crashed(&output)),
         Err(err) => Outcome::error(format!("could not run the check: {err}")),
     }
+}
+
+/// Write the known tokens to the child's stdin. SIGPIPE (left at its default by
+/// [`crate::die_quietly_on_closed_pipe`], so that `lockstep list | head` ends quietly) is
+/// blocked in this thread: a child that exits without reading them all makes the write fail
+/// with `EPIPE` instead of killing the whole run; the signal, pending on this thread only, is
+/// discarded when the thread ends.
+fn feed(mut stdin: std::process::ChildStdin, tokens: &[u8]) {
+    #[cfg(unix)]
+    // SAFETY: `sigemptyset`, `sigaddset` and `pthread_sigmask` only fill a local signal set and
+    // change the calling thread's signal mask.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    let _ = stdin.write_all(tokens);
 }
 
 fn crashed(output: &std::process::Output) -> Outcome {

@@ -63,8 +63,8 @@ pub(crate) const SPAWN: Key = (1 << 41) + 2;
 pub(crate) const ANY: Key = Key::MAX;
 
 /// The accesses of a step that has not run yet: they conflict with everything.
-pub(crate) fn unknown() -> Vec<Access> {
-    vec![Access::new(ANY, Role::Write)]
+pub(crate) fn unknown() -> Accesses {
+    smallvec::smallvec![Access::new(ANY, Role::Write)]
 }
 
 /// The key of `thread`'s wake-up flag (condvar notifications, timeouts, async wakers).
@@ -111,6 +111,9 @@ impl Role {
         )
     }
 }
+
+/// The accesses of one step (a few, inline).
+pub(crate) type Accesses = smallvec::SmallVec<[Access; 4]>;
 
 /// One access of a step.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -37,6 +37,19 @@ pub mod env {
     pub const SHRINK: &str = "LOCKSTEP_SHRINK";
     /// A wall-clock budget for a run, in seconds (a run cut short is never `exhausted`).
     pub const MAX_DURATION: &str = "LOCKSTEP_MAX_DURATION";
+
+    /// Every variable above.
+    pub const ALL: [&str; 9] = [
+        SEED,
+        ITERATIONS,
+        DEPTH,
+        PREEMPTIONS,
+        MAX_STEPS,
+        FAULT_BUDGET,
+        FAULT_PROBABILITY,
+        SHRINK,
+        MAX_DURATION,
+    ];
 }
 
 /// Largest accepted PCT depth (a depth is a number of ordering constraints; real bugs need ≤ 5).
@@ -255,6 +268,12 @@ impl Knobs {
     /// The knobs set in the environment; an unparsable or out-of-range value is an error naming
     /// its variable.
     pub fn from_env() -> Result<Knobs, KnobError> {
+        // A value that is not UTF-8 is refused, not taken for an unset variable.
+        for variable in env::ALL {
+            if let Err(std::env::VarError::NotUnicode(value)) = std::env::var(variable) {
+                return Err(refuse(variable, &value.to_string_lossy(), "not UTF-8"));
+            }
+        }
         Knobs::from_lookup(|name| std::env::var(name).ok())
     }
 

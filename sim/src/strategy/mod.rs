@@ -15,6 +15,7 @@ mod dpor_primitives;
 #[cfg(test)]
 pub(crate) mod exhaustive;
 pub(crate) mod guided;
+pub(crate) mod happens;
 pub(crate) mod optimal;
 pub(crate) mod pct;
 pub(crate) mod random;

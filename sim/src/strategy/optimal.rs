@@ -31,13 +31,13 @@
 //! checked by differential tests: against full enumeration, on random programs
 //! (`dpor_check`).
 
-use super::clock::VClock;
+use super::happens::Tracker;
 use super::wakeup::{weak_initial, Branch, Step, Wut};
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
-use crate::access::{self, Access, Key, Role};
+use crate::access::{self, Access, Accesses, Role};
 use crate::exec::state::Wait;
 use crate::op::ThreadId;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Thread ids above this cannot be tracked in the bit sets.
 const MAX_THREADS: usize = 64;
@@ -50,7 +50,7 @@ fn bit(t: usize) -> u64 {
 #[derive(Debug, Clone)]
 struct Sleeper {
     thread: ThreadId,
-    accesses: Vec<Access>,
+    accesses: Accesses,
 }
 
 /// A thread decision on the current path.
@@ -62,7 +62,7 @@ struct ThreadNode {
     /// the outcomes explored).
     current: ThreadId,
     current_answers: Vec<(Option<u32>, Wut)>,
-    current_accesses: Vec<Access>,
+    current_accesses: Accesses,
     /// The branches still to explore here.
     pending: Wut,
 }
@@ -84,39 +84,11 @@ enum Node {
     Option(OptionNode),
 }
 
-/// One step of the current execution.
-#[derive(Debug, Clone)]
-struct Event {
-    thread: ThreadId,
-    answer: Option<u32>,
-    accesses: Vec<Access>,
-    /// Happens-before: the vector clock after the step.
-    clock: VClock,
-    /// Index of the thread node that chose it.
-    node: usize,
-    /// For each `Release` access: the step that acquired the lock.
-    acquired_by: Vec<(Key, usize)>,
-}
-
-impl Event {
-    /// Does event `self` happen before a step whose clock is `clock`?
-    fn before(&self, clock: &VClock) -> bool {
-        clock.get(self.thread) >= self.clock.get(self.thread)
-    }
-}
-
-/// Accesses to one key since the last write (within the current clock epoch).
-#[derive(Debug, Clone, Default)]
-struct History {
-    last_write: Option<usize>,
-    reads: Vec<usize>,
-}
-
 /// The second step of a race: one that ran, or one left blocked at the end.
 #[derive(Debug, Clone)]
 enum Second {
     Ran(usize),
-    Blocked(Box<(Step, VClock)>),
+    Blocked(Box<Step>),
 }
 
 /// The Optimal-DPOR strategy (unbounded).
@@ -133,11 +105,12 @@ pub(crate) struct Optimal {
     position: usize,
     nondeterminism: Option<String>,
     // The current execution.
-    events: Vec<Event>,
-    clocks: Vec<VClock>,
-    histories: HashMap<Key, History>,
-    /// `(thread, lock)` → the step that last acquired it.
-    acquires: HashMap<(ThreadId, Key), usize>,
+    tracker: Tracker,
+    /// Steps of this execution seen so far (the first ones repeat the last execution's, whose
+    /// analysis the tracker kept).
+    cursor: usize,
+    /// Steps of the last execution to keep for the next one.
+    keep: usize,
     /// The step chosen at the last decision, finalized at the next one.
     pending: Option<(ThreadId, usize, Option<u32>)>,
     races: Vec<(usize, Second)>,
@@ -157,10 +130,9 @@ impl Optimal {
             stack: Vec::new(),
             position: 0,
             nondeterminism: None,
-            events: Vec::new(),
-            clocks: Vec::new(),
-            histories: HashMap::new(),
-            acquires: HashMap::new(),
+            tracker: Tracker::default(),
+            cursor: 0,
+            keep: 0,
             pending: None,
             races: Vec::new(),
             traces: HashSet::new(),
@@ -170,12 +142,20 @@ impl Optimal {
 
     // ----- Happens-before and races ---------------------------------------------------------
 
-    /// Record the step chosen at the last decision, now that it ran: its clock, its races.
+    /// Record the step chosen at the last decision, now that it ran: its clock, its races. A
+    /// step repeating the last execution's prefix was analysed then already.
     fn finalize(&mut self, decision: &Decision<'_>) {
         let Some((thread, node, answer)) = self.pending.take() else {
+            self.tracker.start(decision.threads.len());
             return;
         };
-        let accesses = decision.accesses.to_vec();
+        let index = self.cursor;
+        self.cursor += 1;
+        if index < self.tracker.events.len() {
+            debug_assert_eq!(self.tracker.events[index].thread, thread);
+            return;
+        }
+        let accesses = Accesses::from_slice(decision.accesses);
         if let Node::Thread(n) = &mut self.stack[node] {
             for a in &accesses {
                 if !n.current_accesses.contains(a) {
@@ -183,163 +163,16 @@ impl Optimal {
                 }
             }
         }
-        let index = self.events.len();
         let step = Step {
             thread,
             answer,
             accesses,
         };
-        let (clock, races) = self.analyse(&step, Some(index));
+        let races = self
+            .tracker
+            .push(step, node, decision.threads.len(), decision.clock_jumped);
         self.races
             .extend(races.into_iter().map(|i| (i, Second::Ran(index))));
-        let acquired_by = self.update_histories(&step, index);
-        self.clocks[thread] = clock.clone();
-        self.events.push(Event {
-            thread,
-            answer: step.answer,
-            accesses: step.accesses,
-            clock,
-            node,
-            acquired_by,
-        });
-        // Threads the step spawned start after it.
-        while self.clocks.len() < decision.threads.len() {
-            self.clocks.push(self.clocks[thread].clone());
-        }
-        if decision.clock_jumped {
-            self.barrier();
-        }
-    }
-
-    /// The clock a step gets and the earlier steps it races with. `index` is its place in
-    /// the execution (`None`: a step left blocked).
-    fn analyse(&self, step: &Step, index: Option<usize>) -> (VClock, Vec<usize>) {
-        let _ = index;
-        let thread = step.thread;
-        // Every earlier step conflicting with one of this step's accesses.
-        let mut candidates: Vec<usize> = Vec::new();
-        for a in &step.accesses {
-            let Some(history) = self.histories.get(&a.key) else {
-                continue;
-            };
-            candidates.extend(history.last_write);
-            if a.role.writes() {
-                candidates.extend(history.reads.iter().copied());
-            }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let own = self.clocks[thread].clone();
-        let mut clock = own.clone();
-        for &i in &candidates {
-            clock.join(&self.events[i].clock);
-        }
-        clock.tick(thread);
-        let mut races = Vec::new();
-        for &i in &candidates {
-            if self.events[i].thread == thread {
-                continue;
-            }
-            // A blocking acquisition races with the acquisition of the critical section whose
-            // release it waited for, not with the release.
-            let (first, excluded) = match self.released_lock(i, step) {
-                Some(key) => match self.acquisition(i, key) {
-                    Some(a) if self.events[a].thread != thread => (a, Some(i)),
-                    _ => continue,
-                },
-                None => (i, None),
-            };
-            if !self.reversible(first, step) {
-                continue;
-            }
-            let before = |f: usize| self.events[first].before(&self.events[f].clock);
-            let direct = !self.events[first].before(&own)
-                && candidates
-                    .iter()
-                    .all(|&f| f == first || Some(f) == excluded || !before(f));
-            if direct && !races.contains(&first) {
-                races.push(first);
-            }
-        }
-        (clock, races)
-    }
-
-    /// The lock that step `i` released and `step` takes blocking, if any.
-    fn released_lock(&self, i: usize, step: &Step) -> Option<Key> {
-        step.accesses
-            .iter()
-            .filter(|a| matches!(a.role, Role::Acquire { blocking: true, .. }))
-            .map(|a| a.key)
-            .find(|&key| {
-                self.events[i]
-                    .accesses
-                    .iter()
-                    .any(|b| b.key == key && matches!(b.role, Role::Release { .. }))
-            })
-    }
-
-    /// Could `step` run where event `first` did (see [`access::reversible`])?
-    fn reversible(&self, first: usize, step: &Step) -> bool {
-        self.events[first].accesses.iter().all(|a| {
-            step.accesses.iter().all(|b| {
-                a.key != b.key
-                    || !(a.role.writes() || b.role.writes())
-                    || access::reversible(a.role, b.role)
-            })
-        })
-    }
-
-    /// The acquisition of the critical section that release `i` ended on `key`.
-    fn acquisition(&self, i: usize, key: Key) -> Option<usize> {
-        let acquired = &self.events[i].acquired_by;
-        acquired.iter().find(|(k, _)| *k == key).map(|&(_, a)| a)
-    }
-
-    /// Update the per-key histories with step `index`; returns its releases' acquisitions.
-    fn update_histories(&mut self, step: &Step, index: usize) -> Vec<(Key, usize)> {
-        let mut acquired_by = Vec::new();
-        let mut keys: Vec<Key> = step.accesses.iter().map(|a| a.key).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            let writes = step
-                .accesses
-                .iter()
-                .any(|a| a.key == key && a.role.writes());
-            let history = self.histories.entry(key).or_default();
-            if writes {
-                history.last_write = Some(index);
-                history.reads.clear();
-            } else {
-                history.reads.push(index);
-            }
-        }
-        for a in &step.accesses {
-            match a.role {
-                Role::Acquire { .. } => {
-                    self.acquires.insert((step.thread, a.key), index);
-                }
-                Role::Release { .. } => {
-                    if let Some(&acquired) = self.acquires.get(&(step.thread, a.key)) {
-                        acquired_by.push((a.key, acquired));
-                    }
-                }
-                _ => {}
-            }
-        }
-        acquired_by
-    }
-
-    /// The clock jumped: everything before happens before everything after.
-    fn barrier(&mut self) {
-        let mut all = VClock::default();
-        for clock in &self.clocks {
-            all.join(clock);
-        }
-        for clock in &mut self.clocks {
-            clock.clone_from(&all);
-        }
-        self.histories.clear();
     }
 
     /// Races of the lock acquisitions left blocked at the end (a deadlock, abandoned threads).
@@ -358,10 +191,10 @@ impl Optimal {
             let (Some((shared, waker)), Some(key)) = (lock, view.wait_key) else {
                 continue;
             };
-            if view.enabled || thread >= self.clocks.len() {
+            if view.enabled {
                 continue;
             }
-            let mut accesses = vec![Access::new(
+            let mut accesses: Accesses = smallvec::smallvec![Access::new(
                 key,
                 Role::Acquire {
                     shared,
@@ -376,10 +209,10 @@ impl Optimal {
                 answer: None,
                 accesses,
             };
-            let (clock, races) = self.analyse(&step, None);
+            let (_, races) = self.tracker.blocked_races(&step);
             for i in races {
-                let blocked = Second::Blocked(Box::new((step.clone(), clock.clone())));
-                self.races.push((i, blocked));
+                self.races
+                    .push((i, Second::Blocked(Box::new(step.clone()))));
             }
         }
     }
@@ -388,8 +221,11 @@ impl Optimal {
     fn reverse_races(&mut self) {
         let races = std::mem::take(&mut self.races);
         for (i, second) in races {
-            let v = self.wakeup_sequence(i, &second);
-            let node = self.events[i].node;
+            let v = match &second {
+                Second::Ran(j) => self.tracker.wakeup_sequence(i, Some(*j), None),
+                Second::Blocked(step) => self.tracker.wakeup_sequence(i, None, Some(step)),
+            };
+            let node = self.tracker.events[i].node;
             let Node::Thread(n) = &mut self.stack[node] else {
                 continue;
             };
@@ -403,89 +239,36 @@ impl Optimal {
         }
     }
 
-    /// The steps after `i` that do not depend on it, then the race's second step.
-    fn wakeup_sequence(&self, i: usize, second: &Second) -> Vec<Step> {
-        let first = &self.events[i];
-        let end = match second {
-            Second::Ran(j) => *j,
-            Second::Blocked(_) => self.events.len(),
-        };
-        let mut v: Vec<Step> = self.events[i + 1..end]
-            .iter()
-            .filter(|e| !first.before(&e.clock))
-            .map(|e| Step {
-                thread: e.thread,
-                answer: e.answer,
-                accesses: e.accesses.clone(),
-            })
-            .collect();
-        v.push(match second {
-            Second::Ran(j) => {
-                let e = &self.events[*j];
-                Step {
-                    thread: e.thread,
-                    answer: e.answer,
-                    accesses: e.accesses.clone(),
-                }
-            }
-            Second::Blocked(blocked) => blocked.0.clone(),
-        });
-        v
-    }
-
-    /// A canonical hash of the current execution's trace: every thread's steps and outcomes,
-    /// and per key the order of its conflicting accesses (reads between two writes unordered).
-    fn trace_hash(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut local = vec![0u32; self.clocks.len()];
-        let mut keys: HashMap<Key, (u64, u64)> = HashMap::new(); // (sequence, open read group)
-        let mut answers = std::collections::hash_map::DefaultHasher::new();
-        for e in &self.events {
-            local[e.thread] += 1;
-            let id = (e.thread as u64) << 32 | u64::from(local[e.thread]);
-            (e.thread, e.answer).hash(&mut answers);
-            for a in &e.accesses {
-                let entry = keys.entry(a.key).or_insert((0, 0));
-                if a.role.writes() {
-                    entry.0 = mix(mix(entry.0, entry.1), id | 1 << 63);
-                    entry.1 = 0;
-                } else {
-                    entry.1 = entry.1.wrapping_add(mix(id, 0x9e37));
-                }
-            }
-        }
-        let mut keyed: Vec<(Key, (u64, u64))> = keys.into_iter().collect();
-        keyed.sort_unstable_by_key(|(k, _)| *k);
-        let mut hash = answers.finish();
-        for (key, (sequence, reads)) in keyed {
-            hash = mix(mix(mix(hash, key), sequence), reads);
-        }
-        hash
-    }
-
     // ----- The exploration tree -------------------------------------------------------------
 
-    /// Move to the next unexplored branch; `false` when none is left.
+    /// Move to the next unexplored branch; `false` when none is left. Sets `keep`: the steps
+    /// before the decision that changed.
     fn backtrack(&mut self) -> bool {
         while !self.stack.is_empty() {
             let index = self.stack.len() - 1;
-            match &mut self.stack[index] {
-                Node::Option(o) => {
-                    if !o.remaining.is_empty() {
-                        o.current = o.remaining.remove(0);
-                        return true;
-                    }
+            let changed = match &mut self.stack[index] {
+                Node::Option(o) if !o.remaining.is_empty() => {
+                    o.current = o.remaining.remove(0);
+                    // The step of the thread node before it changes outcome.
+                    Some(index - 1)
                 }
+                Node::Option(_) => None,
                 Node::Thread(t) => {
                     let done = Sleeper {
                         thread: t.current,
                         accesses: std::mem::take(&mut t.current_accesses),
                     };
                     t.sleep.push(done);
-                    if self.next_branch(index) {
-                        return true;
-                    }
+                    self.next_branch(index).then_some(index)
                 }
+            };
+            if let Some(node) = changed {
+                let events = &self.tracker.events;
+                self.keep = events
+                    .iter()
+                    .position(|e| e.node >= node)
+                    .unwrap_or(events.len());
+                return true;
             }
             if self.root == Some(index) {
                 self.root = None;
@@ -511,7 +294,7 @@ impl Optimal {
             if owned {
                 t.current = branch.thread;
                 t.current_answers = branch.answers;
-                t.current_accesses = Vec::new();
+                t.current_accesses = Accesses::new();
                 return true;
             }
             t.sleep.push(Sleeper {
@@ -541,7 +324,7 @@ impl Optimal {
     /// The sleep set of a new thread node: the last thread node's sleepers that commute with
     /// the step chosen there.
     fn inherited_sleep(&self) -> Vec<Sleeper> {
-        let Some(last) = self.events.last() else {
+        let Some(last) = self.tracker.events[..self.cursor].last() else {
             return Vec::new();
         };
         let Some(Node::Thread(t)) = self.stack.get(last.node) else {
@@ -592,7 +375,7 @@ impl Optimal {
             sleep,
             current,
             current_answers: answers,
-            current_accesses: Vec::new(),
+            current_accesses: Accesses::new(),
             pending,
         }));
         let index = self.stack.len() - 1;
@@ -634,14 +417,6 @@ fn rank_owned(enabled: u64, thread: ThreadId, (index, count): (usize, usize)) ->
     rank.is_some_and(|r| r % count == index)
 }
 
-/// A 64-bit mix (SplitMix64's finaliser) of two values.
-fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a ^ b.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 impl Scheduler for Optimal {
     fn next_execution(&mut self) -> bool {
         if self.nondeterminism.is_some() || self.exhausted {
@@ -659,10 +434,8 @@ impl Scheduler for Optimal {
         }
         self.executions += 1;
         self.position = 0;
-        self.events.clear();
-        self.clocks.clear();
-        self.histories.clear();
-        self.acquires.clear();
+        self.tracker.truncate(self.keep);
+        self.cursor = 0;
         self.pending = None;
         self.races.clear();
         true
@@ -673,9 +446,6 @@ impl Scheduler for Optimal {
             return Pick::Invalid(format!(
                 "DFS supports at most {MAX_THREADS} threads per execution"
             ));
-        }
-        while self.clocks.len() < decision.threads.len() && self.events.is_empty() {
-            self.clocks.push(VClock::default());
         }
         self.finalize(decision);
         let enabled = decision.enabled().fold(0u64, |acc, t| acc | bit(t));
@@ -750,7 +520,7 @@ impl Scheduler for Optimal {
             self.races.clear();
             return;
         }
-        if !self.traces.insert(self.trace_hash()) {
+        if !self.traces.insert(self.tracker.trace_hash()) {
             self.redundant += 1;
         }
         self.reverse_races();
