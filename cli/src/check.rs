@@ -9,6 +9,7 @@
 use crate::child::Job;
 use crate::corpus::{self, Corpus, FailureRecord, RunRecord};
 use crate::error::{shorten, CliError};
+use crate::html::PageDir;
 use crate::outcome::{Outcome, Row, Summary};
 use crate::output::Out;
 use crate::registry::{Model, Registry};
@@ -123,6 +124,10 @@ pub struct CheckArgs {
     /// The corpus database.
     #[arg(long, default_value = corpus::DEFAULT_PATH)]
     pub db: PathBuf,
+    /// Write one HTML page per failure row into this directory (created if needed):
+    /// `MODEL.VARIANT.CHECKER.html`, the failure's timeline.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -155,6 +160,7 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     if plans.is_empty() {
         return Err(CliError::NothingToRun);
     }
+    let pages = args.html.as_deref().map(PageDir::open).transpose()?;
     let mut corpus = Corpus::open(&args.db)?;
     let mut out = Out::stdout();
     let width = plans
@@ -196,6 +202,9 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
             });
         }
         printed?;
+        if let Some(pages) = &pages {
+            write_page(pages, &bar, &mut out, (&row, &outcome), args.json, width)?;
+        }
     }
     bars.clear();
     let ending = if all_ok {
@@ -205,6 +214,23 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     };
     print_summary(&mut out, args.json, ending)?;
     Ok(all_ok)
+}
+
+/// Write a failure row's page (`--html`) and, in a table, say where.
+fn write_page(
+    pages: &PageDir,
+    bar: &ProgressBar,
+    out: &mut Out,
+    (row, outcome): (&Row, &Outcome),
+    json: bool,
+    width: usize,
+) -> Result<(), CliError> {
+    match pages.write_row(row, outcome)? {
+        Some(page) if !json => {
+            bar.suspend(|| out.line(format_args!("{:<width$} html: {}", "", page.display())))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The variants of the named models (each name once, in order), or every model.
@@ -601,7 +627,7 @@ fn print_summary(out: &mut Out, json: bool, ending: Ending) -> Result<(), CliErr
 }
 
 /// The name this binary was started as (`lockstep`, or a user's own runner), for repro lines.
-fn program_name() -> String {
+pub(crate) fn program_name() -> String {
     std::env::args_os()
         .next()
         .as_deref()

@@ -32,6 +32,7 @@ mod check;
 mod child;
 pub mod corpus;
 mod error;
+mod html;
 mod list;
 mod outcome;
 mod output;

@@ -275,6 +275,9 @@ struct Search {
     exhausted: Option<bool>,
     /// Wall seconds (lockstep-sim: median of [`DFS_RUNS`] runs; loom: one run).
     seconds: f64,
+    /// lockstep-sim verifying: the distinct behaviours (Mazurkiewicz traces) among the
+    /// executions — executions neither blocked nor redundant. `None` where not counted.
+    traces: Option<usize>,
 }
 
 fn bound_text(bound: Option<usize>) -> String {
@@ -304,6 +307,7 @@ fn sim_verify(bound: Option<usize>) -> Search {
         executions: Ok(report.executions),
         exhausted: Some(report.exhausted),
         seconds: median(&mut seconds),
+        traces: Some(report.executions - report.blocked - report.redundant),
     }
 }
 
@@ -319,6 +323,7 @@ fn loom_verify(bound: Option<usize>) -> Search {
             .map_err(|f| format!("loom failed increments: {f}")),
         exhausted: None,
         seconds,
+        traces: None,
     }
 }
 
@@ -340,6 +345,7 @@ fn sim_find(bound: Option<usize>) -> Search {
         },
         exhausted: None,
         seconds,
+        traces: None,
     }
 }
 
@@ -352,6 +358,7 @@ fn loom_find(bound: Option<usize>) -> Search {
         executions,
         exhausted: None,
         seconds,
+        traces: None,
     };
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
@@ -556,11 +563,15 @@ fn search_json(bench: &str, program: &str, s: &Search) -> String {
     };
     format!(
         "{{\"bench\":\"{bench}\",\"program\":\"{program}\",\"checker\":\"{}\",\
-         \"preemption_bound\":{},\"executions\":{executions},\"exhausted\":{},\"seconds\":{:.4}}}",
+         \"preemption_bound\":{},\"executions\":{executions},\"exhausted\":{},\"seconds\":{:.4}{}}}",
         s.checker,
         json_opt(s.bound),
         json_opt(s.exhausted),
-        s.seconds
+        s.seconds,
+        // Appended last, where counted: the keys before it keep their order.
+        s.traces
+            .map(|t| format!(",\"traces\":{t}"))
+            .unwrap_or_default()
     )
 }
 

@@ -2,6 +2,7 @@
 //! step by step, and the replay token — as data for tools and as text for people.
 
 use crate::report::{render_trace, TraceStep};
+use crate::timeline::BlockedThread;
 use lockstep::check::Checker;
 pub use lockstep::check::FailureKind;
 use std::fmt;
@@ -52,6 +53,20 @@ pub struct Failure {
     pub preemptions: usize,
     /// How it was shrunk, if it was.
     pub shrunk: Option<Shrunk>,
+    /// Every thread of the failing execution, by id: the model's main thread first, then the
+    /// threads in spawn order ([`TraceStep::thread_id`] indexes it). Empty for
+    /// [`FailureKind::Invalid`].
+    pub threads: Vec<String>,
+    /// For a deadlock: each blocked thread, what it waits for and for whom, as data (the
+    /// [`deadlock`](Self::deadlock) text says the same in words).
+    pub blocked: Vec<BlockedThread>,
+    /// For a deadlock: the wait-for cycle as thread ids — each waits for the next, the last for
+    /// the first; empty when the threads wait for no one (a lost wakeup) or there is no
+    /// deadlock.
+    pub cycle: Vec<usize>,
+    /// For a panic: the step (1-based, see [`TraceStep::index`]) after which the panicking
+    /// thread panicked — its last step before its exit.
+    pub panic_step: Option<usize>,
 }
 
 impl Failure {
@@ -71,6 +86,10 @@ impl Failure {
             faults: Vec::new(),
             preemptions: 0,
             shrunk: None,
+            threads: Vec::new(),
+            blocked: Vec::new(),
+            cycle: Vec::new(),
+            panic_step: None,
         }
     }
 
@@ -84,6 +103,16 @@ impl Failure {
             ),
             _ => self.message.clone(),
         }
+    }
+
+    /// The failing execution as one self-contained HTML page (inline CSS and SVG, no script,
+    /// nothing fetched): one lane per thread, steps in order with virtual time and source
+    /// locations, lock holds as bars, condvar waits and the notifications that ended them,
+    /// spawns and joins as arrows, the wait-for cycle of a deadlock, the panicking step, the
+    /// faults that fired and the replay lines. See [`crate::replay_html`] for any replayed
+    /// schedule.
+    pub fn to_html(&self) -> String {
+        crate::html::failure_page(self)
     }
 }
 

@@ -8,6 +8,7 @@
 use crate::exec::sched::{Blocked, ExecResult, ObjInfo};
 use crate::exec::state::{StepRec, Wait};
 use crate::op::{ObjId, OpKind, ThreadId};
+use crate::timeline::{self, BlockedThread, ObjectRef, StepLinks, StepOp, Waiting};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -27,6 +28,17 @@ pub struct TraceStep {
     pub time: Duration,
     /// The step switched away from a thread that could have continued.
     pub preemption: bool,
+    /// The thread's id: 0 for the model's main thread, then threads in spawn order (an index
+    /// into [`Failure::threads`](crate::Failure::threads)).
+    pub thread_id: usize,
+    /// The operation.
+    pub op: StepOp,
+    /// The shared object it operated on (the condvar of a wait or notification, the thread
+    /// object of a join), if any.
+    pub object: Option<ObjectRef>,
+    /// How the step is tied to other steps: lock holds, condvar waits and the notifications
+    /// that ended them, spawned and joined threads, fault points that fired.
+    pub links: StepLinks,
 }
 
 pub(crate) fn object_name(result: &ExecResult, object: ObjId) -> String {
@@ -39,6 +51,12 @@ pub(crate) fn object_name(result: &ExecResult, object: ObjId) -> String {
 }
 
 fn thread_of_object(result: &ExecResult, object: ObjId) -> Option<String> {
+    let id = thread_id_of_object(result, object)?;
+    result.thread_names.get(id).cloned()
+}
+
+/// The thread whose object is `object`.
+pub(crate) fn thread_id_of_object(result: &ExecResult, object: ObjId) -> Option<ThreadId> {
     // Threads are registered in order, each with its object, so the k-th thread object is the
     // k-th thread.
     let k = result
@@ -47,11 +65,12 @@ fn thread_of_object(result: &ExecResult, object: ObjId) -> Option<String> {
         .take(object as usize + 1)
         .filter(|o| o.kind == crate::exec::ObjKind::Thread)
         .count();
-    result.thread_names.get(k.checked_sub(1)?).cloned()
+    k.checked_sub(1)
 }
 
+/// The steps of `result`'s trace, as reported, with their links.
 pub(crate) fn trace_steps(result: &ExecResult) -> Vec<TraceStep> {
-    result
+    let mut steps: Vec<TraceStep> = result
         .trace
         .iter()
         .enumerate()
@@ -62,8 +81,14 @@ pub(crate) fn trace_steps(result: &ExecResult) -> Vec<TraceStep> {
             location: step.op.location.to_string(),
             time: step.now,
             preemption: step.preemption,
+            thread_id: step.thread,
+            op: step.op.kind.into(),
+            object: step.op.object.and_then(|o| timeline::object_ref(result, o)),
+            links: StepLinks::default(),
         })
-        .collect()
+        .collect();
+    timeline::link(result, &mut steps);
+    steps
 }
 
 fn action(result: &ExecResult, index: usize, step: &StepRec) -> String {
@@ -120,7 +145,7 @@ pub(crate) fn render_trace(steps: &[TraceStep], limit: usize) -> String {
     out
 }
 
-fn format_time(t: Duration) -> String {
+pub(crate) fn format_time(t: Duration) -> String {
     if t.is_zero() {
         "t=0".into()
     } else if t < Duration::from_millis(1) {
@@ -132,96 +157,111 @@ fn format_time(t: Duration) -> String {
     }
 }
 
-/// Explain a deadlock: each blocked thread's wait, then the wait-for cycle if there is one.
-pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[Blocked]) -> String {
-    let name = |t: ThreadId| format!("`{}`", result.thread_names[t]);
-    let holder = |o: ObjId| -> Option<(ThreadId, String)> {
+/// Each blocked thread's wait, as data (threads that sleep, can run or have finished are left
+/// out).
+pub(crate) fn blocked_threads(result: &ExecResult, blocked: &[Blocked]) -> Vec<BlockedThread> {
+    let holder = |o: ObjId| -> (Option<ThreadId>, Option<String>) {
         let info: &ObjInfo = &result.objects[o as usize];
-        info.holder
-            .map(|(t, at)| (t, at.to_string()))
-            .or_else(|| info.readers.first().map(|(t, at)| (*t, at.to_string())))
+        let held = info.holder.or_else(|| info.readers.first().copied());
+        (held.map(|(t, _)| t), held.map(|(_, at)| at.to_string()))
+    };
+    let object = |o: ObjId| timeline::object_ref(result, o);
+    blocked
+        .iter()
+        .filter_map(|b| {
+            let (waiting, on, (waits_for, held_at)) = match b.wait {
+                Wait::Mutex(m) | Wait::Read(m) | Wait::Write(m) => {
+                    (Waiting::Lock, object(m), holder(m))
+                }
+                Wait::Condvar {
+                    mutex,
+                    notified,
+                    timed_out,
+                    ..
+                } if notified || timed_out => (Waiting::Relock, object(mutex), holder(mutex)),
+                Wait::Condvar { condvar, .. } => {
+                    (Waiting::Notification, object(condvar), (None, None))
+                }
+                Wait::Join(t) => {
+                    let thread_object = result
+                        .objects
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| o.kind == crate::exec::ObjKind::Thread);
+                    let on = thread_object.map(|(id, _)| id as ObjId).nth(t);
+                    (Waiting::Join, on.and_then(object), (Some(t), None))
+                }
+                Wait::Park => (Waiting::Wake, None, (None, None)),
+                Wait::Sleep(_) | Wait::None | Wait::Finished => return None,
+            };
+            Some(BlockedThread {
+                thread: b.thread,
+                waiting,
+                object: on,
+                waits_for,
+                held_at,
+                at: b.at.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The wait-for cycle among `blocked`, as thread ids (each waits for the next, the last for the
+/// first); empty when there is none.
+pub(crate) fn wait_for_cycle(blocked: &[BlockedThread]) -> Vec<ThreadId> {
+    let edges: Vec<(ThreadId, Option<ThreadId>)> =
+        blocked.iter().map(|b| (b.thread, b.waits_for)).collect();
+    find_cycle(&edges).unwrap_or_default()
+}
+
+/// Explain a deadlock: each blocked thread's wait, then the wait-for cycle if there is one.
+pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[BlockedThread]) -> String {
+    let name = |t: ThreadId| format!("`{}`", result.thread_names[t]);
+    let obj = |o: &Option<ObjectRef>| {
+        o.map(|o| object_name(result, o.id))
+            .unwrap_or_else(|| "?".to_owned())
     };
     let mut out = String::new();
-    let mut edges: Vec<(ThreadId, Option<ThreadId>)> = Vec::new();
     for b in blocked {
-        let who = name(b.thread);
-        let (text, next) = match b.wait {
-            Wait::Mutex(m) | Wait::Read(m) | Wait::Write(m) => {
-                let obj = object_name(result, m);
-                match holder(m) {
-                    Some((h, at)) => (
-                        format!(
-                            "thread {who} waits to lock {obj} (at {}), held by thread {} (locked at {at})",
-                            b.at,
-                            name(h)
-                        ),
-                        Some(h),
-                    ),
-                    None => (format!("thread {who} waits to lock {obj} (at {})", b.at), None),
-                }
+        let (who, at) = (name(b.thread), &b.at);
+        let by = match (b.waits_for, &b.held_at) {
+            (Some(h), Some(held_at)) => {
+                format!(", held by thread {} (locked at {held_at})", name(h))
             }
-            Wait::Condvar {
-                condvar,
-                mutex,
-                notified,
-                timed_out,
-                ..
-            } if notified || timed_out => {
-                let obj = object_name(result, mutex);
-                let held = holder(mutex);
-                let by = held
-                    .as_ref()
-                    .map(|(h, at)| format!(", held by thread {} (locked at {at})", name(*h)))
-                    .unwrap_or_default();
-                let _ = condvar;
-                (
-                    format!(
-                        "thread {who} was woken and waits to re-lock {obj} (at {}){by}",
-                        b.at
-                    ),
-                    held.map(|(h, _)| h),
-                )
+            _ => String::new(),
+        };
+        let text = match b.waiting {
+            Waiting::Lock => format!(
+                "thread {who} waits to lock {} (at {at}){by}",
+                obj(&b.object)
+            ),
+            Waiting::Relock => format!(
+                "thread {who} was woken and waits to re-lock {} (at {at}){by}",
+                obj(&b.object)
+            ),
+            Waiting::Notification => format!(
+                "thread {who} waits on {} for a notification (at {at}); no thread that could \
+                 send one is left running",
+                obj(&b.object)
+            ),
+            Waiting::Join => format!(
+                "thread {who} waits to join thread {} (at {at})",
+                name(b.waits_for.unwrap_or_default())
+            ),
+            Waiting::Wake => {
+                format!("async task {who} waits to be woken (at {at}); nothing is left to wake it")
             }
-            Wait::Condvar { condvar, .. } => (
-                format!(
-                    "thread {who} waits on {} for a notification (at {}); no thread that could \
-                     send one is left running",
-                    object_name(result, condvar),
-                    b.at
-                ),
-                None,
-            ),
-            Wait::Join(t) => (
-                format!(
-                    "thread {who} waits to join thread {} (at {})",
-                    name(t),
-                    b.at
-                ),
-                Some(t),
-            ),
-            Wait::Park => (
-                format!(
-                    "async task {who} waits to be woken (at {}); nothing is left to wake it",
-                    b.at
-                ),
-                None,
-            ),
-            Wait::Sleep(_) | Wait::None | Wait::Finished => continue,
         };
         let _ = writeln!(out, "  {text}");
-        edges.push((b.thread, next));
     }
-    if let Some(cycle) = find_cycle(&edges) {
-        let names: Vec<String> = cycle
+    let cycle = wait_for_cycle(blocked);
+    if let Some(&first) = cycle.first() {
+        let names: Vec<&str> = cycle
             .iter()
-            .map(|&t| result.thread_names[t].clone())
+            .map(|&t| result.thread_names[t].as_str())
             .collect();
-        let _ = writeln!(
-            out,
-            "  wait-for cycle: {} -> {}",
-            names.join(" -> "),
-            names[0]
-        );
+        let first = &result.thread_names[first];
+        let _ = writeln!(out, "  wait-for cycle: {} -> {first}", names.join(" -> "));
     }
     out
 }

@@ -7,7 +7,7 @@ use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome
 use crate::failure::{Failure, FailureKind};
 use crate::op::OpKind;
 use crate::progress::Progress;
-use crate::report::{explain_deadlock, trace_steps};
+use crate::report::{blocked_threads, explain_deadlock, trace_steps, wait_for_cycle};
 use crate::shrink;
 use crate::strategy::{
     dfs::Dfs, optimal::Optimal, pct::Pct, random::RandomWalk, Indices, Scheduler,
@@ -116,6 +116,11 @@ impl<'c> Session<'c> {
             },
             at,
         }
+    }
+
+    /// The run's seed.
+    pub(crate) fn seed(&self) -> u64 {
+        self.config.seed
     }
 
     /// Keep names and objects of every execution (an oracle may reject a passing one).
@@ -300,6 +305,7 @@ impl<'c> Session<'c> {
         failure.trace = trace_steps(&result);
         failure.faults = result.faults.iter().map(|(_, p)| (*p).to_owned()).collect();
         failure.preemptions = result.preemptions;
+        failure.threads.clone_from(&result.thread_names);
         let names = &result.thread_names;
         match (&result.outcome, mismatch) {
             (_, Some(message)) => {
@@ -311,9 +317,12 @@ impl<'c> Session<'c> {
                 failure.message.clone_from(&p.message);
                 failure.thread = Some(names[p.thread].clone());
                 failure.location.clone_from(&p.location);
+                failure.panic_step = panic_step(&failure.trace, p.thread);
             }
             (Outcome::Deadlock { blocked, panics }, None) => {
-                let mut text = explain_deadlock(&result, blocked);
+                failure.blocked = blocked_threads(&result, blocked);
+                failure.cycle = wait_for_cycle(&failure.blocked);
+                let mut text = explain_deadlock(&result, &failure.blocked);
                 for p in panics {
                     let name = &names[p.thread];
                     text.push_str(&format!(
@@ -339,4 +348,13 @@ impl<'c> Session<'c> {
         }
         failure
     }
+}
+
+/// The step after which `thread` panicked: its last step that is not its exit.
+fn panic_step(trace: &[crate::TraceStep], thread: usize) -> Option<usize> {
+    trace
+        .iter()
+        .rev()
+        .find(|s| s.thread_id == thread && s.op != crate::timeline::StepOp::Exit)
+        .map(|s| s.index)
 }

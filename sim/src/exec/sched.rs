@@ -86,6 +86,8 @@ pub(crate) struct ExecResult {
     /// The recorded choice stream (thread picks with ≥ 2 candidates, options with ≥ 2 values).
     pub(crate) choices: Vec<u32>,
     pub(crate) faults: Vec<(usize, &'static str)>,
+    /// Condvar waiters woken by a notification: (the notifying step, 1-based; the waiter).
+    pub(crate) wakes: Vec<(usize, ThreadId)>,
     pub(crate) preemptions: usize,
 }
 
@@ -468,6 +470,7 @@ fn finish(
         },
         choices,
         faults: std::mem::take(&mut e.faults),
+        wakes: std::mem::take(&mut e.wakes),
         preemptions,
     });
     let clean = with_exec(|e| {

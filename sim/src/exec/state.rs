@@ -150,6 +150,9 @@ pub(crate) struct ExecState {
     pub(crate) trace: Vec<StepRec>,
     /// Faults that fired: (step, point).
     pub(crate) faults: Vec<(usize, &'static str)>,
+    /// Condvar waiters woken by a notification: (the notifying step, 1-based; the waiter). For
+    /// reports only (the timeline's notify arrows).
+    pub(crate) wakes: Vec<(usize, ThreadId)>,
     pub(crate) fault_budget: usize,
     /// Panics caught so far, in order.
     pub(crate) panics: Vec<PanicRec>,
@@ -213,6 +216,7 @@ impl ExecState {
             timers: Vec::new(),
             trace: Vec::new(),
             faults: Vec::new(),
+            wakes: Vec::new(),
             fault_budget: 0,
             panics: Vec::new(),
             tearing_down: false,
@@ -237,6 +241,7 @@ impl ExecState {
         self.timers.clear();
         self.trace.clear();
         self.faults.clear();
+        self.wakes.clear();
         self.fault_budget = fault_budget;
         self.panics.clear();
         self.tearing_down = false;

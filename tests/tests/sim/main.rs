@@ -7,3 +7,4 @@ mod components;
 mod framework;
 mod optimal;
 mod ported;
+mod timeline;
