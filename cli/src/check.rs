@@ -111,6 +111,10 @@ pub struct CheckArgs {
     /// `exhausted`.
     #[arg(long, allow_negative_numbers = true, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub max_executions: u64,
+    /// Run an unbounded sim-dfs check (`--preemptions none`) on N OS threads: the same
+    /// executions and verdict for any N.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub jobs: Option<u64>,
     /// Wall-clock budget of each simulator check, in seconds [env: LOCKSTEP_MAX_DURATION]; a
     /// check cut short reports `passed`, never `exhausted`.
     #[arg(long, allow_negative_numbers = true, value_parser = parse_seconds)]
@@ -334,6 +338,7 @@ fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Result
         shrink: env.shrink,
         known_on_stdin: false,
         parent: std::process::id(),
+        threads: args.jobs.map(|n| n as usize),
     })
 }
 

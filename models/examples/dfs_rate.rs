@@ -37,7 +37,11 @@ fn main() {
         executions += Builder::dfs(None).check(counter).executions;
     }
     let seconds = start.elapsed().as_secs_f64();
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     println!(
         "{profile}: {executions} executions in {seconds:.3} s = {:.0} executions/s",
         executions as f64 / seconds

@@ -14,7 +14,9 @@ use crate::session::{Report, Session};
 use crate::strategy::optimal::{ItemResult, Optimal};
 use crate::strategy::Scheduler;
 use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Instant;
 
 /// Executions an item runs itself before it tries to split (whatever the number of threads;
 /// the crate's own tests split after every execution, to exercise splits on small programs).
@@ -23,6 +25,34 @@ const SPLIT_AFTER: usize = if cfg!(test) { 1 } else { 16 };
 /// What one work item explored, or the failure it found (its execution count is the item's
 /// own until the merge adds what came before).
 type ItemOutcome = Result<(Report, ItemResult), Failure>;
+
+/// The limits of the whole run, shared by every item: an execution budget and a deadline.
+/// A run that meets one stops where its threads are (its counts then depend on timing) and is
+/// not exhaustive.
+struct Stop {
+    budget: Option<usize>,
+    deadline: Option<Instant>,
+    started: AtomicUsize,
+    hit: AtomicBool,
+}
+
+impl Stop {
+    /// May another execution start? Counts it if so.
+    fn next(&self) -> bool {
+        if self.hit.load(Ordering::Relaxed) {
+            return false;
+        }
+        let over_budget = self
+            .budget
+            .is_some_and(|b| self.started.fetch_add(1, Ordering::Relaxed) >= b);
+        let late = self.deadline.is_some_and(|d| Instant::now() >= d);
+        if over_budget || late {
+            self.hit.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
 
 /// Where an item's outcome arrives.
 #[derive(Default)]
@@ -62,24 +92,40 @@ impl Pool {
 }
 
 impl Session<'_> {
-    /// The optimal search on `threads` OS threads.
-    pub(crate) fn run_parallel(&self, threads: usize) -> Result<Report, Failure> {
+    /// The split search on `threads` OS threads, within `budget` executions and until
+    /// `deadline`, if set.
+    pub(crate) fn run_parallel(
+        &self,
+        threads: usize,
+        budget: Option<usize>,
+        deadline: Option<Instant>,
+    ) -> Result<Report, Failure> {
         let pool = Pool::default();
+        let stop = Stop {
+            budget,
+            deadline,
+            started: AtomicUsize::new(0),
+            hit: AtomicBool::new(false),
+        };
         let outcome = std::thread::scope(|scope| {
             for _ in 1..threads {
-                scope.spawn(|| self.work(&pool));
+                scope.spawn(|| self.work(&pool, &stop));
             }
-            let outcome = self.explore(Optimal::splittable(), &pool);
+            let outcome = self.explore(Optimal::splittable(), &pool, &stop);
             pool.stop();
             outcome
         });
         let (mut report, result) = outcome?;
         report.redundant = (report.executions - report.blocked).saturating_sub(result.traces.len());
+        if stop.hit.load(Ordering::Relaxed) {
+            report.exhausted = false;
+            report.out_of_time = deadline.is_some_and(|d| Instant::now() >= d);
+        }
         Ok(report)
     }
 
     /// A pool thread: run queued items until told to stop.
-    fn work(&self, pool: &Pool) {
+    fn work(&self, pool: &Pool, stop: &Stop) {
         loop {
             let job = {
                 let mut queue = pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -99,12 +145,12 @@ impl Session<'_> {
             let Some((item, slot)) = job else {
                 return;
             };
-            self.complete(item, &slot, pool);
+            self.complete(item, &slot, pool, stop);
         }
     }
 
-    fn complete(&self, item: Optimal, slot: &Slot, pool: &Pool) {
-        let outcome = self.explore(item, pool);
+    fn complete(&self, item: Optimal, slot: &Slot, pool: &Pool, stop: &Stop) {
+        let outcome = self.explore(item, pool, stop);
         *slot.outcome.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
         slot.done.notify_all();
         // Wake threads waiting for a slot (they watch the pool too).
@@ -113,11 +159,11 @@ impl Session<'_> {
     }
 
     /// Explore one item to its end, splitting it as it runs.
-    fn explore(&self, mut item: Optimal, pool: &Pool) -> ItemOutcome {
+    fn explore(&self, mut item: Optimal, pool: &Pool, stop: &Stop) -> ItemOutcome {
         let mut report = self.empty_report();
         let mut traces = HashSet::new();
         let mut since_split = 0;
-        while item.next_execution() {
+        while stop.next() && item.next_execution() {
             let result = self.execute(&mut item);
             report.count(&result);
             if !matches!(result.outcome, Outcome::Ok { .. } | Outcome::Pruned) {
@@ -132,7 +178,7 @@ impl Session<'_> {
                 continue;
             };
             let mut outboxes = Vec::new();
-            for outcome in self.run_parts(parts, pool) {
+            for outcome in self.run_parts(parts, pool, stop) {
                 let before = report.executions;
                 let (part, found) = outcome.map_err(|mut failure| {
                     failure.executions += before;
@@ -152,13 +198,13 @@ impl Session<'_> {
 
     /// Run the parts of a split: the first on this thread, the rest queued for the pool (this
     /// thread helps while it waits). Outcomes in part order, up to the first failure.
-    fn run_parts(&self, parts: Vec<Optimal>, pool: &Pool) -> Vec<ItemOutcome> {
+    fn run_parts(&self, parts: Vec<Optimal>, pool: &Pool, stop: &Stop) -> Vec<ItemOutcome> {
         let mut parts = parts.into_iter();
         let first = parts.next().expect("a split has parts");
         let slots: Vec<Arc<Slot>> = parts.map(|part| pool.push(part)).collect();
-        let mut outcomes = vec![self.explore(first, pool)];
+        let mut outcomes = vec![self.explore(first, pool, stop)];
         for slot in slots {
-            outcomes.push(self.wait_for(&slot, pool));
+            outcomes.push(self.wait_for(&slot, pool, stop));
         }
         let end = outcomes
             .iter()
@@ -169,7 +215,7 @@ impl Session<'_> {
     }
 
     /// The outcome in `slot`, running queued items meanwhile.
-    fn wait_for(&self, slot: &Slot, pool: &Pool) -> ItemOutcome {
+    fn wait_for(&self, slot: &Slot, pool: &Pool, stop: &Stop) -> ItemOutcome {
         loop {
             if let Some(outcome) = slot
                 .outcome
@@ -180,7 +226,7 @@ impl Session<'_> {
                 return outcome;
             }
             if let Some((item, other)) = pool.pop() {
-                self.complete(item, &other, pool);
+                self.complete(item, &other, pool, stop);
                 continue;
             }
             let queue = pool.queue.lock().unwrap_or_else(PoisonError::into_inner);

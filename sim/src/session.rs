@@ -185,18 +185,17 @@ impl<'c> Session<'c> {
             Some(threads),
             Strategy::Dfs {
                 preemption_bound: None,
-                max_executions: None,
+                max_executions,
             },
-            None,
             None,
         ) = (
             self.config.threads,
             &self.config.strategy,
             self.config.shard,
-            self.config.max_duration,
         ) {
             if !self.exec.always_detail {
-                return self.run_parallel(threads);
+                let deadline = self.config.max_duration.map(|d| Instant::now() + d);
+                return self.run_parallel(threads, *max_executions, deadline);
             }
         }
         let mut scheduler = self.scheduler();
