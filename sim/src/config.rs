@@ -53,13 +53,13 @@ pub mod env {
 }
 
 /// Largest accepted PCT depth (a depth is a number of ordering constraints; real bugs need ≤ 5).
-pub const MAX_DEPTH: usize = 1_000;
+pub(crate) const MAX_DEPTH: usize = 1_000;
 /// Largest accepted preemption bound (beyond it, ask for an unbounded search).
-pub const MAX_PREEMPTIONS: usize = 1_000;
+pub(crate) const MAX_PREEMPTIONS: usize = 1_000;
 /// Most OS threads a parallel search may use.
-pub const MAX_THREADS: usize = 256;
+pub(crate) const MAX_THREADS: usize = 256;
 /// Largest accepted step bound per execution.
-pub const MAX_STEPS_LIMIT: usize = 1 << 32;
+pub(crate) const MAX_STEPS_LIMIT: usize = 1 << 32;
 
 /// How executions are chosen.
 #[derive(Debug, Clone, PartialEq)]

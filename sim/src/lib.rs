@@ -64,6 +64,7 @@
 //! - Simulated threads share the OS thread's thread-locals.
 //! - DFS tracks at most 64 threads per execution.
 
+#![warn(missing_docs, unreachable_pub)]
 // A `Failure` is a full report (trace, deadlock explanation, token) returned once per run: its
 // size is irrelevant, and boxing it would only make the API clumsier.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
