@@ -294,12 +294,18 @@ impl Run<'_> {
                     Wait::Condvar { mutex, .. } => Some(e.key(mutex)),
                     _ => None,
                 };
+                let next = e.threads[id].next;
                 self.views.push(ThreadView {
                     enabled: can_run,
                     finished: matches!(wait, Wait::Finished),
-                    next: e.threads[id].next,
+                    next,
                     wait,
                     wait_key,
+                    // A thread's start touches nothing another thread can see.
+                    next_key: next
+                        .object
+                        .filter(|_| next.kind != OpKind::Start)
+                        .map(|o| e.key(o)),
                 });
             }
             enabled

@@ -26,7 +26,9 @@
 
 use super::clock::VClock;
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
-use crate::op::{ObjId, Op, OpKind, ThreadId};
+use crate::access::Key;
+use crate::op::{Op, OpKind, ThreadId};
+use std::collections::HashMap;
 
 /// Thread ids above this cannot be tracked in the bit sets.
 const MAX_THREADS: usize = 64;
@@ -121,10 +123,11 @@ pub(crate) struct Dfs {
     position: usize,
     // Happens-before state of the current execution.
     clocks: Vec<VClock>,
-    objects: Vec<ObjectHistory>,
+    /// Per object (named by its stable key, the same in every execution).
+    objects: HashMap<Key, ObjectHistory>,
     steps: Vec<StepInfo>,
     /// The operation chosen at the previous decision (applied once the next decision comes).
-    pending: Option<(ThreadId, Op, usize)>,
+    pending: Option<(ThreadId, (Op, Option<Key>), usize)>,
     /// Set when the program did not repeat itself on a replayed prefix.
     nondeterminism: Option<String>,
 }
@@ -151,7 +154,7 @@ impl Dfs {
             stack: Vec::new(),
             position: 0,
             clocks: Vec::new(),
-            objects: Vec::new(),
+            objects: HashMap::new(),
             steps: Vec::new(),
             pending: None,
             nondeterminism: None,
@@ -176,12 +179,18 @@ impl Dfs {
     }
 
     /// Apply the previous step (thread, op) to the clocks and object histories.
-    fn apply(&mut self, thread: ThreadId, op: Op, node: usize, threads_now: usize) {
+    fn apply(
+        &mut self,
+        thread: ThreadId,
+        (op, key): (Op, Option<Key>),
+        node: usize,
+        threads_now: usize,
+    ) {
         if self.clocks.len() <= thread {
             self.clocks.resize(thread + 1, VClock::default());
         }
         let mut clock = self.clocks[thread].clone();
-        if let Some(object) = op.object {
+        if let Some(object) = key {
             let history = self.history(object);
             if let Some(write) = &history.last_write {
                 clock.join(&write.clock);
@@ -199,7 +208,7 @@ impl Dfs {
             local: clock.get(thread),
             node,
         });
-        if let Some(object) = op.object {
+        if let Some(object) = key {
             let access = Access {
                 step,
                 clock: clock.clone(),
@@ -220,17 +229,13 @@ impl Dfs {
         }
     }
 
-    fn history(&mut self, object: ObjId) -> &mut ObjectHistory {
-        let index = object as usize;
-        if self.objects.len() <= index {
-            self.objects.resize(index + 1, ObjectHistory::default());
-        }
-        &mut self.objects[index]
+    fn history(&mut self, object: Key) -> &mut ObjectHistory {
+        self.objects.entry(object).or_default()
     }
 
     /// The latest step dependent with `p`'s next operation and not ordered before `p`.
-    fn race_with(&self, p: ThreadId, op: Op) -> Option<usize> {
-        let history = self.objects.get(op.object? as usize)?;
+    fn race_with(&self, p: ThreadId, op: Op, key: Option<Key>) -> Option<usize> {
+        let history = self.objects.get(&key?)?;
         let clock = self.clocks.get(p);
         let ordered_before = |a: &Access| {
             let s = &self.steps[a.step];
@@ -259,7 +264,11 @@ impl Dfs {
             if view.finished || p >= MAX_THREADS {
                 continue;
             }
-            let Some(step) = self.race_with(p, view.next) else {
+            // A join only waits for its thread's exit, which it can never precede: no race.
+            if view.next.kind == OpKind::Join {
+                continue;
+            }
+            let Some(step) = self.race_with(p, view.next, view.next_key) else {
                 continue;
             };
             let node = self.steps[step].node;
@@ -477,7 +486,8 @@ impl Scheduler for Dfs {
         match self.follow_or_extend(NodeKind::Thread { ops }, enabled, default, decision.last) {
             Ok(t) => {
                 let node = self.position - 1;
-                self.pending = Some((t, decision.threads[t].next, node));
+                let view = &decision.threads[t];
+                self.pending = Some((t, (view.next, view.next_key), node));
                 Pick::Thread(t)
             }
             Err(pick) => pick,

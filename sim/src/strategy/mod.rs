@@ -38,6 +38,8 @@ pub(crate) struct ThreadView {
     pub(crate) wait: Wait,
     /// The key of the lock it waits to take, if it waits for one.
     pub(crate) wait_key: Option<crate::access::Key>,
+    /// The key of its next operation's object (the same in every execution).
+    pub(crate) next_key: Option<crate::access::Key>,
 }
 
 /// A scheduling decision.
