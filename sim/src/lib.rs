@@ -111,3 +111,8 @@ pub use report::TraceStep;
 pub use rt::Sim;
 pub use session::Report;
 pub use token::{Token, TokenError};
+
+/// The crate README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
