@@ -256,7 +256,7 @@ pub fn scan<A: Archives + ?Sized>(archives: &A, k: usize) -> Result<Vec<Member>,
         }
         if read != entry.size {
             return Err(format!(
-                "member {}: the archive ends {} bytes into its {} bytes (truncated)",
+                "member {}: the archive ends {} bytes into its {} bytes: truncated",
                 entry.path, read, entry.size
             ));
         }

@@ -73,7 +73,7 @@ impl Rng {
 /// Archive `k`'s members: `(path, content)`.
 fn members(spec: &DemoSpec, k: usize, rng: &mut Rng, shared: &[u8]) -> Vec<(String, Vec<u8>)> {
     // Archive sizes differ by up to 16x: a few large members, or many small ones.
-    let large = k % 3 == 0;
+    let large = k.is_multiple_of(3);
     let count = 2 + rng.below(if large { 3 } else { 6 }) as usize;
     let mut members = Vec::with_capacity(count + 1);
     for m in 0..count {

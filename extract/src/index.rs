@@ -38,9 +38,12 @@ pub trait Index: Send + Sync + 'static {
     fn manifests(&self, archive: &str) -> Result<Vec<(Member, Option<String>)>, String>;
 }
 
+/// Per archive: its members, and the manifests recorded by member seq.
+type Entries = BTreeMap<String, (Indexed, BTreeMap<u32, String>)>;
+
 /// An [`Index`] in memory, on runtime `R`.
 pub struct MemIndex<R: Runtime = Std> {
-    archives: Mutex<BTreeMap<String, (Indexed, BTreeMap<u32, String>)>, R>,
+    archives: Mutex<Entries, R>,
 }
 
 impl<R: Runtime> MemIndex<R> {
@@ -256,5 +259,57 @@ impl SqliteIndex {
             })
             .map_err(sql("read"))?;
         rows.collect::<Result<_, _>>().map_err(sql("read"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(seq: u32, path: &str) -> Member {
+        Member {
+            seq,
+            path: path.to_owned(),
+            size: 3,
+            offset: 512 * u64::from(seq + 1),
+            md5: "acbd18db4cc2f85cedef654fccc4a4d8".to_owned(),
+        }
+    }
+
+    /// Both indexes: the member list is written once; `record` replaces the manifests whole.
+    fn contract(index: &dyn Index) {
+        assert_eq!(index.lookup("a.tar").unwrap(), None);
+        let first = Indexed {
+            size: 2048,
+            members: vec![member(0, "x"), member(1, "y")],
+        };
+        index.insert("a.tar", &first).unwrap();
+        let other = Indexed {
+            size: 1,
+            members: vec![member(0, "z")],
+        };
+        index.insert("a.tar", &other).unwrap();
+        assert_eq!(index.lookup("a.tar").unwrap(), Some(first.clone()));
+        index
+            .record("a.tar", &[(0, "m0".into()), (1, "m1".into())])
+            .unwrap();
+        index.record("a.tar", &[(1, "m1'".into())]).unwrap();
+        let manifests = index.manifests("a.tar").unwrap();
+        let manifests: Vec<Option<&str>> = manifests.iter().map(|(_, m)| m.as_deref()).collect();
+        assert_eq!(manifests, [None, Some("m1'")]);
+        assert!(
+            index.record("b.tar", &[]).is_err() || index.manifests("b.tar").unwrap().is_empty()
+        );
+    }
+
+    #[test]
+    fn memory_and_sqlite_indexes_keep_the_same_contract() {
+        contract(&MemIndex::<Std>::new());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.db");
+        contract(&SqliteIndex::open(&path).unwrap());
+        // Reopened, the member list is still there.
+        let reopened = SqliteIndex::open(&path).unwrap();
+        assert_eq!(reopened.lookup("a.tar").unwrap().unwrap().members.len(), 2);
     }
 }

@@ -228,7 +228,7 @@ fn extract_members<A: Archives + ?Sized>(
 fn check(member: &Member, md5: &str, len: u64) -> Result<(), String> {
     if len != member.size {
         return Err(format!(
-            "member {}: the archive ends {len} bytes into its {} bytes (truncated)",
+            "member {}: the archive ends {len} bytes into its {} bytes: truncated",
             member.path, member.size
         ));
     }
