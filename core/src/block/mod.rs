@@ -42,6 +42,7 @@
 //! under loom and shuttle in `tests/tests/{loom,shuttle}/block.rs`, with [`FaultStore`] supplying
 //! failing-then-succeeding, slow (virtual time) and torn uploads.
 
+mod async_blocks;
 mod buffer;
 mod config;
 mod dir_store;
@@ -54,6 +55,7 @@ mod manifest;
 mod state;
 mod store;
 
+pub use async_blocks::AsyncBlocks;
 pub use config::{Config, ConfigError, OnError, RetryPolicy, KEEP_BLOCK_SIZE, MAX_WORKERS};
 pub use dir_store::DirStore;
 pub use error::{BlockError, BlockId, CommitAllError, StartError};

@@ -50,5 +50,6 @@ pub use shuttle_backend::{ShuttleJoinHandle, ShuttlePoint};
 #[cfg(feature = "tokio")]
 pub use tokio_backend::{Tokio, TokioJoinHandle};
 pub use wrappers::{
-    block_on, sleep, spawn, spawn_named, timeout, yield_now, JoinHandle, Mutex, MutexGuard, Notify,
+    block_on, sleep, spawn, spawn_blocking, spawn_named, timeout, yield_now, JoinHandle, Mutex,
+    MutexGuard, Notify,
 };

@@ -213,6 +213,20 @@ where
     }
 }
 
+/// Run blocking code off the async threads (tokio's blocking pool; a modelled thread under
+/// the checkers) and get its result by awaiting the handle. See
+/// [`AsyncRuntime::spawn_blocking`].
+#[inline]
+pub fn spawn_blocking<A: AsyncRuntime, F, T>(f: F) -> JoinHandle<T, A>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    JoinHandle {
+        raw: A::spawn_blocking(f),
+    }
+}
+
 /// Let other tasks run.
 #[inline]
 pub fn yield_now<A: AsyncRuntime>() -> impl Future<Output = ()> + Send {

@@ -56,6 +56,7 @@
 //! - Log routing ([`CurrentItemWriter`]) uses a std thread-local: production threads only.
 
 mod assign;
+mod async_writer;
 mod check;
 mod config;
 mod ledger;
@@ -65,6 +66,7 @@ mod report;
 mod shared;
 
 pub use assign::{assign_by_size, Assignment, MAX_WORKERS};
+pub use async_writer::{AsyncItemWriter, AsyncWriters};
 pub use check::{assert_items_in_order, check_items_in_order, ItemsInOrder, OrderViolation};
 pub use config::{default_error_line, Config, ErrorLine};
 pub use ledger::{ItemError, OrderedError};
