@@ -7,7 +7,7 @@
 //! - [`BlockManager`](lockstep::block::BlockManager) / [`BlockFile`](lockstep::block::BlockFile)
 //!   into a content-addressed [`DirStore`](lockstep::block::DirStore): members stream into
 //!   blocks that upload in the background; identical members are stored once; each member's
-//!   manifest is recorded in the [index](index);
+//!   manifest is recorded in the [`index`];
 //! - [`TaskTree`](lockstep::tasktree::TaskTree): after extraction, `archive/<name>` checks and
 //!   then the barrier job `archive/~/verify`, which re-reads every member and checks its
 //!   checksum.

@@ -285,3 +285,33 @@ fn help_documents_the_program() {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
 }
+
+#[test]
+fn a_block_corrupted_in_the_store_fails_verification() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    assert!(demo(&dir, &["--workers", "2"]).status.success());
+    // Damage one stored block in place (same size: the store does not rewrite it).
+    let store = dir.join("store");
+    let block = fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.ends_with("tmp"))
+        .flat_map(|d| fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
+        .next()
+        .unwrap();
+    let mut bytes = fs::read(&block).unwrap();
+    bytes[0] ^= 1;
+    fs::write(&block, bytes).unwrap();
+    let run = demo(&dir, &["--workers", "4"]);
+    assert_eq!(run.status.code(), Some(1));
+    let out = stdout(&run);
+    assert!(out.contains("extracted 12 of 12 archives\n"), "{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error: ")).collect();
+    // One archive's re-read fails (two if the block is the shared member's).
+    assert!((1..=2).contains(&errors.len()), "{out}");
+    for error in errors {
+        assert!(error.starts_with("error: archive/~/verify/"), "{out}");
+        assert!(error.contains("is corrupt"), "{out}");
+    }
+}

@@ -1,34 +1,5 @@
 //! The block manager from async tasks: [`AsyncBlocks`] puts whole files, reads them back,
 //! commits and stops — each an `async fn` that never blocks an executor thread.
-//!
-//! Why the blocking pool and not native async waits: a put is mostly work (hashing and copying
-//! the bytes into blocks) and its waits — back-pressure while the buffered bytes are at the cap,
-//! a sync commit waiting for its upload — are ended by the manager's own upload threads, never by
-//! another task. So each call runs the ordinary blocking code on the runtime's blocking pool
-//! ([`spawn_blocking`](crate::future::spawn_blocking)); puts waiting there for space cannot keep
-//! the uploads that free the space from running, however many there are.
-//!
-//! ```
-//! # #[cfg(feature = "tokio")] {
-//! use lockstep::block::{AsyncBlocks, BlockManager, Config, MemoryStore};
-//! use lockstep::future::{self, Tokio};
-//!
-//! future::block_on::<Tokio, _>(async {
-//!     let manager = BlockManager::new(MemoryStore::new(), Config::default()).unwrap();
-//!     let blocks = AsyncBlocks::<_, Tokio>::new(manager);
-//!     let put = {
-//!         let blocks = blocks.clone();
-//!         future::spawn::<Tokio, _>(async move { blocks.put(b"from a task".to_vec()).await })
-//!     };
-//!     let manifest = put.await.unwrap().unwrap(); // committed: the manifest's blocks are stored
-//!     assert_eq!(blocks.read(manifest).await.unwrap(), b"from a task");
-//!     blocks.stop().await.unwrap();
-//! });
-//! # }
-//! ```
-//!
-//! Cancellation: dropping a call's future does not stop its blocking part, which runs to the
-//! end (a put then stores its blocks, and its manifest is lost with the future).
 
 use super::{BlockError, BlockFile, BlockManager, CommitAllError, Manifest};
 use crate::future::{self, AsyncRuntime, JoinError};
@@ -37,6 +8,35 @@ use std::fmt;
 use std::marker::PhantomData;
 
 /// A [`BlockManager`] shared with async tasks on runtime `A`. Cheap to clone.
+///
+/// Why the blocking pool and not native async waits: a put is mostly work (hashing and copying
+/// the bytes into blocks) and its waits — back-pressure while the buffered bytes are at the cap,
+/// a sync commit waiting for its upload — are ended by the manager's own upload threads, never by
+/// another task. So each call runs the ordinary blocking code on the runtime's blocking pool
+/// ([`spawn_blocking`](crate::future::spawn_blocking)); puts waiting there for space cannot keep
+/// the uploads that free the space from running, however many there are.
+///
+/// ```
+/// # #[cfg(feature = "tokio")] {
+/// use lockstep::block::{AsyncBlocks, BlockManager, Config, MemoryStore};
+/// use lockstep::future::{self, Tokio};
+///
+/// future::block_on::<Tokio, _>(async {
+///     let manager = BlockManager::new(MemoryStore::new(), Config::default()).unwrap();
+///     let blocks = AsyncBlocks::<_, Tokio>::new(manager);
+///     let put = {
+///         let blocks = blocks.clone();
+///         future::spawn::<Tokio, _>(async move { blocks.put(b"from a task".to_vec()).await })
+///     };
+///     let manifest = put.await.unwrap().unwrap(); // committed: the manifest's blocks are stored
+///     assert_eq!(blocks.read(manifest).await.unwrap(), b"from a task");
+///     blocks.stop().await.unwrap();
+/// });
+/// # }
+/// ```
+///
+/// Cancellation: dropping a call's future does not stop its blocking part, which runs to the
+/// end (a put then stores its blocks, and its manifest is lost with the future).
 pub struct AsyncBlocks<R: Runtime, A: AsyncRuntime> {
     manager: Arc<BlockManager<R>, R>,
     runtime: PhantomData<fn() -> A>,

@@ -2,48 +2,6 @@
 //! [`AsyncItemWriter`] per item; a task writes its item's output and awaits
 //! [`send`](AsyncItemWriter::send) / [`finish`](AsyncItemWriter::finish) — without ever blocking
 //! an executor thread.
-//!
-//! How: every step that only touches the ledger takes its lock briefly and never waits; where a
-//! worker thread would wait on the monitor's condvar (its item too far ahead of the head, the
-//! byte window full) the task registers its waker instead, and the monitor wakes those wakers
-//! wherever it notifies its waiting threads (under the same lock, so no wakeup is lost). The
-//! steps that may block — writing to the sink while the item is the head, and completing an item
-//! (which may write the buffered output of the items after it) — run on the runtime's blocking
-//! pool ([`spawn_blocking`](crate::future::spawn_blocking)). None of those blocking calls waits
-//! for another item, so they cannot exhaust the pool waiting on each other, whatever its size.
-//!
-//! ```
-//! # #[cfg(feature = "tokio")] {
-//! use lockstep::future::{self, Tokio};
-//! use lockstep::ordered::{Config, OrderedMonitor};
-//! use std::io::Write;
-//!
-//! future::block_on::<Tokio, _>(async {
-//!     let monitor = OrderedMonitor::new(3, Vec::new(), Config::default());
-//!     let writers = monitor.async_writers::<Tokio>();
-//!     let mut tasks = Vec::new();
-//!     for item in (0..3).rev() {
-//!         let mut out = writers.item(item).unwrap(); // reserve before wait_async
-//!         tasks.push(future::spawn::<Tokio, _>(async move {
-//!             writeln!(out, "response {item}").unwrap(); // held by the writer
-//!             out.finish().await                         // sent, in item order
-//!         }));
-//!     }
-//!     let (report, out) = monitor.wait_async::<Tokio>().await;
-//!     for task in tasks {
-//!         task.await.unwrap().unwrap();
-//!     }
-//!     assert!(report.is_success());
-//!     assert_eq!(out, b"response 0\nresponse 1\nresponse 2\n");
-//! });
-//! # }
-//! ```
-//!
-//! What differs from the thread API: bytes written to an [`AsyncItemWriter`] are held by the
-//! writer (the task's memory, outside the byte window) until `send` or `finish`; dropping a
-//! writer without `finish` — a task aborted at an await — fails its item like a dropped
-//! [`ItemWriter`](super::ItemWriter), and that drop runs on the dropping thread (a short lock,
-//! plus the release of later items' output if this item was the head).
 
 use super::ledger::{ItemError, OrderedError};
 use super::monitor::OrderedMonitor;
@@ -59,6 +17,48 @@ use std::task::Poll;
 
 /// Hands out async writers for the items of one [`OrderedMonitor`]; `A` is the async runtime
 /// whose blocking pool runs the blocking steps. Cheap to clone.
+///
+/// How: every step that only touches the ledger takes its lock briefly and never waits; where a
+/// worker thread would wait on the monitor's condvar (its item too far ahead of the head, the
+/// byte window full) the task registers its waker instead, and the monitor wakes those wakers
+/// wherever it notifies its waiting threads (under the same lock, so no wakeup is lost). The
+/// steps that may block — writing to the sink while the item is the head, and completing an item
+/// (which may write the buffered output of the items after it) — run on the runtime's blocking
+/// pool ([`spawn_blocking`](crate::future::spawn_blocking)). None of those blocking calls waits
+/// for another item, so they cannot exhaust the pool waiting on each other, whatever its size.
+///
+/// ```
+/// # #[cfg(feature = "tokio")] {
+/// use lockstep::future::{self, Tokio};
+/// use lockstep::ordered::{Config, OrderedMonitor};
+/// use std::io::Write;
+///
+/// future::block_on::<Tokio, _>(async {
+///     let monitor = OrderedMonitor::new(3, Vec::new(), Config::default());
+///     let writers = monitor.async_writers::<Tokio>();
+///     let mut tasks = Vec::new();
+///     for item in (0..3).rev() {
+///         let mut out = writers.item(item).unwrap(); // reserve before wait_async
+///         tasks.push(future::spawn::<Tokio, _>(async move {
+///             writeln!(out, "response {item}").unwrap(); // held by the writer
+///             out.finish().await                         // sent, in item order
+///         }));
+///     }
+///     let (report, out) = monitor.wait_async::<Tokio>().await;
+///     for task in tasks {
+///         task.await.unwrap().unwrap();
+///     }
+///     assert!(report.is_success());
+///     assert_eq!(out, b"response 0\nresponse 1\nresponse 2\n");
+/// });
+/// # }
+/// ```
+///
+/// What differs from the thread API: bytes written to an [`AsyncItemWriter`] are held by the
+/// writer (the task's memory, outside the byte window) until `send` or `finish`; dropping a
+/// writer without `finish` — a task aborted at an await — fails its item like a dropped
+/// [`ItemWriter`](super::ItemWriter), and that drop runs on the dropping thread (a short lock,
+/// plus the release of later items' output if this item was the head).
 pub struct AsyncWriters<W: Write + Send + 'static, R: Runtime, A: AsyncRuntime> {
     shared: Arc<Shared<W, R>, R>,
     runtime: PhantomData<fn() -> A>,
