@@ -29,6 +29,8 @@
 //!   bytes) makes writers wait only while an upload that will free space is in flight.
 //! - **Nothing acknowledged is lost**: `commit_all`/`flush(sync)`/`stop` commit every block or
 //!   list it in one [`CommitAllError`]; `stop` never hangs, also when racing a commit.
+//! - **From async tasks**: [`AsyncBlocks`] puts, reads, commits and stops without blocking an
+//!   executor thread (the blocking calls run on the runtime's blocking pool).
 //!
 //! # What is not
 //! - A store that returns a locator of the right size for the wrong bytes is trusted (the size is

@@ -23,6 +23,10 @@
 //!   the sink is not called again, and every item whose output did not (all) reach the sink is
 //!   reported failed with the sink's error. (zstash-style monitors hang here: the releaser dies
 //!   holding the turn.)
+//! - **From async tasks.** [`OrderedMonitor::async_writers`] hands out an [`AsyncItemWriter`]
+//!   per item: waiting for the item's turn or for window space is a waker, not a blocked
+//!   thread, and the sink writes run on the runtime's blocking pool
+//!   ([`OrderedMonitor::wait_async`] ends the run).
 //! - **Assignment.** Dynamic (lowest unclaimed item), static (your lists), or
 //!   [`assign_by_size`] (greedy least-loaded, largest first). [`OrderedMonitor::run`] starts no
 //!   more threads than there are items, refuses more than [`MAX_WORKERS`], and returns
