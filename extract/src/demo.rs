@@ -22,7 +22,7 @@ pub struct DemoSpec {
 }
 
 impl DemoSpec {
-    /// The set `extract --demo` writes: 12 archives, about 64 MiB of members — work for 4
+    /// The set `extract --demo` writes: 12 archives, 49 MB of members — work for 4
     /// workers on the largest-first assignment.
     pub fn standard() -> Self {
         DemoSpec {

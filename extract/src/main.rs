@@ -56,7 +56,7 @@ struct Args {
     #[arg(value_name = "ARCHIVE")]
     archives: Vec<PathBuf>,
 
-    /// Write the reproducible demo archives (12 archives, about 64 MiB) into DIR first; with no
+    /// Write the reproducible demo archives (12 archives, 49 MB) into DIR first; with no
     /// ARCHIVE, extract them. --out defaults to DIR/store and --db to DIR/index.db.
     #[arg(long, value_name = "DIR")]
     demo: Option<PathBuf>,
