@@ -16,6 +16,8 @@
 //! std threads, and the tests run the very same function under lockstep-sim's PCT and random
 //! schedules, with archives, store and index in memory.
 
+#![warn(missing_docs)]
+
 pub mod archives;
 pub mod demo;
 pub mod index;
