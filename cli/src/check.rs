@@ -15,7 +15,7 @@ use crate::registry::{Model, Registry};
 use indicatif::{ProgressBar, ProgressStyle};
 use lockstep::check::{loom, Backend, Checker};
 use lockstep_sim::Knobs;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
@@ -24,8 +24,10 @@ use std::time::Instant;
 const DEFAULT_PREEMPTIONS: usize = 2;
 /// Schedules per randomised check unless the model or the command sets a number.
 const DEFAULT_ITERATIONS: usize = 1000;
-/// Largest preemption bound a flag accepts (loom's own limit is 255).
-const MAX_PREEMPTIONS: usize = 255;
+/// Largest preemption bound a flag accepts (loom's own limit).
+const MAX_PREEMPTIONS: usize = loom::MAX_PREEMPTION_BOUND;
+/// Largest PCT depth (lockstep-sim's own limit).
+pub(crate) const MAX_DEPTH: usize = 1000;
 /// Most shards a run may be split into.
 const MAX_SHARDS: usize = 1 << 20;
 
@@ -47,13 +49,16 @@ fn parse_checker(text: &str) -> Result<CheckerChoice, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A preemption bound: a number or `none` (unbounded).
-fn parse_bound(text: &str) -> Result<Option<usize>, String> {
+/// A preemption bound given on the command line: a number, or `none` for an unbounded search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound(pub Option<usize>);
+
+fn parse_bound(text: &str) -> Result<Bound, String> {
     if text.eq_ignore_ascii_case("none") {
-        return Ok(None);
+        return Ok(Bound(None));
     }
     match text.parse::<usize>() {
-        Ok(n) if n <= MAX_PREEMPTIONS => Ok(Some(n)),
+        Ok(n) if n <= MAX_PREEMPTIONS => Ok(Bound(Some(n))),
         _ => Err(format!("expected 0..={MAX_PREEMPTIONS} or `none`")),
     }
 }
@@ -75,7 +80,8 @@ pub(crate) fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-/// Arguments of `check`.
+/// Arguments of `check`. Number flags take a negative value as their value (and refuse it by
+/// name) rather than as an unknown flag.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
     /// Models to check (see `list`); all when none are given.
@@ -86,28 +92,30 @@ pub struct CheckArgs {
     pub checker: CheckerChoice,
     /// Schedules per randomised check [env: LOCKSTEP_ITERATIONS; default: the model's own, else
     /// 1000].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub iterations: Option<u64>,
     /// Seed of the randomised checkers [env: LOCKSTEP_SEED; default 0].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// PCT bug depth [env: LOCKSTEP_DEPTH; default 3].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
     pub depth: Option<u64>,
     /// Preemption bound of sim-dfs and loom, which are exhaustive within it, or `none`
     /// [env: LOCKSTEP_PREEMPTIONS; default: the model's own, else 2].
-    #[arg(long, value_parser = parse_bound)]
-    pub preemptions: Option<Option<usize>>,
+    // A newtype, not `Option<Option<usize>>`: clap would make the value optional, and a bare
+    // `--preemptions` then panicked (issue 15).
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_bound)]
+    pub preemptions: Option<Bound>,
     /// Most executions of a sim-dfs check; a search cut short reports `passed`, not
     /// `exhausted`.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub max_executions: u64,
     /// Wall-clock budget of each simulator check, in seconds [env: LOCKSTEP_MAX_DURATION]; a
     /// check cut short reports `passed`, never `exhausted`.
-    #[arg(long, value_parser = parse_seconds)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seconds)]
     pub max_seconds: Option<f64>,
     /// Run shard I of N (0-based): the shards of a run together cover it exactly.
-    #[arg(long, value_parser = parse_shard, value_name = "I/N")]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_shard, value_name = "I/N")]
     pub shard: Option<(usize, usize)>,
     /// One JSON object per line instead of a table.
     #[arg(long)]
@@ -143,7 +151,7 @@ pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
 fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     let env = Knobs::from_env()?;
     let models = chosen_models(registry, &args.models)?;
-    let plans = plans(&models, args, &env);
+    let plans = plans(&models, args, &env)?;
     if plans.is_empty() {
         return Err(CliError::NothingToRun);
     }
@@ -166,7 +174,7 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
         let known = known_tokens(&corpus, plan)?;
         let started_at = now_unix();
         let start = Instant::now();
-        let outcome = run_child(plan, &known);
+        let outcome = run_child(plan, &known, &bar);
         let row = Row::new(
             plan.model,
             plan.checker,
@@ -176,16 +184,18 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
         bar.inc(1);
         all_ok &= row.ok();
         let recorded = record(&mut corpus, plan, &row, &outcome, started_at);
-        bar.suspend(|| print_row(&mut out, &row, args.json, width))?;
+        let printed = bar.suspend(|| print_row(&mut out, &row, args.json, width));
         if let Err(cause) = recorded {
+            // The lost result is the error to report, whether or not the output still works.
             bars.clear();
-            print_summary(&mut out, args.json, Ending::Unrecorded)?;
+            let _ = print_summary(&mut out, args.json, Ending::Unrecorded);
             return Err(CliError::Unrecorded {
                 unrecorded: 1,
                 total: done + 1,
                 cause,
             });
         }
+        printed?;
     }
     bars.clear();
     let ending = if all_ok {
@@ -217,7 +227,11 @@ fn chosen_models<'r>(registry: &'r Registry, names: &[String]) -> Result<Vec<&'r
     Ok(models)
 }
 
-fn plans<'a>(models: &[&'a Model], args: &CheckArgs, env: &Knobs) -> Vec<Plan<'a>> {
+fn plans<'a>(
+    models: &[&'a Model],
+    args: &CheckArgs,
+    env: &Knobs,
+) -> Result<Vec<Plan<'a>>, CliError> {
     let checkers: Vec<Checker> = match args.checker {
         CheckerChoice::All => default_checkers().to_vec(),
         CheckerChoice::One(checker) => vec![checker],
@@ -229,12 +243,12 @@ fn plans<'a>(models: &[&'a Model], args: &CheckArgs, env: &Knobs) -> Vec<Plan<'a
                 plans.push(Plan {
                     model,
                     checker,
-                    job: job(model, checker, args, env),
+                    job: job(model, checker, args, env)?,
                 });
             }
         }
     }
-    plans
+    Ok(plans)
 }
 
 /// The checkers `--checker all` runs, in report order.
@@ -250,18 +264,32 @@ fn default_checkers() -> &'static [Checker] {
 }
 
 /// The resolved settings of one check: flag, then environment, then the model's limit, then
-/// the default.
-fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Job {
+/// the default. A resolved setting the checker cannot take (a loom preemption bound over 255
+/// from `LOCKSTEP_PREEMPTIONS` or the model) is a usage error naming where it came from.
+fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Result<Job, CliError> {
     let iterations = args
         .iterations
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
         .or(env.iterations)
         .or(model.limits.iterations)
         .unwrap_or(DEFAULT_ITERATIONS);
-    let preemptions = args.preemptions.or(env.preemptions).unwrap_or(Some(
-        model.limits.preemptions.unwrap_or(DEFAULT_PREEMPTIONS),
-    ));
-    Job {
+    let (preemptions, source) = match (args.preemptions, env.preemptions) {
+        (Some(Bound(bound)), _) => (bound, "--preemptions".to_owned()),
+        (None, Some(bound)) => (bound, lockstep_sim::env::PREEMPTIONS.to_owned()),
+        (None, None) => match model.limits.preemptions {
+            Some(bound) => (Some(bound), format!("the limit of model {}", model.label())),
+            None => (Some(DEFAULT_PREEMPTIONS), "the default".to_owned()),
+        },
+    };
+    if checker == Checker::Loom {
+        if let Some(bound) = preemptions.filter(|&b| b > loom::MAX_PREEMPTION_BOUND) {
+            return Err(CliError::Flag(format!(
+                "preemption bound {bound} (from {source}) is over loom's limit of {}",
+                loom::MAX_PREEMPTION_BOUND
+            )));
+        }
+    }
+    Ok(Job {
         model: model.name.clone(),
         variant: model.variant.clone(),
         checker: checker.name().to_owned(),
@@ -280,7 +308,7 @@ fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Job {
         shrink: env.shrink,
         known_on_stdin: false,
         parent: std::process::id(),
-    }
+    })
 }
 
 /// The known failing tokens of this plan's model variant and checker; a corpus that cannot be
@@ -301,9 +329,6 @@ fn record(
     outcome: &Outcome,
     started_at: i64,
 ) -> Result<(), corpus::CorpusError> {
-    for token in &outcome.stale {
-        corpus.forget(&row.model, &row.variant, row.checker, token)?;
-    }
     let run = RunRecord {
         model: row.model.clone(),
         variant: row.variant.clone(),
@@ -328,7 +353,8 @@ fn record(
             report: outcome.report.clone(),
         })
         .collect();
-    corpus.record(&run, &failures, now_unix())
+    // Known tokens that no longer fit are forgotten in the same transaction.
+    corpus.record_and_forget(&run, &failures, &outcome.stale, now_unix())
 }
 
 fn now_unix() -> i64 {
@@ -350,33 +376,117 @@ fn child_command(plan: &Plan<'_>, known: bool) -> Command {
 }
 
 /// Run one check in a child process and read its outcome.
-fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
+fn run_child(plan: &Plan<'_>, known: &[String], bar: &ProgressBar) -> Outcome {
     if plan.checker.backend() == Backend::Loom {
         let command = child_command(plan, false);
         let result = loom::try_check_in_child(command);
         return Outcome::from_check(result, Checker::Loom, plan.model);
     }
-    let mut command = child_command(plan, !known.is_empty());
+    let feeding = !known.is_empty();
+    let mut command = child_command(plan, feeding);
     command
-        .stdin(Stdio::piped())
+        .stdin(if feeding {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if std::io::stderr().is_terminal() {
+        // The child reports its progress in lines this process turns into the bar's message.
+        command.env(lockstep_sim::progress::PROGRESS, "lines");
+    }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => return Outcome::error(format!("could not start the check: {err}")),
     };
-    if let Some(mut stdin) = child.stdin.take() {
+    if let Some(stdin) = child.stdin.take() {
         let tokens = known.join("\n");
-        // A child that exits early closes the pipe: its outcome says why.
-        let _ = std::thread::spawn(move || stdin.write_all(tokens.as_bytes()));
+        // A thread writes the tokens while this one collects the output (the pipes would fill
+        // otherwise). A child that exits early closes the pipe: its outcome says why.
+        let feeder = std::thread::Builder::new()
+            .name("known-tokens".into())
+            .spawn(move || feed(stdin, tokens.as_bytes()));
+        if let Err(err) = feeder {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Outcome::error(format!("could not start a thread to feed the check: {err}"));
+        }
     }
-    match child.wait_with_output() {
+    let message = format!("{} {}", plan.model.variant, plan.checker);
+    match collect(child, bar, &message) {
         Ok(output) => String::from_utf8_lossy(&output.stdout)
             .lines()
             .find_map(|line| serde_json::from_str::<Outcome>(line).ok())
             .unwrap_or_else(|| crashed(&output)),
         Err(err) => Outcome::error(format!("could not run the check: {err}")),
     }
+}
+
+/// Wait for `child`, collecting its stdout and stderr; progress lines on its stderr update
+/// `bar`'s message (`message: executions, rate, share`) instead of being kept.
+fn collect(
+    mut child: std::process::Child,
+    bar: &ProgressBar,
+    message: &str,
+) -> std::io::Result<std::process::Output> {
+    use std::io::{BufRead, Read};
+    let stderr = child.stderr.take();
+    let (bar, message) = (bar.clone(), message.to_owned());
+    let reader = std::thread::Builder::new()
+        .name("check-stderr".into())
+        .spawn(move || {
+            let mut kept = Vec::new();
+            let Some(stderr) = stderr else {
+                return kept;
+            };
+            for line in std::io::BufReader::new(stderr)
+                .split(b'\n')
+                .map_while(Result::ok)
+            {
+                let text = String::from_utf8_lossy(&line);
+                match lockstep_sim::progress::parse_line(&text) {
+                    Some((done, rate, estimate)) => bar.set_message(format!(
+                        "{message}: {}",
+                        lockstep_sim::progress::describe(done as usize, rate, estimate)
+                    )),
+                    None => {
+                        kept.extend_from_slice(&line);
+                        kept.push(b'\n');
+                    }
+                }
+            }
+            kept
+        })?;
+    let mut stdout = Vec::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_end(&mut stdout)?;
+    }
+    let status = child.wait()?;
+    let stderr = reader.join().unwrap_or_default();
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+/// Write the known tokens to the child's stdin. SIGPIPE (left at its default by
+/// [`crate::die_quietly_on_closed_pipe`], so that `lockstep list | head` ends quietly) is
+/// blocked in this thread: a child that exits without reading them all makes the write fail
+/// with `EPIPE` instead of killing the whole run; the signal, pending on this thread only, is
+/// discarded when the thread ends.
+fn feed(mut stdin: std::process::ChildStdin, tokens: &[u8]) {
+    #[cfg(unix)]
+    // SAFETY: `sigemptyset`, `sigaddset` and `pthread_sigmask` only fill a local signal set and
+    // change the calling thread's signal mask.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    let _ = stdin.write_all(tokens);
 }
 
 fn crashed(output: &std::process::Output) -> Outcome {

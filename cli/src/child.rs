@@ -9,6 +9,7 @@
 //! "known failure" of a default run. The child dies with its parent (Linux: `PR_SET_PDEATHSIG`),
 //! so cancelling `check` never leaves a check running on its own.
 
+use crate::check::MAX_DEPTH;
 use crate::error::CliError;
 use crate::outcome::Outcome;
 use crate::registry::{Build, Model, Registry};
@@ -43,6 +44,38 @@ pub(crate) struct Job {
     pub(crate) parent: u32,
 }
 
+impl Job {
+    /// Why the job cannot run, if it cannot: the parent never hands out such a job, but the
+    /// command is a command like any other and must not panic on a hand-written one.
+    fn validate(&self) -> Result<(), String> {
+        if self.iterations == 0 {
+            return Err("iterations must be at least 1".into());
+        }
+        if !(1..=MAX_DEPTH).contains(&self.depth) {
+            return Err(format!("depth {} is not in 1..={MAX_DEPTH}", self.depth));
+        }
+        if self.max_executions == 0 {
+            return Err("max_executions must be at least 1".into());
+        }
+        if let Some((index, count)) = self.shard {
+            if count == 0 || index >= count {
+                return Err(format!("shard {index}/{count}: need index < count"));
+            }
+        }
+        if let Some(seconds) = self.max_seconds {
+            if !(seconds > 0.0 && seconds <= 1e9) {
+                return Err(format!("max_seconds {seconds} is not in (0, 1e9]"));
+            }
+        }
+        if let Some(p) = self.fault_probability {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("fault_probability {p} is not in 0..=1"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Arguments of the hidden `child` command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ChildArgs {
@@ -63,7 +96,8 @@ pub(crate) fn child(registry: &Registry, args: ChildArgs) -> ExitCode {
 
 fn run(registry: &Registry, job: &str) -> Result<Outcome, CliError> {
     let job: Job = serde_json::from_str(job).map_err(|err| CliError::Job(err.to_string()))?;
-    die_with_parent(job.parent);
+    die_with_parent(job.parent)?;
+    job.validate().map_err(CliError::Job)?;
     let checker: Checker = job
         .checker
         .parse()
@@ -189,6 +223,13 @@ fn run_shuttle(
         }
         None => job.iterations,
     };
+    if iterations == 0 && checker != Checker::ShuttleDfs {
+        // A shard with no schedules of its own (more shards than iterations), as on the
+        // simulator: nothing to run, not an error.
+        let mut outcome = Outcome::clean(replayed, false, false);
+        outcome.stale = stale;
+        return outcome;
+    }
     let strategy = match checker {
         Checker::ShuttlePct => shuttle::Strategy::Pct {
             iterations,
@@ -220,15 +261,18 @@ fn shard_seed(seed: u64, index: usize) -> u64 {
 /// Loom reports to the parent through its adapter (and exits) when started by
 /// `try_check_in_child`; in-process otherwise.
 fn run_loom(model: &Model, job: &Job, build: &Build) -> Outcome {
-    let config = loom::Config::default().preemption_bound(job.preemptions.unwrap_or(2));
+    // The job's bound, `None` (unbounded) included: never the default's or the environment's.
+    let mut config = loom::Config::default();
+    config.preemption_bound = job.preemptions;
     let program = build();
     let result = loom::try_check(&config, move || program());
     Outcome::from_check(result, Checker::Loom, model)
 }
 
-/// Make the kernel kill this process when its parent dies (Linux), and stop at once if the
-/// parent (`parent`, the pid the job names) is already gone.
-fn die_with_parent(parent: u32) {
+/// Make the kernel kill this process when its parent dies (Linux), and refuse to run if the
+/// parent is not `parent` (the pid the job names): it is already gone, or the job was not
+/// handed out by a `check`.
+fn die_with_parent(parent: u32) -> Result<(), CliError> {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: `prctl(PR_SET_PDEATHSIG, SIGKILL)` only sets this process's parent-death
@@ -238,9 +282,13 @@ fn die_with_parent(parent: u32) {
             libc::getppid()
         };
         if u32::try_from(current).ok() != Some(parent) {
-            std::process::exit(2);
+            return Err(CliError::Job(format!(
+                "the job is for a check started by process {parent}, but the parent is \
+                 process {current} (it is gone, or this is not a child of `check`)"
+            )));
         }
     }
     #[cfg(not(target_os = "linux"))]
     let _ = parent;
+    Ok(())
 }

@@ -134,6 +134,19 @@ impl Corpus {
         failures: &[FailureRecord],
         now_unix: i64,
     ) -> Result<(), CorpusError> {
+        self.record_and_forget(run, failures, &[], now_unix)
+    }
+
+    /// [`Corpus::record`], and in the same transaction forget the failures of the run's model,
+    /// variant and checker whose tokens are in `forget` (known tokens that no longer fit the
+    /// model): the run, its failures and the forgetting are committed together or not at all.
+    pub fn record_and_forget(
+        &mut self,
+        run: &RunRecord,
+        failures: &[FailureRecord],
+        forget: &[String],
+        now_unix: i64,
+    ) -> Result<(), CorpusError> {
         validate(run, failures).map_err(|detail| CorpusError::Invalid {
             path: self.path.clone(),
             detail,
@@ -164,6 +177,14 @@ impl Corpus {
             })
             .map_err(sqlite)?;
         let run_id = tx.last_insert_rowid();
+        if !forget.is_empty() {
+            let mut delete = tx.prepare_cached(DELETE_FAILURE).map_err(sqlite)?;
+            for token in forget {
+                delete
+                    .execute(params![run.model, run.variant, run.checker.name(), token])
+                    .map_err(sqlite)?;
+            }
+        }
         {
             let mut upsert = tx.prepare_cached(UPSERT_FAILURE).map_err(sqlite)?;
             for f in failures {
@@ -276,8 +297,7 @@ impl Corpus {
     ) -> Result<bool, CorpusError> {
         self.conn
             .execute(
-                "DELETE FROM failures
-                 WHERE model = ?1 AND variant = ?2 AND checker = ?3 AND token = ?4",
+                DELETE_FAILURE,
                 params![model, variant, checker.name(), token],
             )
             .map(|deleted| deleted > 0)
@@ -293,6 +313,9 @@ const INSERT_RUN: &str = "
 INSERT INTO runs (model, variant, checker, seed, shard_index, shard_count, schedules, verdict,
                   seconds, started_at, lockstep_version, recorded_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+const DELETE_FAILURE: &str =
+    "DELETE FROM failures WHERE model = ?1 AND variant = ?2 AND checker = ?3 AND token = ?4";
 
 const UPSERT_FAILURE: &str = "
 INSERT INTO failures (model, variant, checker, token, summary, report,

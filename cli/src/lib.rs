@@ -132,11 +132,24 @@ pub fn usage_error(err: clap::Error) -> ExitCode {
         }
         _ => {
             let text = err.render().to_string();
-            let first = text
+            let mut first = text
                 .lines()
                 .find(|l| !l.trim().is_empty())
-                .unwrap_or("error");
-            format!("{} (see --help)", error::shorten(first, 400))
+                .unwrap_or("error")
+                .to_owned();
+            // A long value or name echoed in the line is shortened where it stands, so the line
+            // still says which flag it was given to.
+            for (_, value) in err.context() {
+                let texts: Vec<&str> = match value {
+                    ContextValue::String(text) => vec![text.as_str()],
+                    ContextValue::Strings(texts) => texts.iter().map(String::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                for text in texts.into_iter().filter(|t| t.chars().count() > 80) {
+                    first = first.replace(text, &error::shorten(text, 60));
+                }
+            }
+            format!("{} (see --help)", error::shorten(&first, 400))
         }
     };
     error::say(&line);

@@ -86,11 +86,15 @@ fn replay_sim(model: &Model, token: &Token, out: &mut Out) -> Result<bool, CliEr
 fn replay_shuttle(model: &Model, token: &Token, out: &mut Out) -> Result<bool, CliError> {
     let program = program(model, Backend::Shuttle)?;
     let schedule = token.shuttle_schedule().unwrap_or_default().to_owned();
+    // Shuttle prints to stderr as it fails (its panic hook, "test panicked in task ..."), and
+    // the report below says it all: stderr stays for this command's own one-line errors.
+    let quiet = QuietStderr::start();
     let result = shuttle::try_check(
         &shuttle::Config::default(),
         shuttle::Strategy::Replay { schedule },
         move || program(),
     );
+    drop(quiet);
     match result {
         Err(failure) if !failure.kind.is_bug() => {
             Err(CliError::Token(TokenError::Mismatch(failure.message)))
@@ -103,5 +107,63 @@ fn replay_shuttle(model: &Model, token: &Token, out: &mut Out) -> Result<bool, C
             Ok(true)
         }
         Ok(_) => Ok(false),
+    }
+}
+
+/// While it lives, whatever is written to stderr (file descriptor 2) goes to `/dev/null`;
+/// dropping it restores stderr. Unix only (elsewhere stderr stays as it is).
+struct QuietStderr {
+    #[cfg(unix)]
+    saved: Option<std::os::fd::OwnedFd>,
+}
+
+impl QuietStderr {
+    fn start() -> Self {
+        #[cfg(unix)]
+        {
+            QuietStderr {
+                saved: Self::redirect(),
+            }
+        }
+        #[cfg(not(unix))]
+        QuietStderr {}
+    }
+
+    /// Point descriptor 2 at `/dev/null`; the saved original, or `None` if that failed.
+    #[cfg(unix)]
+    fn redirect() -> Option<std::os::fd::OwnedFd> {
+        use std::io::Write;
+        use std::os::fd::{AsRawFd, FromRawFd};
+        let null = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .ok()?;
+        let _ = std::io::stderr().flush();
+        // SAFETY: `dup` and `dup2` only duplicate descriptors; the one `dup` returns is owned
+        // by nobody else, so `OwnedFd` may own it.
+        unsafe {
+            let saved = libc::dup(libc::STDERR_FILENO);
+            if saved < 0 {
+                return None;
+            }
+            let saved = std::os::fd::OwnedFd::from_raw_fd(saved);
+            if libc::dup2(null.as_raw_fd(), libc::STDERR_FILENO) < 0 {
+                return None;
+            }
+            Some(saved)
+        }
+    }
+}
+
+impl Drop for QuietStderr {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(saved) = self.saved.take() {
+            use std::os::fd::AsRawFd;
+            // SAFETY: `dup2` only duplicates the saved descriptor back onto descriptor 2.
+            unsafe {
+                libc::dup2(saved.as_raw_fd(), libc::STDERR_FILENO);
+            }
+        }
     }
 }

@@ -189,6 +189,55 @@ fn forget_removes_one_failure_and_says_whether_it_existed() {
 }
 
 #[test]
+fn record_and_forget_is_one_transaction() {
+    let (_dir, path) = fresh();
+    let mut corpus = Corpus::open(&path).unwrap();
+    let r = run("m", "buggy", "sim-pct", 1, 1);
+    corpus
+        .record(&r, &[failure(&r, "old"), failure(&r, "kept")], 10)
+        .unwrap();
+    // A record that is refused forgets nothing.
+    let bad = RunRecord {
+        seconds: f64::NAN,
+        ..r.clone()
+    };
+    let err = corpus
+        .record_and_forget(&bad, &[], &["old".into()], 11)
+        .unwrap_err();
+    assert!(matches!(err, CorpusError::Invalid { .. }), "{err}");
+    assert_eq!(corpus.known_failures("m", "buggy").unwrap().len(), 2);
+    // One that is recorded forgets the stale tokens of its own model, variant and checker only,
+    // and a token found again in the same run is kept.
+    let other = run("m", "buggy", "sim-dfs", 1, 1);
+    corpus
+        .record(&other, &[failure(&other, "old")], 12)
+        .unwrap();
+    corpus
+        .record_and_forget(
+            &r,
+            &[failure(&r, "new")],
+            &["old".into(), "new".into(), "absent".into()],
+            13,
+        )
+        .unwrap();
+    let known = corpus.known_failures("m", "buggy").unwrap();
+    let mut left: Vec<(Checker, &str)> = known
+        .iter()
+        .map(|k| (k.checker, k.token.as_str()))
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            (Checker::SimPct, "kept"),
+            (Checker::SimPct, "new"),
+            (Checker::SimDfs, "old")
+        ]
+    );
+    assert_eq!(corpus.recent_runs(10).unwrap().len(), 3);
+}
+
+#[test]
 fn invalid_records_are_refused_and_nothing_is_written() {
     let (_dir, path) = fresh();
     let mut corpus = Corpus::open(&path).unwrap();

@@ -11,4 +11,5 @@ pub mod catalog;
 pub mod cli;
 pub mod handoff;
 pub mod ordered;
+pub mod sctbench;
 pub mod tasktree;

@@ -63,8 +63,8 @@ pub(crate) const SPAWN: Key = (1 << 41) + 2;
 pub(crate) const ANY: Key = Key::MAX;
 
 /// The accesses of a step that has not run yet: they conflict with everything.
-pub(crate) fn unknown() -> Vec<Access> {
-    vec![Access::new(ANY, Role::Write)]
+pub(crate) fn unknown() -> Accesses {
+    smallvec::smallvec![Access::new(ANY, Role::Write)]
 }
 
 /// The key of `thread`'s wake-up flag (condvar notifications, timeouts, async wakers).
@@ -88,6 +88,9 @@ pub(crate) enum Role {
     /// Consumes the owner's wake-up flag (a condvar waiter, a parked task): it could only run
     /// once the flag was set.
     Consume,
+    /// Makes a thread (writes the new thread's object, which its first step writes too: a
+    /// thread's steps come after its creation).
+    Create,
     /// Waits for a thread to finish (reads its object).
     Join,
     /// The thread's exit (writes its object).
@@ -111,6 +114,9 @@ impl Role {
         )
     }
 }
+
+/// The accesses of one step (a few, inline).
+pub(crate) type Accesses = smallvec::SmallVec<[Access; 4]>;
 
 /// One access of a step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -152,7 +158,8 @@ pub(crate) fn of_op(
         blocking: true,
     };
     let accesses = match op.kind {
-        OpKind::Start | OpKind::TryLock => [None, None],
+        OpKind::Start => [on(Role::Write), None],
+        OpKind::TryLock => [None, None],
         OpKind::Spawn => [Some(Access::new(SPAWN, Role::Write)), None],
         OpKind::Join => [on(Role::Join), None],
         OpKind::Yield => [
@@ -189,6 +196,8 @@ pub(crate) fn of_op(
 /// reversed differently (before the release's *acquire*) and never come here.
 pub(crate) fn reversible(i: Role, j: Role) -> bool {
     match (i, j) {
+        // Nothing of a thread runs before its creation.
+        (Role::Create, _) => false,
         // A lock that `i`'s failed try_lock found held cannot be taken there.
         (Role::Read, Role::Acquire { blocking: true, .. }) => false,
         // A join cannot precede its thread's exit.

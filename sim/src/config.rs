@@ -37,12 +37,27 @@ pub mod env {
     pub const SHRINK: &str = "LOCKSTEP_SHRINK";
     /// A wall-clock budget for a run, in seconds (a run cut short is never `exhausted`).
     pub const MAX_DURATION: &str = "LOCKSTEP_MAX_DURATION";
+
+    /// Every variable above.
+    pub const ALL: [&str; 9] = [
+        SEED,
+        ITERATIONS,
+        DEPTH,
+        PREEMPTIONS,
+        MAX_STEPS,
+        FAULT_BUDGET,
+        FAULT_PROBABILITY,
+        SHRINK,
+        MAX_DURATION,
+    ];
 }
 
 /// Largest accepted PCT depth (a depth is a number of ordering constraints; real bugs need ≤ 5).
 pub const MAX_DEPTH: usize = 1_000;
 /// Largest accepted preemption bound (beyond it, ask for an unbounded search).
 pub const MAX_PREEMPTIONS: usize = 1_000;
+/// Most OS threads a parallel search may use.
+pub const MAX_THREADS: usize = 256;
 /// Largest accepted step bound per execution.
 pub const MAX_STEPS_LIMIT: usize = 1 << 32;
 
@@ -114,6 +129,10 @@ pub struct Config {
     /// Stop starting new executions after this much wall-clock time (the report then says the
     /// run was cut short, and is never `exhausted`).
     pub max_duration: Option<Duration>,
+    /// Explore the unbounded DFS as independent work items on this many OS threads (`None`:
+    /// the serial optimal search). Any number of threads, 1 included, explores the same
+    /// executions.
+    pub threads: Option<usize>,
 }
 
 impl Config {
@@ -131,6 +150,7 @@ impl Config {
             shard: None,
             label: String::new(),
             max_duration: None,
+            threads: None,
         }
     }
 
@@ -200,6 +220,11 @@ impl Config {
         if !(0.0..=1.0).contains(&self.fault_probability) {
             return Err("the fault probability must be in 0..=1".into());
         }
+        if let Some(threads) = self.threads {
+            if !(1..=MAX_THREADS).contains(&threads) {
+                return Err(format!("{threads} search threads: need 1..={MAX_THREADS}"));
+            }
+        }
         Ok(())
     }
 }
@@ -255,6 +280,12 @@ impl Knobs {
     /// The knobs set in the environment; an unparsable or out-of-range value is an error naming
     /// its variable.
     pub fn from_env() -> Result<Knobs, KnobError> {
+        // A value that is not UTF-8 is refused, not taken for an unset variable.
+        for variable in env::ALL {
+            if let Err(std::env::VarError::NotUnicode(value)) = std::env::var(variable) {
+                return Err(refuse(variable, &value.to_string_lossy(), "not UTF-8"));
+            }
+        }
         Knobs::from_lookup(|name| std::env::var(name).ok())
     }
 

@@ -75,6 +75,8 @@ mod failure;
 mod fault;
 mod op;
 mod output;
+mod parallel;
+pub mod progress;
 mod report;
 mod rng;
 mod rt;

@@ -6,6 +6,7 @@ use crate::config::{Config, Strategy};
 use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome};
 use crate::failure::{Failure, FailureKind};
 use crate::op::OpKind;
+use crate::progress::Progress;
 use crate::report::{explain_deadlock, trace_steps};
 use crate::shrink;
 use crate::strategy::{
@@ -44,8 +45,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// Add what another part of the same run explored.
+    pub(crate) fn merge(&mut self, other: &Report) {
+        self.executions += other.executions;
+        self.blocked += other.blocked;
+        self.longest_execution = self.longest_execution.max(other.longest_execution);
+        self.abandoned_threads = self.abandoned_threads.max(other.abandoned_threads);
+    }
+
     /// Account for one finished execution.
-    fn count(&mut self, result: &ExecResult) {
+    pub(crate) fn count(&mut self, result: &ExecResult) {
         self.executions += 1;
         self.longest_execution = self.longest_execution.max(result.trace.len());
         match result.outcome {
@@ -167,22 +176,32 @@ impl<'c> Session<'c> {
         &self,
         mut after: impl FnMut(&ExecResult) -> Result<(), String>,
     ) -> Result<Report, Failure> {
+        if let (
+            Some(threads),
+            Strategy::Dfs {
+                preemption_bound: None,
+                max_executions: None,
+            },
+            None,
+            None,
+        ) = (
+            self.config.threads,
+            &self.config.strategy,
+            self.config.shard,
+            self.config.max_duration,
+        ) {
+            if !self.exec.always_detail {
+                return self.run_parallel(threads);
+            }
+        }
         let mut scheduler = self.scheduler();
-        let mut report = Report {
-            checker: self.config.strategy.checker(),
-            seed: self.config.seed,
-            executions: 0,
-            blocked: 0,
-            redundant: 0,
-            exhausted: false,
-            longest_execution: 0,
-            abandoned_threads: 0,
-            out_of_time: false,
-        };
+        let mut report = self.empty_report();
         let deadline = self.config.max_duration.map(|d| Instant::now() + d);
+        let mut progress = Progress::new(report.checker.name());
         while scheduler.next_execution() {
             let result = self.execute(&mut *scheduler);
             report.count(&result);
+            progress.update(report.executions, scheduler.estimate());
             match &result.outcome {
                 Outcome::Ok { .. } => {
                     if let Err(message) = after(&result) {
@@ -207,6 +226,33 @@ impl<'c> Session<'c> {
         report.exhausted = scheduler.exhausted();
         report.redundant = scheduler.redundant();
         Ok(report)
+    }
+
+    /// A report of nothing explored yet.
+    pub(crate) fn empty_report(&self) -> Report {
+        Report {
+            checker: self.config.strategy.checker(),
+            seed: self.config.seed,
+            executions: 0,
+            blocked: 0,
+            redundant: 0,
+            exhausted: false,
+            longest_execution: 0,
+            abandoned_threads: 0,
+            out_of_time: false,
+        }
+    }
+
+    /// A failing execution (not an invalid one), shrunk and explained.
+    pub(crate) fn failure_of(&self, result: ExecResult, executions: usize) -> Failure {
+        match &result.outcome {
+            Outcome::Invalid(message) => Failure::invalid(
+                self.config.strategy.checker(),
+                self.config.seed,
+                message.clone(),
+            ),
+            _ => self.failure(result, executions, None),
+        }
     }
 
     /// Shrink (if enabled) and explain a failing execution, with a token recorded from it.

@@ -37,6 +37,8 @@
 //!   are deterministic); the child stops right after the check it was started for.
 //! - Loom allows at most 5 threads per execution (the main thread included); under
 //!   [`Timeouts::Explore`] each timed wait takes one more.
+//! - Loom's preemption bound is at most [`MAX_PREEMPTION_BOUND`] (255); a larger one is refused
+//!   as [`FailureKind::Invalid`] before loom runs.
 
 use super::{Failure, FailureKind, Report};
 use crate::sync::thread::panic_message;
@@ -53,6 +55,9 @@ pub const CHILD_ENV: &str = "LOCKSTEP_LOOM_CHILD";
 const PRIOR_ENV: &str = "LOCKSTEP_LOOM_PRIOR";
 /// Environment variable: default preemption bound when [`Config::preemption_bound`] is not set.
 pub const PREEMPTIONS_ENV: &str = "LOCKSTEP_LOOM_PREEMPTIONS";
+/// The largest preemption bound loom takes (it stores the bound in a `u8` and panics on a
+/// larger one); [`try_check`] refuses a larger bound with [`FailureKind::Invalid`].
+pub const MAX_PREEMPTION_BOUND: usize = u8::MAX as usize;
 /// A child's result line on stdout.
 const RESULT_MARKER: &str = "lockstep-loom-result ";
 /// Executions started so far, printed by a child when loom panics (before its abort).
@@ -190,9 +195,10 @@ where
         .name()
         .filter(|name| *name != "main")
         .map(str::to_owned);
-    let result = match (config.containment, test_name) {
-        (Containment::ChildProcess, Some(test)) => run_in_child(&test, index),
-        _ => run_in_process(config, model),
+    let result = match (validate(config), config.containment, test_name) {
+        (Err(invalid), _, _) => Err(invalid),
+        (Ok(()), Containment::ChildProcess, Some(test)) => run_in_child(&test, index),
+        (Ok(()), _, _) => run_in_process(config, model),
     };
     PRIOR_RESULTS.with(|p| p.borrow_mut().push(encode_result(&result)));
     result
@@ -208,10 +214,29 @@ fn prior_result(index: usize) -> Result<Report, Failure> {
         .unwrap_or_else(|| Err(child_error(format!("no result for earlier check #{index}"))))
 }
 
+/// Why loom cannot run with `config`, as a [`FailureKind::Invalid`] failure: never loom's own
+/// panic reported as a bug of the model.
+fn validate(config: &Config) -> Result<(), Failure> {
+    match config.preemption_bound {
+        Some(bound) if bound > MAX_PREEMPTION_BOUND => Err(Failure {
+            checker: "loom",
+            kind: FailureKind::Invalid,
+            message: format!(
+                "preemption bound {bound} is over loom's limit of {MAX_PREEMPTION_BOUND} \
+                 (use no bound for an exhaustive search)"
+            ),
+            replay: None,
+            executions: 0,
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn run_in_process<F>(config: &Config, model: F) -> Result<Report, Failure>
 where
     F: Fn() + Send + Sync + 'static,
 {
+    validate(config)?;
     let executions = Arc::new(AtomicUsize::new(0));
     let counter = executions.clone();
     let timeouts = config.timeouts;
@@ -336,13 +361,14 @@ fn report_to_parent(result: &Result<Report, Failure>) -> ! {
     std::process::exit(0)
 }
 
-/// One line: `ok <executions>`, or `deadlock|panic <executions> <escaped message>`.
+/// One line: `ok <executions>`, or `deadlock|panic|invalid <executions> <escaped message>`.
 fn encode_result(result: &Result<Report, Failure>) -> String {
     match result {
         Ok(report) => format!("ok {}", report.executions),
         Err(failure) => {
             let kind = match failure.kind {
                 FailureKind::Deadlock => "deadlock",
+                FailureKind::Invalid => "invalid",
                 _ => "panic",
             };
             let message = escape_line(&failure.message);
@@ -364,6 +390,7 @@ fn decode_result(line: &str) -> Option<Result<Report, Failure>> {
         }
         "deadlock" => FailureKind::Deadlock,
         "panic" => FailureKind::Panic,
+        "invalid" => FailureKind::Invalid,
         _ => return None,
     };
     Some(Err(Failure {
@@ -437,7 +464,14 @@ mod tests {
             replay: None,
             executions: 3,
         });
-        for result in [ok, failed] {
+        let invalid: Result<Report, Failure> = Err(Failure {
+            checker: "loom",
+            kind: FailureKind::Invalid,
+            message: "preemption bound 256 is over loom's limit of 255".into(),
+            replay: None,
+            executions: 0,
+        });
+        for result in [ok, failed, invalid] {
             assert_eq!(decode_result(&encode_result(&result)), Some(result));
         }
         assert_eq!(decode_result("garbage"), None);

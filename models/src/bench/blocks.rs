@@ -30,20 +30,20 @@ pub const MAX_ROUNDS: usize = 1_000;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// MiB to write [1 to 1048576; about twice as much memory must be available].
-    #[arg(long, default_value_t = 256,
+    #[arg(long, default_value_t = 256, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_MIB as u64))]
     mib: usize,
     /// Bytes per `write` call [1 to 67108864].
-    #[arg(long, default_value_t = 4096,
+    #[arg(long, default_value_t = 4096, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_WRITE_SIZE as u64))]
     write_size: usize,
     /// Upload workers [1 to 1024].
-    #[arg(long, default_value_t = 2,
+    #[arg(long, default_value_t = 2, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new()
               .range(1..=lockstep::block::MAX_WORKERS as u64))]
     workers: usize,
     /// Rounds of (bound, file); medians are reported [1 to 1000].
-    #[arg(long, default_value_t = 3,
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_ROUNDS as u64))]
     rounds: usize,
     /// Print one JSON object.

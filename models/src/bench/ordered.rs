@@ -23,16 +23,16 @@ pub const MAX_ROUNDS: usize = 1_000;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Items, each writing one line [1 to 100000000].
-    #[arg(long, default_value_t = 1_000_000,
+    #[arg(long, default_value_t = 1_000_000, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_ITEMS as u64))]
     items: usize,
     /// Worker threads [1 to 1024].
-    #[arg(long, default_value_t = 2,
+    #[arg(long, default_value_t = 2, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new()
               .range(1..=lockstep::ordered::MAX_WORKERS as u64))]
     workers: usize,
     /// Bytes per line, newline included [15 to 65536: `item NNNNNNNN ` and the newline at least].
-    #[arg(long, default_value_t = 32,
+    #[arg(long, default_value_t = 32, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new()
               .range(MIN_LINE_BYTES as u64..=MAX_LINE_BYTES as u64))]
     line_bytes: usize,
@@ -41,11 +41,11 @@ pub struct Args {
     #[arg(long, default_value = "file")]
     sink: String,
     /// Rounds of (monitor, sequential); medians are reported [1 to 1000].
-    #[arg(long, default_value_t = 3,
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_ROUNDS as u64))]
     rounds: usize,
     /// Hand-off latency samples [1 to 10000000].
-    #[arg(long, default_value_t = 2_000,
+    #[arg(long, default_value_t = 2_000, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new()
               .range(1..=MAX_HANDOFF_SAMPLES as u64))]
     handoff_samples: usize,

@@ -37,12 +37,12 @@ const BYTES_PER_JOB: u64 = 128;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Number of jobs [1 to 100000000; about 128 bytes of memory each must be available].
-    #[arg(long, default_value_t = 1_000_000,
+    #[arg(long, default_value_t = 1_000_000, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_JOBS as u64))]
     jobs: usize,
     /// Worker threads (1 runs the jobs inline, as the scheduler's default executor does)
     /// [1 to 1024].
-    #[arg(long, default_value_t = 8,
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new()
               .range(1..=lockstep::tasktree::MAX_WORKERS as u64))]
     workers: usize,

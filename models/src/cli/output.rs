@@ -27,7 +27,21 @@ pub(crate) fn write_failed(err: &io::Error) -> ExitCode {
 /// Exit status 2 with `error: MESSAGE` as one line on stderr (an error writing it is ignored:
 /// there is nowhere left to report it).
 pub(crate) fn fail(message: impl Display) -> ExitCode {
-    let line = message.to_string().replace(['\n', '\r'], " ");
+    let line = shorten(&message.to_string().replace(['\n', '\r'], " "));
     let _ = writeln!(io::stderr(), "error: {line}");
     ExitCode::from(2)
 }
+
+/// At most [`MAX_ERROR_CHARS`] characters of an error line: input echoed in it (a name, a value,
+/// a path) stays readable however long it is.
+fn shorten(line: &str) -> String {
+    let count = line.chars().count();
+    if count <= MAX_ERROR_CHARS {
+        return line.to_owned();
+    }
+    let kept: String = line.chars().take(MAX_ERROR_CHARS).collect();
+    format!("{kept}… ({count} characters)")
+}
+
+/// The longest error line, in characters.
+const MAX_ERROR_CHARS: usize = 400;

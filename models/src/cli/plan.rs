@@ -28,7 +28,7 @@ pub(crate) struct PlanArgs {
     /// The jobs file: one `NAME [duration=SECONDS] [priority=INT] [skip] [fail]` per line.
     file: PathBuf,
     /// Jobs running at once.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     workers: usize,
     /// The barrier path component.
     #[arg(long, default_value = "~")]
@@ -221,10 +221,32 @@ fn tree_error(jobs: &[JobLine], err: TreeError) -> PlanError {
     }
 }
 
+/// The largest jobs file `plan` reads (a million jobs take well under this): a larger file, or
+/// a device that never ends (`/dev/zero`), is refused instead of exhausting memory.
+const MAX_JOBS_FILE_BYTES: u64 = 64 << 20;
+
 fn read_jobs(path: &Path) -> Result<Vec<JobLine>, PlanError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PlanError {
+    use std::io::Read;
+    let err = |message: String| PlanError {
         line: None,
-        message: format!("cannot read the jobs file: {e}"),
+        message,
+    };
+    let cannot = |e: io::Error| err(format!("cannot read the jobs file: {e}"));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_JOBS_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_JOBS_FILE_BYTES {
+        return Err(err(format!(
+            "the jobs file is larger than {} MiB",
+            MAX_JOBS_FILE_BYTES >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        cannot(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        ))
     })?;
     parse_jobs(&text)
 }

@@ -500,7 +500,14 @@ pub(crate) fn spawn_thread(
     f: Box<dyn FnOnce() -> Box<dyn Any + Send>>,
     at: &'static Location<'static>,
 ) -> ThreadId {
-    let (thread, stack_size) = with_exec(|e| (e.new_thread(name, at), e.stack_size));
+    let (thread, stack_size) = with_exec(|e| {
+        let thread = e.new_thread(name, at);
+        e.record(
+            crate::access::thread_object(thread),
+            crate::access::Role::Create,
+        );
+        (thread, e.stack_size)
+    });
     let coroutine = coroutine::spawn_coroutine(stack_size, thread_body(thread, f));
     with_exec(|e| e.coroutines[thread] = Some(coroutine));
     thread

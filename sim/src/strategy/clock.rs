@@ -1,8 +1,11 @@
-//! Vector clocks for the happens-before relation that DPOR needs.
+//! Vector clocks for the happens-before relation that DPOR needs. Up to 8 threads fit inline
+//! (no allocation per step), more spill to the heap.
+
+use smallvec::SmallVec;
 
 /// A vector clock over the threads of one execution.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct VClock(Vec<u32>);
+pub(crate) struct VClock(SmallVec<[u32; 8]>);
 
 impl VClock {
     pub(crate) fn get(&self, thread: usize) -> u32 {

@@ -516,4 +516,16 @@ impl Scheduler for Dfs {
     fn exhausted(&self) -> bool {
         self.exhausted
     }
+
+    fn estimate(&self) -> Option<f64> {
+        // The share of this stage's tree done, were subtrees of a node equally large.
+        let (mut share, mut weight) = (0.0f64, 1.0f64);
+        for node in &self.stack {
+            let width = f64::from((node.backtrack | node.done | bit(node.chosen)).count_ones());
+            share += weight * f64::from((node.done & !bit(node.chosen)).count_ones()) / width;
+            weight /= width;
+        }
+        let share = share + weight;
+        Some((self.executions as f64 / share).min(1e18))
+    }
 }

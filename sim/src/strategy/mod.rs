@@ -15,6 +15,7 @@ mod dpor_primitives;
 #[cfg(test)]
 pub(crate) mod exhaustive;
 pub(crate) mod guided;
+pub(crate) mod happens;
 pub(crate) mod optimal;
 pub(crate) mod pct;
 pub(crate) mod random;
@@ -131,5 +132,9 @@ pub(crate) trait Scheduler {
     /// Executions that repeated a behaviour already explored, where the strategy counts them.
     fn redundant(&self) -> usize {
         0
+    }
+    /// The estimated total number of executions of the run, for progress reports.
+    fn estimate(&self) -> Option<f64> {
+        None
     }
 }

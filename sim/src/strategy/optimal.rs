@@ -31,13 +31,17 @@
 //! checked by differential tests: against full enumeration, on random programs
 //! (`dpor_check`).
 
-use super::clock::VClock;
+mod split;
+
+pub(crate) use split::ItemResult;
+
+use super::happens::Tracker;
 use super::wakeup::{weak_initial, Branch, Step, Wut};
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
-use crate::access::{self, Access, Key, Role};
+use crate::access::{self, Access, Accesses, Role};
 use crate::exec::state::Wait;
 use crate::op::ThreadId;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Thread ids above this cannot be tracked in the bit sets.
 const MAX_THREADS: usize = 64;
@@ -50,19 +54,23 @@ fn bit(t: usize) -> u64 {
 #[derive(Debug, Clone)]
 struct Sleeper {
     thread: ThreadId,
-    accesses: Vec<Access>,
+    accesses: Accesses,
 }
 
 /// A thread decision on the current path.
 #[derive(Debug, Clone)]
 struct ThreadNode {
     enabled: u64,
+    /// Branches explored here so far (they sleep in the later ones).
+    explored: usize,
+    /// The threads explored here so far.
+    done: u64,
     sleep: Vec<Sleeper>,
     /// The thread explored now, its outcomes' guidance and its step's accesses (union over
     /// the outcomes explored).
     current: ThreadId,
     current_answers: Vec<(Option<u32>, Wut)>,
-    current_accesses: Vec<Access>,
+    current_accesses: Accesses,
     /// The branches still to explore here.
     pending: Wut,
 }
@@ -84,44 +92,24 @@ enum Node {
     Option(OptionNode),
 }
 
-/// One step of the current execution.
-#[derive(Debug, Clone)]
-struct Event {
-    thread: ThreadId,
-    answer: Option<u32>,
-    accesses: Vec<Access>,
-    /// Happens-before: the vector clock after the step.
-    clock: VClock,
-    /// Index of the thread node that chose it.
-    node: usize,
-    /// For each `Release` access: the step that acquired the lock.
-    acquired_by: Vec<(Key, usize)>,
-}
-
-impl Event {
-    /// Does event `self` happen before a step whose clock is `clock`?
-    fn before(&self, clock: &VClock) -> bool {
-        clock.get(self.thread) >= self.clock.get(self.thread)
-    }
-}
-
-/// Accesses to one key since the last write (within the current clock epoch).
-#[derive(Debug, Clone, Default)]
-struct History {
-    last_write: Option<usize>,
-    reads: Vec<usize>,
-}
-
 /// The second step of a race: one that ran, or one left blocked at the end.
 #[derive(Debug, Clone)]
 enum Second {
     Ran(usize),
-    Blocked(Box<(Step, VClock)>),
+    Blocked(Box<Step>),
 }
 
 /// The Optimal-DPOR strategy (unbounded).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Optimal {
+    /// Reverse races the source-DPOR way (a race adds one thread that starts its reversal, no
+    /// guidance): complete without wakeup trees, so the search can be split into independent
+    /// work items (see `split`), at the price of some blocked executions.
+    source: bool,
+    /// A work item of a split search explores only the branch of this thread node (see
+    /// [`Optimal::split`]); its insertions above it go to `outbox`.
+    floor: Option<usize>,
+    outbox: Vec<(usize, Vec<Step>)>,
     /// `(index, count)`: explore only the root branches whose rank ≡ index (mod count).
     shard: (usize, usize),
     /// The first thread node with several enabled threads, when sharded.
@@ -133,22 +121,28 @@ pub(crate) struct Optimal {
     position: usize,
     nondeterminism: Option<String>,
     // The current execution.
-    events: Vec<Event>,
-    clocks: Vec<VClock>,
-    histories: HashMap<Key, History>,
-    /// `(thread, lock)` → the step that last acquired it.
-    acquires: HashMap<(ThreadId, Key), usize>,
+    tracker: Tracker,
+    /// Steps of this execution seen so far (the first ones repeat the last execution's, whose
+    /// analysis the tracker kept).
+    cursor: usize,
+    /// Steps of the last execution to keep for the next one.
+    keep: usize,
     /// The step chosen at the last decision, finalized at the next one.
     pending: Option<(ThreadId, usize, Option<u32>)>,
     races: Vec<(usize, Second)>,
     // Accounting.
     traces: HashSet<u64>,
     redundant: usize,
+    /// The share of the tree done after the last execution (see `share_done`).
+    share: f64,
 }
 
 impl Optimal {
     pub(crate) fn new(max_executions: Option<usize>, shard: Option<(usize, usize)>) -> Self {
         Self {
+            source: false,
+            floor: None,
+            outbox: Vec::new(),
             shard: shard.unwrap_or((0, 1)),
             root: None,
             max_executions,
@@ -157,25 +151,33 @@ impl Optimal {
             stack: Vec::new(),
             position: 0,
             nondeterminism: None,
-            events: Vec::new(),
-            clocks: Vec::new(),
-            histories: HashMap::new(),
-            acquires: HashMap::new(),
+            tracker: Tracker::default(),
+            cursor: 0,
+            keep: 0,
             pending: None,
             races: Vec::new(),
             traces: HashSet::new(),
             redundant: 0,
+            share: 0.0,
         }
     }
 
     // ----- Happens-before and races ---------------------------------------------------------
 
-    /// Record the step chosen at the last decision, now that it ran: its clock, its races.
+    /// Record the step chosen at the last decision, now that it ran: its clock, its races. A
+    /// step repeating the last execution's prefix was analysed then already.
     fn finalize(&mut self, decision: &Decision<'_>) {
         let Some((thread, node, answer)) = self.pending.take() else {
+            self.tracker.start(decision.threads.len());
             return;
         };
-        let accesses = decision.accesses.to_vec();
+        let index = self.cursor;
+        self.cursor += 1;
+        if index < self.tracker.events.len() {
+            debug_assert_eq!(self.tracker.events[index].thread, thread);
+            return;
+        }
+        let accesses = Accesses::from_slice(decision.accesses);
         if let Node::Thread(n) = &mut self.stack[node] {
             for a in &accesses {
                 if !n.current_accesses.contains(a) {
@@ -183,163 +185,16 @@ impl Optimal {
                 }
             }
         }
-        let index = self.events.len();
         let step = Step {
             thread,
             answer,
             accesses,
         };
-        let (clock, races) = self.analyse(&step, Some(index));
+        let races = self
+            .tracker
+            .push(step, node, decision.threads.len(), decision.clock_jumped);
         self.races
             .extend(races.into_iter().map(|i| (i, Second::Ran(index))));
-        let acquired_by = self.update_histories(&step, index);
-        self.clocks[thread] = clock.clone();
-        self.events.push(Event {
-            thread,
-            answer: step.answer,
-            accesses: step.accesses,
-            clock,
-            node,
-            acquired_by,
-        });
-        // Threads the step spawned start after it.
-        while self.clocks.len() < decision.threads.len() {
-            self.clocks.push(self.clocks[thread].clone());
-        }
-        if decision.clock_jumped {
-            self.barrier();
-        }
-    }
-
-    /// The clock a step gets and the earlier steps it races with. `index` is its place in
-    /// the execution (`None`: a step left blocked).
-    fn analyse(&self, step: &Step, index: Option<usize>) -> (VClock, Vec<usize>) {
-        let _ = index;
-        let thread = step.thread;
-        // Every earlier step conflicting with one of this step's accesses.
-        let mut candidates: Vec<usize> = Vec::new();
-        for a in &step.accesses {
-            let Some(history) = self.histories.get(&a.key) else {
-                continue;
-            };
-            candidates.extend(history.last_write);
-            if a.role.writes() {
-                candidates.extend(history.reads.iter().copied());
-            }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let own = self.clocks[thread].clone();
-        let mut clock = own.clone();
-        for &i in &candidates {
-            clock.join(&self.events[i].clock);
-        }
-        clock.tick(thread);
-        let mut races = Vec::new();
-        for &i in &candidates {
-            if self.events[i].thread == thread {
-                continue;
-            }
-            // A blocking acquisition races with the acquisition of the critical section whose
-            // release it waited for, not with the release.
-            let (first, excluded) = match self.released_lock(i, step) {
-                Some(key) => match self.acquisition(i, key) {
-                    Some(a) if self.events[a].thread != thread => (a, Some(i)),
-                    _ => continue,
-                },
-                None => (i, None),
-            };
-            if !self.reversible(first, step) {
-                continue;
-            }
-            let before = |f: usize| self.events[first].before(&self.events[f].clock);
-            let direct = !self.events[first].before(&own)
-                && candidates
-                    .iter()
-                    .all(|&f| f == first || Some(f) == excluded || !before(f));
-            if direct && !races.contains(&first) {
-                races.push(first);
-            }
-        }
-        (clock, races)
-    }
-
-    /// The lock that step `i` released and `step` takes blocking, if any.
-    fn released_lock(&self, i: usize, step: &Step) -> Option<Key> {
-        step.accesses
-            .iter()
-            .filter(|a| matches!(a.role, Role::Acquire { blocking: true, .. }))
-            .map(|a| a.key)
-            .find(|&key| {
-                self.events[i]
-                    .accesses
-                    .iter()
-                    .any(|b| b.key == key && matches!(b.role, Role::Release { .. }))
-            })
-    }
-
-    /// Could `step` run where event `first` did (see [`access::reversible`])?
-    fn reversible(&self, first: usize, step: &Step) -> bool {
-        self.events[first].accesses.iter().all(|a| {
-            step.accesses.iter().all(|b| {
-                a.key != b.key
-                    || !(a.role.writes() || b.role.writes())
-                    || access::reversible(a.role, b.role)
-            })
-        })
-    }
-
-    /// The acquisition of the critical section that release `i` ended on `key`.
-    fn acquisition(&self, i: usize, key: Key) -> Option<usize> {
-        let acquired = &self.events[i].acquired_by;
-        acquired.iter().find(|(k, _)| *k == key).map(|&(_, a)| a)
-    }
-
-    /// Update the per-key histories with step `index`; returns its releases' acquisitions.
-    fn update_histories(&mut self, step: &Step, index: usize) -> Vec<(Key, usize)> {
-        let mut acquired_by = Vec::new();
-        let mut keys: Vec<Key> = step.accesses.iter().map(|a| a.key).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            let writes = step
-                .accesses
-                .iter()
-                .any(|a| a.key == key && a.role.writes());
-            let history = self.histories.entry(key).or_default();
-            if writes {
-                history.last_write = Some(index);
-                history.reads.clear();
-            } else {
-                history.reads.push(index);
-            }
-        }
-        for a in &step.accesses {
-            match a.role {
-                Role::Acquire { .. } => {
-                    self.acquires.insert((step.thread, a.key), index);
-                }
-                Role::Release { .. } => {
-                    if let Some(&acquired) = self.acquires.get(&(step.thread, a.key)) {
-                        acquired_by.push((a.key, acquired));
-                    }
-                }
-                _ => {}
-            }
-        }
-        acquired_by
-    }
-
-    /// The clock jumped: everything before happens before everything after.
-    fn barrier(&mut self) {
-        let mut all = VClock::default();
-        for clock in &self.clocks {
-            all.join(clock);
-        }
-        for clock in &mut self.clocks {
-            clock.clone_from(&all);
-        }
-        self.histories.clear();
     }
 
     /// Races of the lock acquisitions left blocked at the end (a deadlock, abandoned threads).
@@ -358,10 +213,10 @@ impl Optimal {
             let (Some((shared, waker)), Some(key)) = (lock, view.wait_key) else {
                 continue;
             };
-            if view.enabled || thread >= self.clocks.len() {
+            if view.enabled {
                 continue;
             }
-            let mut accesses = vec![Access::new(
+            let mut accesses: Accesses = smallvec::smallvec![Access::new(
                 key,
                 Role::Acquire {
                     shared,
@@ -376,10 +231,10 @@ impl Optimal {
                 answer: None,
                 accesses,
             };
-            let (clock, races) = self.analyse(&step, None);
+            let (_, races) = self.tracker.blocked_races(&step);
             for i in races {
-                let blocked = Second::Blocked(Box::new((step.clone(), clock.clone())));
-                self.races.push((i, blocked));
+                self.races
+                    .push((i, Second::Blocked(Box::new(step.clone()))));
             }
         }
     }
@@ -388,104 +243,132 @@ impl Optimal {
     fn reverse_races(&mut self) {
         let races = std::mem::take(&mut self.races);
         for (i, second) in races {
-            let v = self.wakeup_sequence(i, &second);
-            let node = self.events[i].node;
-            let Node::Thread(n) = &mut self.stack[node] else {
-                continue;
+            let v = match &second {
+                Second::Ran(j) => self.tracker.wakeup_sequence(i, Some(*j), None),
+                Second::Blocked(step) => self.tracker.wakeup_sequence(i, None, Some(step)),
             };
-            if n.sleep
-                .iter()
-                .any(|s| weak_initial(&v, s.thread, &s.accesses))
-            {
-                continue; // an equivalent execution was explored from here already
+            let node = self.tracker.events[i].node;
+            match self.floor {
+                // Above a work item's branch: the search that split hands it on.
+                Some(floor) if node < floor => {
+                    self.outbox.push((node, v));
+                    continue;
+                }
+                // At the branch itself: every other branch is a work item of its own.
+                Some(floor) if node == floor => continue,
+                _ => {}
             }
-            n.pending.insert(v);
+            self.insert(node, v);
         }
     }
 
-    /// The steps after `i` that do not depend on it, then the race's second step.
-    fn wakeup_sequence(&self, i: usize, second: &Second) -> Vec<Step> {
-        let first = &self.events[i];
-        let end = match second {
-            Second::Ran(j) => *j,
-            Second::Blocked(_) => self.events.len(),
+    /// The source-DPOR search (see `source`), which `split` can divide.
+    pub(crate) fn splittable() -> Self {
+        let mut search = Self::new(None, None);
+        search.source = true;
+        search
+    }
+
+    /// Add wakeup sequence `v` at thread node `node`, unless a thread explored there already
+    /// starts an equivalent execution.
+    fn insert(&mut self, node: usize, v: Vec<Step>) {
+        if self.source {
+            return self.insert_source(node, &v);
+        }
+        let Node::Thread(n) = &mut self.stack[node] else {
+            return;
         };
-        let mut v: Vec<Step> = self.events[i + 1..end]
+        if n.sleep
             .iter()
-            .filter(|e| !first.before(&e.clock))
-            .map(|e| Step {
-                thread: e.thread,
-                answer: e.answer,
-                accesses: e.accesses.clone(),
-            })
-            .collect();
-        v.push(match second {
-            Second::Ran(j) => {
-                let e = &self.events[*j];
-                Step {
-                    thread: e.thread,
-                    answer: e.answer,
-                    accesses: e.accesses.clone(),
-                }
-            }
-            Second::Blocked(blocked) => blocked.0.clone(),
-        });
-        v
+            .any(|s| weak_initial(&v, s.thread, &s.accesses))
+        {
+            return; // an equivalent execution was explored from here already
+        }
+        n.pending.insert(v);
     }
 
-    /// A canonical hash of the current execution's trace: every thread's steps and outcomes,
-    /// and per key the order of its conflicting accesses (reads between two writes unordered).
-    fn trace_hash(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut local = vec![0u32; self.clocks.len()];
-        let mut keys: HashMap<Key, (u64, u64)> = HashMap::new(); // (sequence, open read group)
-        let mut answers = std::collections::hash_map::DefaultHasher::new();
-        for e in &self.events {
-            local[e.thread] += 1;
-            let id = (e.thread as u64) << 32 | u64::from(local[e.thread]);
-            (e.thread, e.answer).hash(&mut answers);
-            for a in &e.accesses {
-                let entry = keys.entry(a.key).or_insert((0, 0));
-                if a.role.writes() {
-                    entry.0 = mix(mix(entry.0, entry.1), id | 1 << 63);
-                    entry.1 = 0;
-                } else {
-                    entry.1 = entry.1.wrapping_add(mix(id, 0x9e37));
-                }
-            }
+    /// Source-DPOR (Abdulla et al., POPL 2014, Algorithm 1): unless a thread that starts `v`
+    /// is already explored or scheduled at `node`, schedule one (that is not asleep there).
+    fn insert_source(&mut self, node: usize, v: &[Step]) {
+        let Node::Thread(n) = &mut self.stack[node] else {
+            return;
+        };
+        let initials: Vec<usize> = (0..v.len())
+            .filter(|&k| super::wakeup::is_initial(v, k))
+            .map(|k| v[k].thread)
+            .collect();
+        let scheduled = n.done
+            | bit(n.current)
+            | n.pending
+                .branches
+                .iter()
+                .fold(0u64, |acc, b| acc | bit(b.thread));
+        if initials.iter().any(|&t| scheduled & bit(t) != 0) {
+            return;
         }
-        let mut keyed: Vec<(Key, (u64, u64))> = keys.into_iter().collect();
-        keyed.sort_unstable_by_key(|(k, _)| *k);
-        let mut hash = answers.finish();
-        for (key, (sequence, reads)) in keyed {
-            hash = mix(mix(mix(hash, key), sequence), reads);
+        let asleep = n.sleep.iter().fold(0u64, |acc, s| acc | bit(s.thread));
+        let can_start = n.enabled & !asleep;
+        if let Some(&q) = initials.iter().find(|&&t| can_start & bit(t) != 0) {
+            let accesses = v.iter().find(|s| s.thread == q).map(|s| s.accesses.clone());
+            n.pending.branches.push(Branch {
+                thread: q,
+                accesses: accesses.unwrap_or_else(access::unknown),
+                answers: Vec::new(),
+            });
         }
-        hash
+    }
+
+    /// The share of the search tree done once the current execution is, were subtrees of a
+    /// node equally large: along the path, each node's explored branches count in full, the
+    /// current one by the share of its own subtree done.
+    fn share_done(&self) -> f64 {
+        let (mut share, mut weight) = (0.0f64, 1.0f64);
+        for node in &self.stack {
+            let (done, width) = match node {
+                Node::Thread(t) => (t.explored, 1 + t.explored + t.pending.branches.len()),
+                Node::Option(o) => (o.n - 1 - o.remaining.len(), o.n),
+            };
+            share += weight * done as f64 / width as f64;
+            weight /= width as f64;
+        }
+        share + weight
     }
 
     // ----- The exploration tree -------------------------------------------------------------
 
-    /// Move to the next unexplored branch; `false` when none is left.
+    /// Move to the next unexplored branch; `false` when none is left. Sets `keep`: the steps
+    /// before the decision that changed.
     fn backtrack(&mut self) -> bool {
         while !self.stack.is_empty() {
             let index = self.stack.len() - 1;
-            match &mut self.stack[index] {
-                Node::Option(o) => {
-                    if !o.remaining.is_empty() {
-                        o.current = o.remaining.remove(0);
-                        return true;
-                    }
+            if self.floor == Some(index) {
+                return false; // this work item's branch is done
+            }
+            let changed = match &mut self.stack[index] {
+                Node::Option(o) if !o.remaining.is_empty() => {
+                    o.current = o.remaining.remove(0);
+                    // The step of the thread node before it changes outcome.
+                    Some(index - 1)
                 }
+                Node::Option(_) => None,
                 Node::Thread(t) => {
                     let done = Sleeper {
                         thread: t.current,
                         accesses: std::mem::take(&mut t.current_accesses),
                     };
                     t.sleep.push(done);
-                    if self.next_branch(index) {
-                        return true;
-                    }
+                    t.explored += 1;
+                    t.done |= bit(t.current);
+                    self.next_branch(index).then_some(index)
                 }
+            };
+            if let Some(node) = changed {
+                let events = &self.tracker.events;
+                self.keep = events
+                    .iter()
+                    .position(|e| e.node >= node)
+                    .unwrap_or(events.len());
+                return true;
             }
             if self.root == Some(index) {
                 self.root = None;
@@ -511,7 +394,7 @@ impl Optimal {
             if owned {
                 t.current = branch.thread;
                 t.current_answers = branch.answers;
-                t.current_accesses = Vec::new();
+                t.current_accesses = Accesses::new();
                 return true;
             }
             t.sleep.push(Sleeper {
@@ -541,7 +424,7 @@ impl Optimal {
     /// The sleep set of a new thread node: the last thread node's sleepers that commute with
     /// the step chosen there.
     fn inherited_sleep(&self) -> Vec<Sleeper> {
-        let Some(last) = self.events.last() else {
+        let Some(last) = self.tracker.events[..self.cursor].last() else {
             return Vec::new();
         };
         let Some(Node::Thread(t)) = self.stack.get(last.node) else {
@@ -589,10 +472,12 @@ impl Optimal {
         };
         self.stack.push(Node::Thread(ThreadNode {
             enabled,
+            explored: 0,
+            done: 0,
             sleep,
             current,
             current_answers: answers,
-            current_accesses: Vec::new(),
+            current_accesses: Accesses::new(),
             pending,
         }));
         let index = self.stack.len() - 1;
@@ -634,14 +519,6 @@ fn rank_owned(enabled: u64, thread: ThreadId, (index, count): (usize, usize)) ->
     rank.is_some_and(|r| r % count == index)
 }
 
-/// A 64-bit mix (SplitMix64's finaliser) of two values.
-fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a ^ b.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 impl Scheduler for Optimal {
     fn next_execution(&mut self) -> bool {
         if self.nondeterminism.is_some() || self.exhausted {
@@ -659,10 +536,8 @@ impl Scheduler for Optimal {
         }
         self.executions += 1;
         self.position = 0;
-        self.events.clear();
-        self.clocks.clear();
-        self.histories.clear();
-        self.acquires.clear();
+        self.tracker.truncate(self.keep);
+        self.cursor = 0;
         self.pending = None;
         self.races.clear();
         true
@@ -673,9 +548,6 @@ impl Scheduler for Optimal {
             return Pick::Invalid(format!(
                 "DFS supports at most {MAX_THREADS} threads per execution"
             ));
-        }
-        while self.clocks.len() < decision.threads.len() && self.events.is_empty() {
-            self.clocks.push(VClock::default());
         }
         self.finalize(decision);
         let enabled = decision.enabled().fold(0u64, |acc, t| acc | bit(t));
@@ -747,10 +619,17 @@ impl Scheduler for Optimal {
 
     fn end_execution(&mut self, ended: Ended, _: usize) {
         if ended == Ended::Pruned {
-            self.races.clear();
+            // Source-DPOR reverses the races of every explored prefix, blocked ones included;
+            // the optimal search never runs a blocked execution.
+            if self.source {
+                self.reverse_races();
+            } else {
+                self.races.clear();
+            }
             return;
         }
-        if !self.traces.insert(self.trace_hash()) {
+        self.share = self.share_done();
+        if !self.traces.insert(self.tracker.trace_hash()) {
             self.redundant += 1;
         }
         self.reverse_races();
@@ -762,6 +641,10 @@ impl Scheduler for Optimal {
 
     fn redundant(&self) -> usize {
         self.redundant
+    }
+
+    fn estimate(&self) -> Option<f64> {
+        (self.share > 0.0).then(|| (self.executions as f64 / self.share).min(1e18))
     }
 }
 

@@ -11,7 +11,7 @@
 //! one branch per thread whose outcomes are all explored; a sequence that needs outcome `k`
 //! follows that outcome's subtree.
 
-use crate::access::{dependent, Access};
+use crate::access::{dependent, Access, Accesses};
 use crate::op::ThreadId;
 
 /// One step of a wakeup sequence: who, with which outcome, touching what.
@@ -19,7 +19,7 @@ use crate::op::ThreadId;
 pub(crate) struct Step {
     pub(crate) thread: ThreadId,
     pub(crate) answer: Option<u32>,
-    pub(crate) accesses: Vec<Access>,
+    pub(crate) accesses: Accesses,
 }
 
 /// The branches still to explore from a decision, in order.
@@ -32,7 +32,7 @@ pub(crate) struct Wut {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Branch {
     pub(crate) thread: ThreadId,
-    pub(crate) accesses: Vec<Access>,
+    pub(crate) accesses: Accesses,
     /// Outcomes with guidance; outcomes not listed are explored freely.
     pub(crate) answers: Vec<(Option<u32>, Wut)>,
 }
@@ -158,7 +158,7 @@ mod tests {
         Step {
             thread,
             answer: None,
-            accesses: vec![Access::new(made(0, key), role)],
+            accesses: smallvec::smallvec![Access::new(made(0, key), role)],
         }
     }
 

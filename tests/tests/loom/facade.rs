@@ -167,3 +167,23 @@ fn several_checks_in_one_test_each_run_once_in_their_own_child() {
     });
     assert!(second.executions > 1);
 }
+
+#[test]
+fn a_preemption_bound_over_loom_limit_is_invalid_not_a_bug() {
+    for containment in [
+        loom::Containment::ChildProcess,
+        loom::Containment::InProcess,
+    ] {
+        let config = loom::Config::default()
+            .preemption_bound(loom::MAX_PREEMPTION_BOUND + 1)
+            .containment(containment);
+        let failure = loom::try_check(&config, || {}).expect_err("loom cannot take 256");
+        assert_eq!(failure.kind, FailureKind::Invalid, "{failure}");
+        assert!(!failure.kind.is_bug());
+        assert!(failure.message.contains("255"), "{failure}");
+        assert_eq!(failure.executions, 0);
+    }
+    // The limit itself runs.
+    let config = loom::Config::default().preemption_bound(loom::MAX_PREEMPTION_BOUND);
+    assert_eq!(loom::check(&config, || {}).executions, 1);
+}

@@ -6,4 +6,5 @@ mod async_components;
 mod compat;
 mod components;
 mod framework;
+mod optimal;
 mod ported;
