@@ -164,50 +164,59 @@ fn start(args: &Args) -> Result<Summary, Usage> {
     Ok(summary)
 }
 
+/// Check the arguments, open the store and (when its path is known) the index — before the demo
+/// archives are written, so a setup error costs nothing — then collect the archives.
 fn setup(args: &Args) -> Result<Setup, Usage> {
     if args.sequential && args.workers.is_some_and(|w| w != 1) {
         return Err(Usage(
             "--sequential runs on one thread: drop --workers".into(),
         ));
     }
-    let mut paths = args.archives.clone();
-    if let Some(dir) = &args.demo {
-        demo::write(dir, &DemoSpec::standard()).map_err(|e| {
-            Usage(format!(
-                "cannot write the demo archives to {}: {e}",
-                dir.display()
-            ))
-        })?;
-        if paths.is_empty() {
-            paths.push(dir.clone());
-        }
-    }
-    if paths.is_empty() {
+    if args.archives.is_empty() && args.demo.is_none() {
         return Err(Usage(
             "no archives given (try --demo DIR, or --help)".into(),
         ));
-    }
-    let archives = DirArchives::new(&paths).map_err(Usage)?;
-    if archives.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(Usage(format!("no .tar archives in {}", shown.join(", "))));
     }
     let out = match (&args.out, &args.demo) {
         (Some(out), _) => out.clone(),
         (None, Some(dir)) => dir.join("store"),
         (None, None) => return Err(Usage("--out DIR is required: where the blocks go".into())),
     };
-    let db = match (&args.db, &args.demo) {
-        (Some(db), _) => db.clone(),
-        (None, Some(dir)) => dir.join("index.db"),
-        (None, None) => beside(archives.path(0)),
+    let store = open_store(&out)?;
+    let db = args
+        .db
+        .clone()
+        .or_else(|| args.demo.as_ref().map(|d| d.join("index.db")));
+    let mut index = None;
+    let mut paths = args.archives.clone();
+    if let Some(dir) = &args.demo {
+        let cannot = |e: std::io::Error| {
+            Usage(format!(
+                "cannot write the demo archives to {}: {e}",
+                dir.display()
+            ))
+        };
+        fs::create_dir_all(dir).map_err(cannot)?;
+        index = db.as_deref().map(open_index).transpose()?;
+        demo::write(dir, &DemoSpec::standard()).map_err(cannot)?;
+        if paths.is_empty() {
+            paths.push(dir.clone());
+        }
+    }
+    let archives = DirArchives::new(&paths).map_err(Usage)?;
+    if archives.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Usage(format!("no .tar archives in {}", shown.join(", "))));
+    }
+    let index = match index {
+        Some(index) => index,
+        None => open_index(&db.unwrap_or_else(|| beside(archives.path(0))))?,
     };
-    let workers = args.workers.map_or_else(default_workers, usize::from);
     Ok(Setup {
-        store: open_store(&out)?,
-        index: open_index(&db)?,
+        store,
+        index,
         archives,
-        workers,
+        workers: args.workers.map_or_else(default_workers, usize::from),
     })
 }
 
