@@ -6,8 +6,11 @@
 //!
 //! Guarantees of every [`Index`]: an archive's member list is written once, in one transaction,
 //! and never replaced (so a later corruption of the archive is caught against it, not indexed
-//! over); [`Index::record`] replaces an archive's manifests as a whole (members not extracted by
-//! the latest run have none), so manifests never mix two runs.
+//! over); an extraction starts by [clearing](Index::clear) the archive's manifests and
+//! [records](Index::record) each member's as soon as it is stored and checked — before its line
+//! is printed — so manifests never mix two runs, and every member printed as extracted is in
+//! the index (SQLite: one transaction per member, WAL; it survives the process dying, and with
+//! `synchronous = NORMAL` a power loss may undo the last few).
 
 use crate::archives::Member;
 use lockstep::sync::{Mutex, Runtime, Std};
@@ -32,8 +35,10 @@ pub trait Index: Send + Sync + 'static {
     fn lookup(&self, archive: &str) -> Result<Option<Indexed>, String>;
     /// Record `archive`'s members (first use). An archive already indexed is left as it is.
     fn insert(&self, archive: &str, indexed: &Indexed) -> Result<(), String>;
-    /// Replace `archive`'s manifests: `(member seq, manifest text)`; other members get none.
-    fn record(&self, archive: &str, manifests: &[(u32, String)]) -> Result<(), String>;
+    /// Forget `archive`'s manifests (an extraction of it starts).
+    fn clear(&self, archive: &str) -> Result<(), String>;
+    /// Record the manifest of member `seq` of `archive`.
+    fn record(&self, archive: &str, seq: u32, manifest: &str) -> Result<(), String>;
     /// `archive`'s members with their manifests (if extracted), in archive order.
     fn manifests(&self, archive: &str) -> Result<Vec<(Member, Option<String>)>, String>;
 }
@@ -83,12 +88,22 @@ impl<R: Runtime> Index for MemIndex<R> {
         Ok(())
     }
 
-    fn record(&self, archive: &str, manifests: &[(u32, String)]) -> Result<(), String> {
+    fn clear(&self, archive: &str) -> Result<(), String> {
+        if let Some((_, recorded)) = self.archives.lock().get_mut(archive) {
+            recorded.clear();
+        }
+        Ok(())
+    }
+
+    fn record(&self, archive: &str, seq: u32, manifest: &str) -> Result<(), String> {
         let mut archives = self.archives.lock();
-        let (_, recorded) = archives
+        let (indexed, recorded) = archives
             .get_mut(archive)
             .ok_or_else(|| format!("{archive} is not indexed"))?;
-        *recorded = manifests.iter().cloned().collect();
+        if !indexed.members.iter().any(|m| m.seq == seq) {
+            return Err(format!("{archive} has no member {seq}"));
+        }
+        recorded.insert(seq, manifest.to_owned());
         Ok(())
     }
 
@@ -144,6 +159,8 @@ impl SqliteIndex {
         db.busy_timeout(Duration::from_secs(10))
             .map_err(|e| e.to_string())?;
         db.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| e.to_string())?;
+        db.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| e.to_string())?;
         db.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
         Ok(SqliteIndex { db: Mutex::new(db) })
@@ -205,25 +222,26 @@ impl Index for SqliteIndex {
         tx.commit().map_err(sql("insert"))
     }
 
-    fn record(&self, archive: &str, manifests: &[(u32, String)]) -> Result<(), String> {
-        let mut db = self.db.lock();
-        let tx = db.transaction().map_err(sql("record"))?;
-        tx.execute(
+    fn clear(&self, archive: &str) -> Result<(), String> {
+        let db = self.db.lock();
+        db.execute(
             "UPDATE members SET manifest = NULL WHERE archive = ?1",
             [archive],
         )
-        .map_err(sql("record"))?;
-        {
-            let mut update = tx
-                .prepare("UPDATE members SET manifest = ?3 WHERE archive = ?1 AND seq = ?2")
-                .map_err(sql("record"))?;
-            for (seq, manifest) in manifests {
-                update
-                    .execute(params![archive, seq, manifest])
-                    .map_err(sql("record"))?;
-            }
+        .map_err(sql("clear"))?;
+        Ok(())
+    }
+
+    fn record(&self, archive: &str, seq: u32, manifest: &str) -> Result<(), String> {
+        let db = self.db.lock();
+        let mut update = db
+            .prepare_cached("UPDATE members SET manifest = ?3 WHERE archive = ?1 AND seq = ?2")
+            .map_err(sql("record"))?;
+        match update.execute(params![archive, seq, manifest]) {
+            Ok(1) => Ok(()),
+            Ok(_) => Err(format!("index: {archive} has no member {seq}")),
+            Err(e) => Err(sql("record")(e)),
         }
-        tx.commit().map_err(sql("record"))
     }
 
     fn manifests(&self, archive: &str) -> Result<Vec<(Member, Option<String>)>, String> {
@@ -276,7 +294,7 @@ mod tests {
         }
     }
 
-    /// Both indexes: the member list is written once; `record` replaces the manifests whole.
+    /// Both indexes: the member list is written once; `clear` forgets the manifests.
     fn contract(index: &dyn Index) {
         assert_eq!(index.lookup("a.tar").unwrap(), None);
         let first = Indexed {
@@ -290,16 +308,19 @@ mod tests {
         };
         index.insert("a.tar", &other).unwrap();
         assert_eq!(index.lookup("a.tar").unwrap(), Some(first.clone()));
-        index
-            .record("a.tar", &[(0, "m0".into()), (1, "m1".into())])
-            .unwrap();
-        index.record("a.tar", &[(1, "m1'".into())]).unwrap();
+        index.record("a.tar", 0, "m0").unwrap();
+        index.record("a.tar", 1, "m1").unwrap();
+        index.clear("a.tar").unwrap();
+        index.record("a.tar", 1, "m1'").unwrap();
+        assert!(index.record("a.tar", 2, "m2").is_err(), "no member 2");
         let manifests = index.manifests("a.tar").unwrap();
         let manifests: Vec<Option<&str>> = manifests.iter().map(|(_, m)| m.as_deref()).collect();
         assert_eq!(manifests, [None, Some("m1'")]);
         assert!(
-            index.record("b.tar", &[]).is_err() || index.manifests("b.tar").unwrap().is_empty()
+            index.record("b.tar", 0, "m").is_err(),
+            "b.tar is not indexed"
         );
+        assert!(index.manifests("b.tar").unwrap().is_empty());
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! One archive's extraction — the same function for the parallel program and the sequential
 //! baseline, so both print the same lines and store the same blocks: look the archive up in the
 //! index (scanning it on first use), then stream each member into the block store, check its
-//! size and checksum against the index, and record the manifests of the members that made it.
+//! size and checksum against the index, record its manifest, and print its line.
 //!
-//! Guarantees: every member extracted before a failure is recorded in the index before the
-//! archive's output can be released (an archive's lines only reach stdout once its manifests
-//! are in the index), and the failure is one line naming the archive, the member and the cause.
+//! Guarantees: a member's line is written only after its blocks are committed to the store
+//! (closing its `BlockFile` waits for them), its checksum matched the index and its manifest is
+//! recorded in the index — so whatever is printed as extracted is kept, also when the archive
+//! fails later; and a failure is one line naming the archive, the member and the cause.
 
 use crate::archives::{md5_hex, open_tar, scan, Archives, Member, Reader};
 use crate::index::{Index, Indexed};
@@ -158,10 +159,14 @@ pub fn extract_archive<A: Archives + ?Sized, I: Index + ?Sized>(
         indexed.members.len()
     )
     .map_err(|e| fail(e.to_string()))?;
-    let mut manifests = Vec::new();
-    let extracted = extract_members(archives, k, &indexed, out, store, progress, &mut manifests);
-    let recorded = index.record(name, &manifests);
-    extracted.and(recorded).map_err(|reason| {
+    index.clear(name).map_err(fail)?;
+    let members = Members {
+        archives,
+        k,
+        indexed: &indexed,
+        index,
+    };
+    members.extract(out, store, progress).map_err(|reason| {
         let size = archives.size(k);
         match size == indexed.size {
             true => fail(reason),
@@ -173,54 +178,65 @@ pub fn extract_archive<A: Archives + ?Sized, I: Index + ?Sized>(
     })
 }
 
-/// Stream each member into `store` and check it against the index, in archive order.
-fn extract_members<A: Archives + ?Sized>(
-    archives: &A,
+/// One archive's members: where to read them, what the index expects, where to record them.
+struct Members<'a, A: ?Sized, I: ?Sized> {
+    archives: &'a A,
     k: usize,
-    indexed: &Indexed,
-    out: &mut dyn Write,
-    store: &dyn MemberStore,
-    progress: &Progress,
-    manifests: &mut Vec<(u32, String)>,
-) -> Result<(), String> {
-    let mut archive = open_tar(archives, k).map_err(|e| e.to_string())?;
-    let mut reader = Reader::new(&mut archive).map_err(|e| e.to_string())?;
-    let mut expected = indexed.members.iter();
-    loop {
-        let entry = reader.next().map_err(|e| match manifests.len() {
-            0 => format!("unreadable archive: {e}"),
-            n => format!("unreadable archive after {n} members: {e}"),
-        })?;
-        let (mut entry, member) = match (entry, expected.next()) {
-            (None, None) => return Ok(()),
-            (Some(entry), Some(member)) => (entry, member),
-            (None, Some(member)) => {
+    indexed: &'a Indexed,
+    index: &'a I,
+}
+
+impl<A: Archives + ?Sized, I: Index + ?Sized> Members<'_, A, I> {
+    /// Stream each member into `store`, check it against the index, record it and print its
+    /// line, in archive order.
+    fn extract(
+        &self,
+        out: &mut dyn Write,
+        store: &dyn MemberStore,
+        progress: &Progress,
+    ) -> Result<(), String> {
+        let mut archive = open_tar(self.archives, self.k).map_err(|e| e.to_string())?;
+        let mut reader = Reader::new(&mut archive).map_err(|e| e.to_string())?;
+        let (mut expected, mut done) = (self.indexed.members.iter(), 0);
+        loop {
+            let entry = reader.next().map_err(|e| match done {
+                0 => format!("unreadable archive: {e}"),
+                n => format!("unreadable archive after {n} members: {e}"),
+            })?;
+            let (mut entry, member) = match (entry, expected.next()) {
+                (None, None) => return Ok(()),
+                (Some(entry), Some(member)) => (entry, member),
+                (None, Some(member)) => return Err(self.ends_before(member, done)),
+                (Some(entry), None) => {
+                    return Err(format!("member {} is not in the index", entry.path));
+                }
+            };
+            if entry.path != member.path {
                 return Err(format!(
-                    "the archive ends before member {} ({} of {} extracted; truncated?)",
-                    member.path,
-                    manifests.len(),
-                    indexed.members.len()
-                ))
+                    "member {} is {} in the index",
+                    entry.path, member.path
+                ));
             }
-            (Some(entry), None) => {
-                return Err(format!("member {} is not in the index", entry.path));
-            }
-        };
-        if entry.path != member.path {
-            return Err(format!(
-                "member {} is {} in the index",
-                entry.path, member.path
-            ));
+            let (manifest, md5, len) = store
+                .store(&mut entry.content, progress)
+                .map_err(|e| format!("member {}: {e}", member.path))?;
+            check(member, &md5, len)?;
+            let name = self.archives.name(self.k);
+            self.index.record(name, member.seq, &manifest.to_string())?;
+            let blocks = manifest.locators().len();
+            let s = if blocks == 1 { "" } else { "s" };
+            writeln!(out, "  {}  {len} bytes, {blocks} block{s}", member.path)
+                .map_err(|e| e.to_string())?;
+            done += 1;
         }
-        let (manifest, md5, len) = store
-            .store(&mut entry.content, progress)
-            .map_err(|e| format!("member {}: {e}", member.path))?;
-        check(member, &md5, len)?;
-        let blocks = manifest.locators().len();
-        manifests.push((member.seq, manifest.to_string()));
-        let s = if blocks == 1 { "" } else { "s" };
-        writeln!(out, "  {}  {len} bytes, {blocks} block{s}", member.path)
-            .map_err(|e| e.to_string())?;
+    }
+
+    fn ends_before(&self, member: &Member, done: usize) -> String {
+        format!(
+            "the archive ends before member {} ({done} of {} extracted; truncated?)",
+            member.path,
+            self.indexed.members.len()
+        )
     }
 }
 
