@@ -462,12 +462,16 @@ fn collect(
     message: &str,
 ) -> std::io::Result<std::process::Output> {
     use std::io::{BufRead, Read};
-    let stderr = child.stderr.take();
-    let (bar, message) = (bar.clone(), message.to_owned());
-    let reader = std::thread::Builder::new()
+    // The stderr pipe goes to the reader thread through a shared slot, so that if the thread
+    // cannot start (no memory for its stack) the pipe comes back and the child is collected
+    // without one: its progress lines are then merely kept.
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(child.stderr.take()));
+    let (bar, message, from_slot) = (bar.clone(), message.to_owned(), slot.clone());
+    let spawned = std::thread::Builder::new()
         .name("check-stderr".into())
         .spawn(move || {
             let mut kept = Vec::new();
+            let stderr = from_slot.lock().ok().and_then(|mut s| s.take());
             let Some(stderr) = stderr else {
                 return kept;
             };
@@ -488,7 +492,14 @@ fn collect(
                 }
             }
             kept
-        })?;
+        });
+    let reader = match spawned {
+        Ok(reader) => reader,
+        Err(_) => {
+            child.stderr = slot.lock().ok().and_then(|mut s| s.take());
+            return child.wait_with_output();
+        }
+    };
     let mut stdout = Vec::new();
     if let Some(mut out) = child.stdout.take() {
         out.read_to_end(&mut stdout)?;

@@ -120,3 +120,8 @@ pub use rt::Sim;
 pub use session::Report;
 pub use timeline::{BlockedThread, ObjectKind, ObjectRef, StepLinks, StepOp, Waiting};
 pub use token::{Token, TokenError};
+
+/// The crate README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -51,6 +51,17 @@ pub trait AsyncRuntime: Sized + Send + Sync + 'static {
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static;
+    /// Run blocking code (locks that may wait, file or socket I/O) where it cannot stall the
+    /// tasks: tokio runs it on its blocking-thread pool. The default runs `f` in a new task,
+    /// which is right for the checkers' executors, where every task is a modelled thread that
+    /// may block. Aborting the handle does not stop `f` once it has started.
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        Self::spawn(Some("blocking"), async move { f() })
+    }
     /// Ask the task to stop at its next await point.
     fn abort<T: Send + 'static>(handle: &Self::JoinHandle<T>);
     /// Let other tasks run.

@@ -44,6 +44,14 @@ impl AsyncRuntime for Tokio {
     }
 
     #[inline]
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        TokioJoinHandle(tokio::task::spawn_blocking(f))
+    }
+
     fn abort<T: Send + 'static>(handle: &Self::JoinHandle<T>) {
         handle.0.abort()
     }

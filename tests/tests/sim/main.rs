@@ -2,6 +2,7 @@
 //! framework's own guarantees (replay, determinism, shrinking, reports, virtual time).
 
 mod acceptance;
+mod async_components;
 mod compat;
 mod components;
 mod framework;
