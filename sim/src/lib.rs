@@ -112,7 +112,7 @@ pub use entry::{
     try_replay_token, Replayed,
 };
 pub use exec::sched::ModelFn;
-pub use failure::{Failure, FailureKind, Shrunk};
+pub use failure::{Failure, FailureKind, Shrunk, ThreadPanic};
 pub use fault::fault;
 pub use output::Output;
 pub use report::TraceStep;

@@ -50,6 +50,18 @@ pub(crate) fn object_name(result: &ExecResult, object: ObjId) -> String {
     format!("{}#{object}", info.kind.name())
 }
 
+/// An object's name and where it was made (`condvar#3 made at src/queue.rs:14:5`); a thread
+/// is named by its name alone.
+pub(crate) fn object_title(result: &ExecResult, object: ObjId) -> String {
+    let info = &result.objects[object as usize];
+    match info.made_at {
+        Some(at) if info.kind != crate::exec::ObjKind::Thread => {
+            format!("{} made at {at}", object_name(result, object))
+        }
+        _ => object_name(result, object),
+    }
+}
+
 fn thread_of_object(result: &ExecResult, object: ObjId) -> Option<String> {
     let id = thread_id_of_object(result, object)?;
     result.thread_names.get(id).cloned()
@@ -94,6 +106,9 @@ pub(crate) fn trace_steps(result: &ExecResult) -> Vec<TraceStep> {
 fn action(result: &ExecResult, index: usize, step: &StepRec) -> String {
     let verb = step.op.kind.verb();
     let mut text = match (step.op.kind, step.op.object) {
+        (OpKind::Exit, _) if result.panics.iter().any(|p| p.thread == step.thread) => {
+            "exits, panicking".to_owned()
+        }
         (OpKind::Start | OpKind::Exit | OpKind::Yield | OpKind::Sleep | OpKind::Spawn, _) => {
             verb.to_owned()
         }
@@ -158,7 +173,8 @@ pub(crate) fn format_time(t: Duration) -> String {
 }
 
 /// Each blocked thread's wait, as data (threads that sleep, can run or have finished are left
-/// out).
+/// out). A condvar wait waits for one of the threads that could notify it (see
+/// [`BlockedThread::could_notify`]), chosen to close a wait-for cycle where one can.
 pub(crate) fn blocked_threads(result: &ExecResult, blocked: &[Blocked]) -> Vec<BlockedThread> {
     let holder = |o: ObjId| -> (Option<ThreadId>, Option<String>) {
         let info: &ObjInfo = &result.objects[o as usize];
@@ -166,9 +182,12 @@ pub(crate) fn blocked_threads(result: &ExecResult, blocked: &[Blocked]) -> Vec<B
         (held.map(|(t, _)| t), held.map(|(_, at)| at.to_string()))
     };
     let object = |o: ObjId| timeline::object_ref(result, o);
-    blocked
+    let left: Vec<ThreadId> = blocked.iter().map(|b| b.thread).collect();
+    let mut threads: Vec<BlockedThread> = blocked
         .iter()
         .filter_map(|b| {
+            let mut could_notify = Vec::new();
+            let mut notified_before = false;
             let (waiting, on, (waits_for, held_at)) = match b.wait {
                 Wait::Mutex(m) | Wait::Read(m) | Wait::Write(m) => {
                     (Waiting::Lock, object(m), holder(m))
@@ -180,7 +199,9 @@ pub(crate) fn blocked_threads(result: &ExecResult, blocked: &[Blocked]) -> Vec<B
                     ..
                 } if notified || timed_out => (Waiting::Relock, object(mutex), holder(mutex)),
                 Wait::Condvar { condvar, .. } => {
-                    (Waiting::Notification, object(condvar), (None, None))
+                    (could_notify, notified_before) = notifiers(result, condvar, b.thread, &left);
+                    let first = could_notify.first().copied();
+                    (Waiting::Notification, object(condvar), (first, None))
                 }
                 Wait::Join(t) => {
                     let thread_object = result
@@ -199,11 +220,66 @@ pub(crate) fn blocked_threads(result: &ExecResult, blocked: &[Blocked]) -> Vec<B
                 waiting,
                 object: on,
                 waits_for,
+                could_notify,
+                notified_before,
                 held_at,
                 at: b.at.to_string(),
             })
         })
-        .collect()
+        .collect();
+    close_cycles_through_notifiers(&mut threads);
+    threads
+}
+
+/// The threads of `left` (other than `waiter`) that could notify `condvar`: those that notified
+/// it earlier in the execution, most recent first; when none of them is left, every other
+/// thread left. The flag says which of the two it is.
+fn notifiers(
+    result: &ExecResult,
+    condvar: ObjId,
+    waiter: ThreadId,
+    left: &[ThreadId],
+) -> (Vec<ThreadId>, bool) {
+    let mut before: Vec<ThreadId> = Vec::new();
+    for step in result.trace.iter().rev() {
+        let notifies = matches!(step.op.kind, OpKind::NotifyOne | OpKind::NotifyAll);
+        if notifies
+            && step.op.object == Some(condvar)
+            && step.thread != waiter
+            && left.contains(&step.thread)
+            && !before.contains(&step.thread)
+        {
+            before.push(step.thread);
+        }
+    }
+    if !before.is_empty() {
+        return (before, true);
+    }
+    (
+        left.iter().copied().filter(|&t| t != waiter).collect(),
+        false,
+    )
+}
+
+/// Re-point each notification wait at a thread that could notify it and closes a wait-for
+/// cycle through the waiter, where one does (the first candidate stays otherwise).
+fn close_cycles_through_notifiers(threads: &mut [BlockedThread]) {
+    for i in 0..threads.len() {
+        if threads[i].waiting != Waiting::Notification {
+            continue;
+        }
+        let waiter = threads[i].thread;
+        let candidates = threads[i].could_notify.clone();
+        for candidate in candidates {
+            threads[i].waits_for = Some(candidate);
+            let edges: Vec<(ThreadId, Option<ThreadId>)> =
+                threads.iter().map(|b| (b.thread, b.waits_for)).collect();
+            if find_cycle_from(&edges, waiter).is_some_and(|c| c.contains(&waiter)) {
+                break;
+            }
+            threads[i].waits_for = threads[i].could_notify.first().copied();
+        }
+    }
 }
 
 /// The wait-for cycle among `blocked`, as thread ids (each waits for the next, the last for the
@@ -218,7 +294,7 @@ pub(crate) fn wait_for_cycle(blocked: &[BlockedThread]) -> Vec<ThreadId> {
 pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[BlockedThread]) -> String {
     let name = |t: ThreadId| format!("`{}`", result.thread_names[t]);
     let obj = |o: &Option<ObjectRef>| {
-        o.map(|o| object_name(result, o.id))
+        o.map(|o| object_title(result, o.id))
             .unwrap_or_else(|| "?".to_owned())
     };
     let mut out = String::new();
@@ -239,11 +315,28 @@ pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[BlockedThread]) -
                 "thread {who} was woken and waits to re-lock {} (at {at}){by}",
                 obj(&b.object)
             ),
-            Waiting::Notification => format!(
-                "thread {who} waits on {} for a notification (at {at}); no thread that could \
-                 send one is left running",
-                obj(&b.object)
-            ),
+            Waiting::Notification => {
+                let from = match (b.could_notify.as_slice(), b.notified_before) {
+                    ([], _) => "no thread that could send one is left running".to_owned(),
+                    (threads, before) => {
+                        let names: Vec<String> = threads.iter().map(|&t| name(t)).collect();
+                        let which = if before {
+                            "notified it before"
+                        } else {
+                            "none of them has notified it"
+                        };
+                        let plural = if names.len() > 1 { "s" } else { "" };
+                        format!(
+                            "it could come from thread{plural} {} ({which})",
+                            names.join(", ")
+                        )
+                    }
+                };
+                format!(
+                    "thread {who} waits on {} for a notification (at {at}); {from}",
+                    obj(&b.object)
+                )
+            }
             Waiting::Join => format!(
                 "thread {who} waits to join thread {} (at {at})",
                 name(b.waits_for.unwrap_or_default())
@@ -268,17 +361,25 @@ pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[BlockedThread]) -
 
 /// The first cycle in a functional wait-for graph (each thread waits for at most one other).
 fn find_cycle(edges: &[(ThreadId, Option<ThreadId>)]) -> Option<Vec<ThreadId>> {
+    edges
+        .iter()
+        .find_map(|&(start, _)| find_cycle_from(edges, start))
+}
+
+/// The cycle reached by following the wait-for edges from `start`, if any.
+fn find_cycle_from(
+    edges: &[(ThreadId, Option<ThreadId>)],
+    start: ThreadId,
+) -> Option<Vec<ThreadId>> {
     let next = |t: ThreadId| edges.iter().find(|(a, _)| *a == t).and_then(|(_, b)| *b);
-    for &(start, _) in edges {
-        let mut path = vec![start];
-        let mut current = start;
-        while let Some(n) = next(current) {
-            if let Some(pos) = path.iter().position(|&p| p == n) {
-                return Some(path[pos..].to_vec());
-            }
-            path.push(n);
-            current = n;
+    let mut path = vec![start];
+    let mut current = start;
+    while let Some(n) = next(current) {
+        if let Some(pos) = path.iter().position(|&p| p == n) {
+            return Some(path[pos..].to_vec());
         }
+        path.push(n);
+        current = n;
     }
     None
 }

@@ -3,8 +3,8 @@
 //! execution into a shrunk, explained [`Failure`] with its replay token.
 
 use crate::config::{Config, Strategy};
-use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome};
-use crate::failure::{Failure, FailureKind};
+use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome, PanicInfo};
+use crate::failure::{Failure, FailureKind, ThreadPanic};
 use crate::op::OpKind;
 use crate::progress::Progress;
 use crate::report::{blocked_threads, explain_deadlock, trace_steps, wait_for_cycle};
@@ -306,32 +306,35 @@ impl<'c> Session<'c> {
         failure.preemptions = result.preemptions;
         failure.threads.clone_from(&result.thread_names);
         let names = &result.thread_names;
+        failure.panics = result
+            .panics
+            .iter()
+            .map(|p| thread_panic(p, names, &failure.trace))
+            .collect();
         match (&result.outcome, mismatch) {
             (_, Some(message)) => {
                 failure.kind = FailureKind::OutputMismatch;
                 failure.message = message;
             }
             (Outcome::Panic(p), None) => {
+                // The first panic is the cause; the one that ended the execution may merely
+                // propagate it (a join unwrapped on the panicked thread).
+                let cause = match failure.panics.first() {
+                    Some(first) => first.clone(),
+                    None => thread_panic(p, names, &failure.trace),
+                };
                 failure.kind = FailureKind::Panic;
-                failure.message.clone_from(&p.message);
-                failure.thread = Some(names[p.thread].clone());
-                failure.location.clone_from(&p.location);
-                failure.panic_step = panic_step(&failure.trace, p.thread);
+                failure.message = cause.message;
+                failure.thread = Some(cause.thread);
+                failure.location = cause.location;
+                failure.panic_step = cause.step;
             }
-            (Outcome::Deadlock { blocked, panics }, None) => {
+            (Outcome::Deadlock { blocked }, None) => {
                 failure.blocked = blocked_threads(&result, blocked);
                 failure.cycle = wait_for_cycle(&failure.blocked);
-                let mut text = explain_deadlock(&result, &failure.blocked);
-                for p in panics {
-                    let name = &names[p.thread];
-                    text.push_str(&format!(
-                        "  (thread `{name}` had panicked: {})\n",
-                        p.message
-                    ));
-                }
                 failure.kind = FailureKind::Deadlock;
                 failure.message = "deadlock: no thread can make progress".to_owned();
-                failure.deadlock = Some(text);
+                failure.deadlock = Some(explain_deadlock(&result, &failure.blocked));
             }
             (Outcome::Livelock, None) => {
                 failure.kind = FailureKind::Livelock;
@@ -346,6 +349,17 @@ impl<'c> Session<'c> {
             }
         }
         failure
+    }
+}
+
+/// A caught panic, as reported.
+fn thread_panic(p: &PanicInfo, names: &[String], trace: &[crate::TraceStep]) -> ThreadPanic {
+    ThreadPanic {
+        thread_id: p.thread,
+        thread: names[p.thread].clone(),
+        message: p.message.clone(),
+        location: p.location.clone(),
+        step: panic_step(trace, p.thread),
     }
 }
 

@@ -41,6 +41,7 @@ impl WaitTimeoutResult {
 impl<R: Runtime> Condvar<R> {
     /// A new condition variable.
     #[inline]
+    #[track_caller]
     pub fn new() -> Self {
         Self {
             raw: R::condvar_new(),
@@ -134,6 +135,7 @@ impl<R: Runtime> Condvar<R> {
 }
 
 impl<R: Runtime> Default for Condvar<R> {
+    #[track_caller]
     fn default() -> Self {
         Self::new()
     }

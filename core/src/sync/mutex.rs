@@ -28,6 +28,7 @@ pub struct MutexGuard<'a, T: Send + 'a, R: Runtime = Std> {
 impl<T: Send, R: Runtime> Mutex<T, R> {
     /// A new unlocked mutex holding `value`.
     #[inline]
+    #[track_caller]
     pub fn new(value: T) -> Self {
         Self {
             raw: R::mutex_new(value),
@@ -58,6 +59,7 @@ impl<T: Send, R: Runtime> Mutex<T, R> {
 }
 
 impl<T: Send + Default, R: Runtime> Default for Mutex<T, R> {
+    #[track_caller]
     fn default() -> Self {
         Self::new(T::default())
     }

@@ -44,6 +44,8 @@ pub(crate) struct ObjInfo {
     pub(crate) kind: super::ObjKind,
     pub(crate) holder: Option<(ThreadId, &'static Location<'static>)>,
     pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
+    /// Where it was made (objects made outside the execution have no site).
+    pub(crate) made_at: Option<&'static Location<'static>>,
 }
 
 /// A caught panic.
@@ -63,10 +65,7 @@ pub(crate) enum Outcome {
     /// The main thread panicked, or another thread panicked and was never joined.
     Panic(PanicInfo),
     /// No thread can run and no timer is pending.
-    Deadlock {
-        blocked: Vec<Blocked>,
-        panics: Vec<PanicInfo>,
-    },
+    Deadlock { blocked: Vec<Blocked> },
     /// More steps than the bound: a livelock or an unbounded loop.
     Livelock,
     /// The strategy pruned this execution (already covered).
@@ -89,6 +88,8 @@ pub(crate) struct ExecResult {
     /// Condvar waiters woken by a notification: (the notifying step, 1-based; the waiter).
     pub(crate) wakes: Vec<(usize, ThreadId)>,
     pub(crate) preemptions: usize,
+    /// Every panic caught in the execution, in order (collected only when it failed).
+    pub(crate) panics: Vec<PanicInfo>,
 }
 
 thread_local! {
@@ -346,8 +347,7 @@ impl Run<'_> {
                     at: e.threads[t].blocked_at,
                 })
                 .collect();
-            let panics = e.panics.iter().map(panic_info).collect();
-            Some(Outcome::Deadlock { blocked, panics })
+            Some(Outcome::Deadlock { blocked })
         })
     }
 
@@ -469,6 +469,7 @@ fn finish(
                     kind: o.kind,
                     holder: o.holder,
                     readers: o.readers.clone(),
+                    made_at: o.made_at,
                 })
                 .collect()
         } else {
@@ -478,6 +479,11 @@ fn finish(
         faults: std::mem::take(&mut e.faults),
         wakes: std::mem::take(&mut e.wakes),
         preemptions,
+        panics: if detailed {
+            e.panics.iter().map(panic_info).collect()
+        } else {
+            Vec::new()
+        },
     });
     let clean = with_exec(|e| {
         e.tearing_down = true;

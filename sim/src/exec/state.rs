@@ -78,6 +78,8 @@ pub(crate) struct ObjRec {
     pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
     /// Threads waiting on a condvar (not yet notified).
     pub(crate) waiters: Vec<ThreadId>,
+    /// Where it was made, if it was made inside the execution.
+    pub(crate) made_at: Option<&'static Location<'static>>,
 }
 
 /// A simulated thread.
@@ -259,14 +261,16 @@ impl ExecState {
     }
 
     /// A new object made by the running thread (named by it and its count of objects made).
-    pub(crate) fn made_object(&mut self, kind: ObjKind) -> ObjId {
+    pub(crate) fn made_object(&mut self, kind: ObjKind, at: &'static Location<'static>) -> ObjId {
         let thread = self.current;
         if self.made.len() <= thread {
             self.made.resize(thread + 1, 0);
         }
         self.made[thread] += 1;
         let key = access::made(thread, self.made[thread]);
-        self.new_object(kind, key)
+        let id = self.new_object(kind, key);
+        self.objects[id as usize].made_at = Some(at);
+        id
     }
 
     /// A new object known only by address, registered on first use (registrations are
@@ -307,6 +311,7 @@ impl ExecState {
             holder: None,
             readers: Vec::new(),
             waiters: Vec::new(),
+            made_at: None,
         });
         id
     }
@@ -318,6 +323,7 @@ impl ExecState {
     ) -> ThreadId {
         let id = self.threads.len();
         let object = self.new_object(ObjKind::Thread, access::thread_object(id));
+        self.objects[object as usize].made_at = Some(at);
         self.threads.push(ThreadRec {
             name,
             object,

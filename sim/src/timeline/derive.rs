@@ -61,6 +61,7 @@ pub(crate) fn object_ref(result: &ExecResult, id: ObjId) -> Option<ObjectRef> {
     Some(ObjectRef {
         id,
         kind: info.kind.into(),
+        made_at: info.made_at,
     })
 }
 

@@ -23,6 +23,7 @@ mod derive;
 pub(crate) use derive::{link, object_ref};
 
 use std::fmt;
+use std::panic::Location;
 
 /// The kind of a step's operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -171,6 +172,9 @@ pub struct ObjectRef {
     pub id: u32,
     /// What it is.
     pub kind: ObjectKind,
+    /// Where it was made (the constructor's caller: `Mutex::new`, `channel::bounded`, a thread's
+    /// spawn); `None` for an object made outside the simulation.
+    pub made_at: Option<&'static Location<'static>>,
 }
 
 impl fmt::Display for ObjectRef {
@@ -220,7 +224,7 @@ pub enum Waiting {
     Lock,
     /// Woken from a condvar wait (or timed out), to take its mutex back.
     Relock,
-    /// For a notification on a condition variable that no running thread can send.
+    /// For a notification on a condition variable (see [`BlockedThread::could_notify`]).
     Notification,
     /// For a thread to finish.
     Join,
@@ -238,9 +242,17 @@ pub struct BlockedThread {
     pub waiting: Waiting,
     /// The lock it waits to take, the condvar it waits on, or the thread object it joins.
     pub object: Option<ObjectRef>,
-    /// The thread it waits for: the lock's holder (the first reader of a read-held lock), or
-    /// the thread it joins. `None` when no thread can end the wait.
+    /// The thread it waits for: the lock's holder (the first reader of a read-held lock), the
+    /// thread it joins, or for a notification one of [`could_notify`](Self::could_notify) (one
+    /// that closes a wait-for cycle, if any does). `None` when no thread can end the wait.
     pub waits_for: Option<usize>,
+    /// For a notification: the threads left that could send it — those that notified the
+    /// condvar earlier in the execution, or, when none of them is left, every other thread
+    /// left. Empty for other waits.
+    pub could_notify: Vec<usize>,
+    /// For a notification: whether the threads in [`could_notify`](Self::could_notify) are
+    /// ones that notified the condvar before (rather than merely the threads left).
+    pub notified_before: bool,
     /// Where that holder took the lock.
     pub held_at: Option<String>,
     /// Where the blocked thread waits (its blocking call).

@@ -105,7 +105,10 @@ fn a_lost_wakeup_as_data() {
         .run(Handoff::buggy(3, 1).model::<Sim>())
         .unwrap_err();
     assert_consistent(&failure);
-    assert!(failure.cycle.is_empty(), "a lost wakeup is no cycle");
+    // The waiters wait for a notification some thread left could still send, and that thread
+    // waits (to join) for a waiter: the wait-for cycle runs through the condvar.
+    assert!(!failure.cycle.is_empty(), "{failure}");
+    assert_cycle_through_a_condvar(&failure);
     let lost: Vec<_> = failure
         .blocked
         .iter()
@@ -113,8 +116,12 @@ fn a_lost_wakeup_as_data() {
         .collect();
     assert!(!lost.is_empty(), "{failure}");
     for b in &lost {
-        assert_eq!(b.waits_for, None);
+        // It waits for one of the threads that could still notify it.
+        let notifier = b.waits_for.expect("a thread left could notify");
+        assert!(b.could_notify.contains(&notifier), "{failure}");
         assert_eq!(b.object.map(|o| o.kind), Some(ObjectKind::Condvar));
+        let made = b.object.and_then(|o| o.made_at).expect("where it was made");
+        assert!(made.file().ends_with("handoff.rs"), "{made}");
         // Its last wait never ended and nothing woke it.
         let wait = failure
             .trace
@@ -244,4 +251,29 @@ fn reader_writer_lock_holds_as_data() {
         };
         assert_eq!(release.op, expected);
     }
+}
+
+/// Every edge of the cycle is a wait the report explains: a lock's holder, a joined thread, or
+/// (for a condvar waiter) one of the threads that could notify it; at least one edge is a
+/// condvar's.
+fn assert_cycle_through_a_condvar(failure: &lockstep_sim::Failure) {
+    let cycle = &failure.cycle;
+    let mut through_condvar = false;
+    for (i, &from) in cycle.iter().enumerate() {
+        let to = cycle[(i + 1) % cycle.len()];
+        let b = failure
+            .blocked
+            .iter()
+            .find(|b| b.thread == from)
+            .expect("every thread of the cycle is blocked");
+        assert_eq!(b.waits_for, Some(to), "{failure}");
+        if b.waiting == Waiting::Notification {
+            assert!(b.could_notify.contains(&to), "{failure}");
+            through_condvar = true;
+        }
+    }
+    assert!(through_condvar, "{failure}");
+    let text = failure.to_string();
+    assert!(text.contains("it could come from thread"), "{text}");
+    assert!(text.contains("wait-for cycle: "), "{text}");
 }
