@@ -76,8 +76,18 @@ checkers! {
     SimRandom = 0, "sim-random", Sim, false;
     /// lockstep-sim, PCT.
     SimPct = 1, "sim-pct", Sim, false;
+    /// lockstep-sim, partial-order sampling (POS).
+    SimPos = 3, "sim-pos", Sim, false;
+    /// lockstep-sim, uniform random walk over interleavings (URW).
+    SimUrw = 4, "sim-urw", Sim, false;
+    /// lockstep-sim, selectively uniform random walk (SURW).
+    SimSurw = 5, "sim-surw", Sim, false;
+    /// lockstep-sim, delay-bounded deterministic search.
+    SimDelay = 6, "sim-delay", Sim, false;
     /// lockstep-sim, exhaustive DFS with partial-order reduction.
     SimDfs = 2, "sim-dfs", Sim, true;
+    /// lockstep-sim, the default portfolio: every simulator strategy, interleaved.
+    SimPortfolio = 7, "sim-portfolio", Sim, false;
     /// loom, exhaustive within a preemption bound.
     Loom = 16, "loom", Loom, true;
     /// shuttle, random scheduling.

@@ -298,6 +298,7 @@ impl Run<'_> {
                     next: e.threads[id].next,
                     wait,
                     wait_key,
+                    key: e.threads[id].next.object.map(|o| e.key(o)),
                 });
             }
             enabled

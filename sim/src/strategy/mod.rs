@@ -7,6 +7,7 @@
 //! replay an execution exactly.
 
 pub(crate) mod clock;
+pub(crate) mod delay;
 pub(crate) mod dfs;
 #[cfg(test)]
 mod dpor_check;
@@ -18,7 +19,14 @@ pub(crate) mod guided;
 pub(crate) mod happens;
 pub(crate) mod optimal;
 pub(crate) mod pct;
+pub(crate) mod pending;
+pub(crate) mod portfolio;
+pub(crate) mod pos;
 pub(crate) mod random;
+pub(crate) mod seeded;
+#[cfg(test)]
+mod textbook;
+pub(crate) mod urw;
 pub(crate) mod wakeup;
 
 use crate::access::Access;
@@ -38,6 +46,9 @@ pub(crate) struct ThreadView {
     pub(crate) wait: Wait,
     /// The key of the lock it waits to take, if it waits for one.
     pub(crate) wait_key: Option<crate::access::Key>,
+    /// The key of the object its next operation touches, if it touches one (see
+    /// [`pending::accesses`]).
+    pub(crate) key: Option<crate::access::Key>,
 }
 
 /// A scheduling decision.
@@ -132,5 +143,10 @@ pub(crate) trait Scheduler {
     /// Executions that repeated a behaviour already explored, where the strategy counts them.
     fn redundant(&self) -> usize {
         0
+    }
+    /// The checker driving the current execution, when the strategy combines several (the
+    /// portfolio); `None`: the run's own.
+    fn checker(&self) -> Option<lockstep::check::Checker> {
+        None
     }
 }
