@@ -7,7 +7,7 @@
 
 use crate::acceptance::{
     abba::Abba, atomicity::Tickets, depth3::Depth3, gather::Gather, retry::Retry,
-    timeout_progress::Supervisor,
+    rotation::Rotation, timeout_progress::Supervisor,
 };
 use crate::block::{Arvados, ArvadosBug, ManagerRace};
 use crate::handoff::Handoff;
@@ -129,6 +129,31 @@ fn acceptance(r: &mut Registry) {
         "publish in order",
         [sim, loom, shuttle]
     );
+    // Needs 3 preemptions (PCT depth 4): the bounded searches get a bound of 3.
+    for (variant, expect, buggy, what) in [
+        (
+            "buggy",
+            Expect::Bug,
+            true,
+            "three threads advance a shared stage by compare-exchange in two rounds; it goes \
+             round twice only in strict rotation (3 preemptions)",
+        ),
+        (
+            "fixed",
+            Expect::Pass,
+            false,
+            "each thread's two claims under one lock",
+        ),
+    ] {
+        let model = Rotation { buggy };
+        r.add(
+            Model::new("rotation", variant, expect, what)
+                .sim(program!(model.model::<Sim>()))
+                .loom(program!(model.model::<Loom>()))
+                .shuttle(program!(model.model::<Shuttle>()))
+                .preemptions(3),
+        );
+    }
     // Progress needs a timeout that fires: virtual time (sim) or shuttle's modelled timers;
     // loom's timed waits never time out, so loom does not apply.
     pair!(

@@ -70,11 +70,12 @@ impl Builder {
         })
     }
 
-    /// The default portfolio: `iterations` executions in all, dealt round-robin to every
-    /// simulator strategy — random walk, PCT of depth 2, 3 and 4, POS, URW, SURW, the
-    /// delay-bounded search and DFS (iteratively preemption-bounded) — and stopping at the
-    /// first failure, which names the strategy that found it ([`Failure::checker`] and its
-    /// token). A default: `LOCKSTEP_ITERATIONS` overrides it.
+    /// The default portfolio: `iterations` executions in all, dealt in a fixed rotation to
+    /// every simulator strategy — SURW (12 slots of 20), DFS (unbounded, optimal DPOR), PCT of
+    /// depth 3, URW, PCT of depth 4, POS, random walk, PCT of depth 2 and the delay-bounded
+    /// search (one slot each) — stopping at the first failure, which names the strategy that
+    /// found it ([`Failure::checker`] and its token), or once DFS has covered everything. A
+    /// default: `LOCKSTEP_ITERATIONS` overrides it.
     ///
     /// [`Failure::checker`]: crate::Failure::checker
     pub fn portfolio(iterations: usize) -> Self {

@@ -178,7 +178,7 @@ impl Config {
             fault_budget: 0,
             fault_probability: 0.1,
             shrink: true,
-            shrink_runs: 300,
+            shrink_runs: 1_000,
             stack_size: 256 * 1024,
             shard: None,
             label: String::new(),

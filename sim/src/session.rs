@@ -136,7 +136,11 @@ impl<'c> Session<'c> {
             Strategy::Delay {
                 iterations,
                 max_delays,
-            } => Box::new(Delay::new(max_delays, iterations, c.shard)),
+            } => Box::new(Delay::new(
+                max_delays,
+                self.indices(iterations).len(),
+                c.shard,
+            )),
             Strategy::Portfolio { iterations } => Box::new(Portfolio::new(
                 Setup {
                     seed,

@@ -43,6 +43,10 @@ fn size(result: &ExecResult) -> (usize, usize, usize) {
     (result.preemptions, result.trace.len(), result.faults.len())
 }
 
+/// Executions the bounded search goes on for after it found the fewest preemptions, looking
+/// for fewer steps.
+const STEPS_SEARCH: usize = 200;
+
 /// A candidate schedule: blocks of steps per thread, and the option answers in order.
 type Candidate = (Vec<(ThreadId, usize)>, Vec<u32>);
 
@@ -121,7 +125,9 @@ pub(crate) fn shrink(
     let original = size(&failing);
     let outcome = failing.outcome.clone();
     let mut runs = 0;
-    let mut best = edit(session, &outcome, failing, budget, &mut runs);
+    // Cheap edits first (they often remove most preemptions), leaving most of the budget to
+    // the search.
+    let mut best = edit(session, &outcome, failing, budget / 4, &mut runs);
     if best.preemptions > 0 && runs < budget {
         let (found, spent) = fewest_preemptions(session, &outcome, &best, budget - runs);
         runs += spent;
@@ -184,7 +190,8 @@ fn fewest_preemptions(
     let mut search = Dfs::new(Some(best.preemptions - 1), Some(budget), None);
     let mut found: Option<ExecResult> = None;
     let mut runs = 0;
-    while search.next_execution() {
+    let mut until = budget;
+    while runs < until && search.next_execution() {
         runs += 1;
         let candidate = session.execute(&mut search);
         if let Outcome::Invalid(_) = candidate.outcome {
@@ -193,6 +200,10 @@ fn fewest_preemptions(
         }
         let smallest = found.as_ref().unwrap_or(best);
         if same_failure(outcome, &candidate.outcome) && size(&candidate) < size(smallest) {
+            if found.is_none() {
+                // The fewest preemptions are found; look a while longer for fewer steps.
+                until = until.min(runs + STEPS_SEARCH);
+            }
             found = Some(candidate);
         }
     }
