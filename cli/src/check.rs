@@ -644,3 +644,34 @@ fn program_name() -> String {
             |name| name.to_string_lossy().into_owned(),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Outcome;
+    use crate::registry::Model;
+
+    fn row(expect: Expect, verdict: Verdict) -> Row {
+        let model = Model::new("m", "v", expect, "");
+        let mut outcome = Outcome::clean(1, false, false);
+        outcome.verdict = verdict;
+        Row::new(&model, Checker::SimPortfolio, &outcome, 0.0)
+    }
+
+    #[test]
+    fn any_checker_catches_a_bug_and_none_may_flag_a_fixed_twin() {
+        use Verdict::*;
+        let bug = |vs: &[Verdict]| {
+            let rows: Vec<Row> = vs.iter().map(|&v| row(Expect::Bug, v)).collect();
+            combined_ok(Expect::Bug, &rows)
+        };
+        let pass = |vs: &[Verdict]| {
+            let rows: Vec<Row> = vs.iter().map(|&v| row(Expect::Pass, v)).collect();
+            combined_ok(Expect::Pass, &rows)
+        };
+        assert!(bug(&[BugFound]) && bug(&[Passed, Exhausted, BugFound]));
+        assert!(!bug(&[Passed, Passed]) && !bug(&[Error, BugFound]) && !bug(&[]));
+        assert!(pass(&[Passed, Exhausted]) && pass(&[]));
+        assert!(!pass(&[Passed, BugFound]) && !pass(&[Error]));
+    }
+}

@@ -429,3 +429,55 @@ fn bench_prints_one_object_with_the_documented_keys_in_order() {
     );
     assert_one_line_error(&lockstep(&["bench", "ordered", "--sink", "tape"]), "--sink");
 }
+
+/// A model variant's verdict combines its checkers: the buggy rotation is caught although the
+/// first checkers (50 schedules each) miss it, because DFS (bound 3, the model's own) finds it —
+/// no row is marked, and nothing runs after the find; the fixed twin runs every checker.
+#[test]
+fn a_variant_is_caught_when_any_checker_finds_its_bug_and_stops_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "check",
+        "rotation",
+        "--checker",
+        "all",
+        "--iterations",
+        "50",
+        "--db",
+        &db(&dir),
+    ];
+    let out = lockstep(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("UNEXPECTED"), "{text}");
+    let buggy: Vec<&str> = text.lines().filter(|l| l.contains(" buggy ")).collect();
+    let (last, before) = buggy.split_last().unwrap();
+    assert!(last.contains("bug-found"), "{text}");
+    assert!(before.iter().all(|l| l.contains("passed")), "{text}");
+    let fixed = text.lines().filter(|l| l.contains(" fixed ")).count();
+    assert_eq!(fixed, 10, "every checker of --checker all: {text}");
+}
+
+/// A buggy variant no checker catches fails the run, and each of its rows is marked.
+#[test]
+fn a_variant_no_checker_catches_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lockstep(&[
+        "check",
+        "rotation",
+        "--checker",
+        "sim-pct",
+        "--depth",
+        "2",
+        "--iterations",
+        "20",
+        "--db",
+        &db(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    let buggy = text.lines().find(|l| l.contains(" buggy ")).unwrap();
+    assert!(buggy.ends_with("<-- UNEXPECTED"), "{text}");
+    let fixed = text.lines().find(|l| l.contains(" fixed ")).unwrap();
+    assert!(!fixed.contains("UNEXPECTED"), "{text}");
+}
