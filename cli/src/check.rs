@@ -33,10 +33,11 @@ pub(crate) const MAX_DEPTH: usize = 1000;
 const MAX_SHARDS: usize = 1 << 20;
 
 /// Which checkers `check` runs: one, or every checker that applies to each model (without
-/// `--checker`: the simulator's portfolio, loom and shuttle — see [`DEFAULT_CHECKERS`]).
+/// `--checker`: the simulator's portfolio, loom and shuttle).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckerChoice {
-    /// Every checker that applies, each separately ([`ALL_CHECKERS`]).
+    /// Every checker that applies, each separately: every simulator strategy (the portfolio's
+    /// members), loom, shuttle random and PCT.
     All,
     /// This one.
     One(Checker),
@@ -312,7 +313,7 @@ fn plans<'a>(
 
 /// The checkers `check` runs without `--checker`, in report order: the simulator's portfolio
 /// (every strategy, interleaved), loom and shuttle.
-pub const DEFAULT_CHECKERS: [Checker; 4] = [
+pub(crate) const DEFAULT_CHECKERS: [Checker; 4] = [
     Checker::SimPortfolio,
     Checker::Loom,
     Checker::ShuttleRandom,
@@ -321,7 +322,7 @@ pub const DEFAULT_CHECKERS: [Checker; 4] = [
 
 /// The checkers `--checker all` runs, each separately, in report order: every simulator
 /// strategy (the portfolio's members), loom and shuttle.
-pub const ALL_CHECKERS: [Checker; 10] = [
+pub(crate) const ALL_CHECKERS: [Checker; 10] = [
     Checker::SimRandom,
     Checker::SimPct,
     Checker::SimPos,
