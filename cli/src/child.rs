@@ -142,6 +142,11 @@ fn sim_builder(job: &Job, checker: Checker, model: &Model) -> Builder {
     let builder = match checker {
         Checker::SimRandom => Builder::random(job.iterations),
         Checker::SimPct => Builder::pct(job.iterations, job.depth),
+        Checker::SimPos => Builder::pos(job.iterations),
+        Checker::SimUrw => Builder::urw(job.iterations),
+        Checker::SimSurw => Builder::surw(job.iterations),
+        Checker::SimDelay => Builder::delay(job.iterations),
+        Checker::SimPortfolio => Builder::portfolio(job.iterations),
         _ => Builder::dfs(job.preemptions).max_executions(job.max_executions),
     };
     let mut knobs = Knobs::default();

@@ -8,4 +8,5 @@ mod components;
 mod framework;
 mod optimal;
 mod ported;
+mod strategies;
 mod timeline;
