@@ -22,6 +22,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod aliases;
+mod coverage;
 pub mod block;
 pub mod check;
 pub mod compat;

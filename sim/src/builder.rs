@@ -29,6 +29,7 @@ pub struct Builder {
     shard: Option<(usize, usize)>,
     label: String,
     threads: Option<usize>,
+    corpus: Option<crate::FuzzCorpus>,
 }
 
 impl Builder {
@@ -74,13 +75,40 @@ impl Builder {
     /// The default portfolio: `iterations` executions in all, dealt in a fixed rotation to
     /// every simulator strategy — SURW (12 slots of 20), DFS (unbounded, optimal DPOR), PCT of
     /// depth 3, URW, PCT of depth 4, POS, random walk, PCT of depth 2 and the delay-bounded
-    /// search (one slot each) — stopping at the first failure, which names the strategy that
+    /// search (one slot each), and the schedule fuzzer — stopping at the first failure, which names the strategy that
     /// found it ([`Failure::checker`] and its token), or once DFS has covered everything. A
     /// default: `LOCKSTEP_ITERATIONS` overrides it.
     ///
     /// [`Failure::checker`]: crate::Failure::checker
     pub fn portfolio(iterations: usize) -> Self {
         Self::with_strategy(Strategy::Portfolio { iterations })
+    }
+
+    /// `iterations` executions of greybox schedule fuzzing (a default: `LOCKSTEP_ITERATIONS`
+    /// overrides it; for a time budget instead, give a large count and
+    /// [`max_duration`](Builder::max_duration)). Each execution's feedback — the reads-from
+    /// pairs it showed, keyed by source location, and the [`sometimes!`](crate::sometimes)
+    /// points it reached — decides whether its input joins the corpus; the next input mutates a
+    /// corpus entry (force or negate a reads-from pair, splice two entries, move a preemption),
+    /// favouring entries with rare feedback. Faults, virtual time, shrinking and replay tokens
+    /// work as for every strategy (a failure's token replays the execution exactly, whatever
+    /// input produced it). Start from an earlier run's corpus with [`corpus`](Builder::corpus).
+    ///
+    /// ```
+    /// use lockstep_sim::Builder;
+    /// let report = Builder::fuzz(100).seed(3).check(|| {});
+    /// assert_eq!(report.executions, 100);
+    /// ```
+    pub fn fuzz(iterations: usize) -> Self {
+        Self::with_strategy(Strategy::Fuzz { iterations })
+    }
+
+    /// Let the fuzzer (alone, or as a member of the portfolio) start from `corpus` — its
+    /// entries are run first — and add every input that finds new feedback to it. `corpus` is
+    /// a shared handle: read it after the run to keep what it found.
+    pub fn corpus(mut self, corpus: &crate::FuzzCorpus) -> Self {
+        self.corpus = Some(corpus.clone());
+        self
     }
 
     /// Exhaustive DFS with DPOR within `preemption_bound` (`None`: unbounded; a default that
@@ -101,6 +129,7 @@ impl Builder {
             shard: None,
             label: String::new(),
             threads: None,
+            corpus: None,
         }
     }
 
@@ -116,6 +145,7 @@ impl Builder {
         config.shard = self.shard;
         config.label.clone_from(&self.label);
         config.threads = self.threads;
+        config.corpus.clone_from(&self.corpus);
         config.validate()?;
         Ok(config)
     }

@@ -105,6 +105,14 @@ pub enum Strategy {
         /// or every schedule was run).
         max_delays: Option<usize>,
     },
+    /// Greybox schedule fuzzing with reads-from feedback (after RFF, Wolff et al., ASPLOS
+    /// 2024): a corpus of inputs that produced new feedback, mutated by forcing and negating
+    /// reads-from pairs, splicing and moving preemptions, favouring rare feedback (see
+    /// [`Builder::fuzz`](crate::Builder::fuzz)).
+    Fuzz {
+        /// Executions to run.
+        iterations: usize,
+    },
     /// The default portfolio: every simulator strategy, interleaved execution by execution
     /// over one budget (see [`Builder::portfolio`](crate::Builder::portfolio)).
     Portfolio {
@@ -131,6 +139,7 @@ impl Strategy {
             Strategy::Surw { .. } => Checker::SimSurw,
             Strategy::Delay { .. } => Checker::SimDelay,
             Strategy::Portfolio { .. } => Checker::SimPortfolio,
+            Strategy::Fuzz { .. } => Checker::SimFuzz,
             Strategy::Dfs { .. } => Checker::SimDfs,
         }
     }
@@ -172,6 +181,9 @@ pub struct Config {
     /// the serial optimal search). Any number of threads, 1 included, explores the same
     /// executions.
     pub threads: Option<usize>,
+    /// The corpus the fuzzer (alone or in the portfolio) starts from and adds to (`None`: a
+    /// fresh one per run).
+    pub corpus: Option<crate::FuzzCorpus>,
 }
 
 impl Config {
@@ -190,6 +202,7 @@ impl Config {
             label: String::new(),
             max_duration: None,
             threads: None,
+            corpus: None,
         }
     }
 
@@ -209,6 +222,7 @@ impl Config {
             | Strategy::Urw { iterations }
             | Strategy::Surw { iterations }
             | Strategy::Delay { iterations, .. }
+            | Strategy::Fuzz { iterations }
             | Strategy::Portfolio { iterations } => set(iterations, knobs.iterations),
             Strategy::Pct { iterations, depth } => {
                 set(iterations, knobs.iterations);
@@ -238,6 +252,7 @@ impl Config {
             | Strategy::Urw { iterations: 0 }
             | Strategy::Surw { iterations: 0 }
             | Strategy::Delay { iterations: 0, .. }
+            | Strategy::Fuzz { iterations: 0 }
             | Strategy::Portfolio { iterations: 0 } => {
                 return Err("at least one iteration is needed".into())
             }

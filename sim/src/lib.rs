@@ -75,10 +75,13 @@
 mod access;
 mod builder;
 mod config;
+mod corpus;
 mod entry;
 mod exec;
 mod failure;
 mod fault;
+mod feedback;
+pub mod fuzz;
 mod html;
 mod op;
 mod output;
@@ -110,6 +113,7 @@ lockstep::__runtime_aliases!(runtime: crate::Sim, name: "lockstep_sim::Sim");
 
 pub use builder::Builder;
 pub use config::{env, Config, KnobError, Knobs, Strategy};
+pub use corpus::{FuzzCorpus, MalformedEntry};
 pub use entry::{
     check_dfs, check_pct, check_random, replay, replay_html, replay_html_token, try_replay,
     try_replay_token, Replayed,
@@ -123,6 +127,34 @@ pub use rt::Sim;
 pub use session::Report;
 pub use timeline::{BlockedThread, ObjectKind, ObjectRef, StepLinks, StepOp, Waiting};
 pub use token::{Token, TokenError};
+
+/// Record a coverage point on the simulator: `lockstep_sim::sometimes!(condition, "name")` —
+/// "this condition should hold in some execution". Never fails, never changes the schedule;
+/// the schedule fuzzer ([`Builder::fuzz`]) keeps the schedules that reach a point, or make its
+/// condition true, for the first time. Outside a simulation it does nothing.
+///
+/// This form is for code that only runs on the simulator (a test model). Code generic over the
+/// runtime — a component that ships — writes `lockstep::sometimes!(R, condition, "name")`,
+/// which is the same call on `Sim` and an empty inlined call on `Std`, loom and shuttle.
+///
+/// ```
+/// lockstep_sim::Builder::fuzz(10).check(|| {
+///     let queue_len = 0;
+///     lockstep_sim::sometimes!(queue_len == 0, "took from an empty queue");
+/// });
+/// ```
+#[macro_export]
+macro_rules! sometimes {
+    ($condition:expr, $name:expr $(,)?) => {
+        <$crate::Sim as $crate::__private::Runtime>::sometimes($condition, $name)
+    };
+}
+
+/// What the exported macros name; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use lockstep::sync::Runtime;
+}
 
 /// The crate README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -9,6 +9,7 @@ use crate::op::OpKind;
 use crate::progress::Progress;
 use crate::report::{blocked_threads, explain_deadlock, trace_steps, wait_for_cycle};
 use crate::shrink;
+use crate::strategy::greybox::Greybox;
 use crate::strategy::portfolio::{Portfolio, Setup};
 use crate::strategy::{
     delay::Delay, dfs::Dfs, optimal::Optimal, pct::Pct, pos::Pos, random::RandomWalk, urw::Urw,
@@ -155,11 +156,21 @@ impl<'c> Session<'c> {
                 self.indices(iterations).len(),
                 c.shard,
             )),
+            Strategy::Fuzz { iterations } => Box::new(Greybox::new(
+                // Shards fuzz independently, each from its own seed.
+                c.shard.map_or(seed, |(index, _)| crate::rng::mix(seed, index as u64 + 1)),
+                self.indices(iterations),
+                p,
+                c.max_steps,
+                c.corpus.clone().unwrap_or_default(),
+            )),
             Strategy::Portfolio { iterations } => Box::new(Portfolio::new(
                 Setup {
                     seed,
                     shard: c.shard,
                     fault_probability: p,
+                    max_steps: c.max_steps,
+                    corpus: c.corpus.clone(),
                 },
                 self.indices(iterations),
             )),

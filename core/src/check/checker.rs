@@ -89,6 +89,8 @@ checkers! {
     SimDfs = 2, "sim-dfs", Sim, true;
     /// lockstep-sim, the default portfolio: every simulator strategy, interleaved.
     SimPortfolio = 8, "sim-portfolio", Sim, false;
+    /// lockstep-sim, greybox schedule fuzzing guided by reads-from feedback (RFF).
+    SimFuzz = 9, "sim-fuzz", Sim, false;
     /// loom, exhaustive within a preemption bound.
     Loom = 16, "loom", Loom, true;
     /// shuttle, random scheduling.

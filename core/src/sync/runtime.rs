@@ -164,6 +164,18 @@ pub trait Runtime: Sized + Send + Sync + 'static {
         let _ = point;
         false
     }
+
+    // ----- coverage ---------------------------------------------------------------------------
+
+    /// A coverage point: the code reached `name` and `condition` held (or not) there. Never
+    /// fails and never changes what runs; lockstep-sim records it as feedback for its fuzzer
+    /// (a schedule that makes a `sometimes` condition true for the first time is kept), every
+    /// other backend — production `Std` included — ignores it (an empty inlined call). Use it
+    /// through [`sometimes!`](crate::sometimes).
+    #[inline]
+    fn sometimes(condition: bool, name: &'static str) {
+        let _ = (condition, name);
+    }
 }
 
 /// Operations shared by every atomic type of a backend. The method names and meanings are those

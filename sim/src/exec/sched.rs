@@ -90,6 +90,8 @@ pub(crate) struct ExecResult {
     pub(crate) preemptions: usize,
     /// Every panic caught in the execution, in order (collected only when it failed).
     pub(crate) panics: Vec<PanicInfo>,
+    /// The coverage points (`sometimes!`) reached, as feedback items.
+    pub(crate) coverage: Vec<u64>,
 }
 
 thread_local! {
@@ -197,6 +199,7 @@ pub(crate) fn run_execution(
         _ => Ended::Failed,
     };
     let result = finish(outcome, run.choices, run.preemptions, config.always_detail);
+    run.strategy.observe(&result);
     run.strategy.end_execution(ended, result.trace.len());
     result
 }
@@ -486,6 +489,7 @@ fn finish(
         } else {
             Vec::new()
         },
+        coverage: std::mem::take(&mut e.coverage),
     });
     let clean = with_exec(|e| {
         e.tearing_down = true;

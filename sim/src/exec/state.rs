@@ -175,6 +175,8 @@ pub(crate) struct ExecState {
     pub(crate) made: Vec<u32>,
     /// Objects registered by address so far.
     pub(crate) registered: u64,
+    /// Coverage points reached (`sometimes!`), as feedback items, in order.
+    pub(crate) coverage: Vec<u64>,
 }
 
 thread_local! {
@@ -229,6 +231,7 @@ impl ExecState {
             clock_jumped: false,
             made: Vec::new(),
             registered: 0,
+            coverage: Vec::new(),
         }
     }
 
@@ -253,6 +256,7 @@ impl ExecState {
         self.clock_jumped = false;
         self.made.clear();
         self.registered = 0;
+        self.coverage.clear();
     }
 
     /// The key of object `id`.

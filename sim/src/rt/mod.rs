@@ -238,4 +238,8 @@ impl Runtime for Sim {
     fn fault(point: &'static str) -> bool {
         crate::fault::fault_at(point, Location::caller())
     }
+
+    fn sometimes(condition: bool, name: &'static str) {
+        crate::feedback::sometimes(condition, name);
+    }
 }

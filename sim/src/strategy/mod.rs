@@ -15,6 +15,7 @@ mod dpor_check;
 mod dpor_primitives;
 #[cfg(test)]
 pub(crate) mod exhaustive;
+pub(crate) mod greybox;
 pub(crate) mod guided;
 pub(crate) mod happens;
 pub(crate) mod optimal;
@@ -25,7 +26,7 @@ pub(crate) mod pos;
 pub(crate) mod random;
 pub(crate) mod seeded;
 #[cfg(test)]
-mod textbook;
+pub(crate) mod textbook;
 pub(crate) mod urw;
 pub(crate) mod wakeup;
 
@@ -147,6 +148,11 @@ pub(crate) trait Scheduler {
     }
     /// The execution ended after `steps` steps.
     fn end_execution(&mut self, ended: Ended, steps: usize);
+    /// What the execution that just ended left behind (its trace, choice stream and coverage),
+    /// right before [`Scheduler::end_execution`]: the feedback of a feedback-guided strategy.
+    fn observe(&mut self, result: &crate::exec::sched::ExecResult) {
+        let _ = result;
+    }
     /// `true` once the strategy has covered its whole space (DFS only).
     fn exhausted(&self) -> bool {
         false

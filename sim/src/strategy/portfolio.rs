@@ -24,6 +24,7 @@
 //! Adding a strategy is one line in [`members`].
 
 use super::delay::Delay;
+use super::greybox::Greybox;
 use super::optimal::Optimal;
 use super::pct::Pct;
 use super::pos::Pos;
@@ -35,11 +36,15 @@ use crate::rng::mix;
 use lockstep::check::Checker;
 
 /// What every member is built from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Setup {
     pub(crate) seed: u64,
     pub(crate) shard: Option<(usize, usize)>,
     pub(crate) fault_probability: f64,
+    /// The run's step bound (the fuzzer's delays stop well before it).
+    pub(crate) max_steps: usize,
+    /// The fuzzer's corpus, if the run was given one.
+    pub(crate) corpus: Option<crate::FuzzCorpus>,
 }
 
 impl Setup {
@@ -115,6 +120,17 @@ pub(crate) fn members(s: Setup) -> Vec<Member> {
         ),
         member(Checker::SimPct, Pct::new(s.seed(6), 2, s.indices(), p)),
         member(Checker::SimDelay, Delay::new(None, usize::MAX, s.shard)).complete(&s),
+        member(
+            Checker::SimFuzz,
+            Greybox::new(
+                s.seed(7),
+                s.indices(),
+                p,
+                s.max_steps,
+                s.corpus.clone().unwrap_or_default(),
+            ),
+        )
+        .slots(4),
     ]
 }
 
@@ -171,12 +187,13 @@ impl std::fmt::Debug for Portfolio {
 
 impl Portfolio {
     pub(crate) fn new(setup: Setup, budget: Indices) -> Self {
+        let seed = setup.seed;
         let members = members(setup);
         Portfolio {
             rotation: rotation(&members),
             members,
             budget,
-            seed: setup.seed,
+            seed,
             current: 0,
             turn: 0,
             fallback: None,
@@ -259,6 +276,12 @@ impl Scheduler for Portfolio {
         }
     }
 
+    fn observe(&mut self, result: &crate::exec::sched::ExecResult) {
+        if self.fallback.is_none() {
+            self.members[self.current].scheduler.observe(result);
+        }
+    }
+
     fn end_execution(&mut self, ended: Ended, steps: usize) {
         if self.fallback.is_none() {
             self.members[self.current]
@@ -326,6 +349,8 @@ mod tests {
             seed: 0,
             shard: None,
             fault_probability: 0.0,
+            max_steps: 1_000,
+            corpus: None,
         };
         let members = super::members(setup);
         let rotation = super::rotation(&members);
