@@ -91,7 +91,7 @@ pub struct CheckArgs {
     /// Models to check (see `list`); all when none are given.
     pub models: Vec<String>,
     /// Which checker: one of sim-portfolio, sim-random, sim-pct, sim-pos, sim-urw, sim-surw,
-    /// sim-delay, sim-dfs, loom, shuttle-random, shuttle-pct, shuttle-dfs; or `all`, every one
+    /// sim-delay, sim-dfs, sim-fuzz, loom, shuttle-random, shuttle-pct, shuttle-dfs; or `all`, every one
     /// of them separately. Without it: sim-portfolio (every simulator strategy, interleaved),
     /// loom and shuttle.
     #[arg(long, value_parser = parse_checker)]
@@ -139,7 +139,7 @@ pub struct CheckArgs {
     pub html: Option<PathBuf>,
 }
 
-fn parse_seconds(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if s > 0.0 && s <= 1e9 => Ok(s),
         _ => Err("expected a number of seconds in (0, 1e9]".into()),
@@ -147,10 +147,10 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
 }
 
 /// One check to run: a model variant, a checker and the job the child gets.
-struct Plan<'a> {
-    model: &'a Model,
-    checker: Checker,
-    job: Job,
+pub(crate) struct Plan<'a> {
+    pub(crate) model: &'a Model,
+    pub(crate) checker: Checker,
+    pub(crate) job: Job,
 }
 
 pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
@@ -298,7 +298,7 @@ impl Running {
 }
 
 /// The variants of the named models (each name once, in order), or every model.
-fn chosen_models<'r>(registry: &'r Registry, names: &[String]) -> Result<Vec<&'r Model>, CliError> {
+pub(crate) fn chosen_models<'r>(registry: &'r Registry, names: &[String]) -> Result<Vec<&'r Model>, CliError> {
     if names.is_empty() {
         return Ok(registry.models().iter().collect());
     }
@@ -353,7 +353,7 @@ pub(crate) const DEFAULT_CHECKERS: [Checker; 4] = [
 
 /// The checkers `--checker all` runs, each separately, in report order: every simulator
 /// strategy (the portfolio's members), loom and shuttle.
-pub(crate) const ALL_CHECKERS: [Checker; 10] = [
+pub(crate) const ALL_CHECKERS: [Checker; 11] = [
     Checker::SimRandom,
     Checker::SimPct,
     Checker::SimPos,
@@ -361,6 +361,7 @@ pub(crate) const ALL_CHECKERS: [Checker; 10] = [
     Checker::SimSurw,
     Checker::SimDelay,
     Checker::SimDfs,
+    Checker::SimFuzz,
     Checker::Loom,
     Checker::ShuttleRandom,
     Checker::ShuttlePct,
@@ -369,7 +370,7 @@ pub(crate) const ALL_CHECKERS: [Checker; 10] = [
 /// The resolved settings of one check: flag, then environment, then the model's limit, then
 /// the default. A resolved setting the checker cannot take (a loom preemption bound over 255
 /// from `LOCKSTEP_PREEMPTIONS` or the model) is a usage error naming where it came from.
-fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Result<Job, CliError> {
+pub(crate) fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Result<Job, CliError> {
     let iterations = args
         .iterations
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
@@ -417,7 +418,7 @@ fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Result
 
 /// The known failing tokens of this plan's model variant and checker; a corpus that cannot be
 /// read is an error, never an empty list.
-fn known_tokens(corpus: &Corpus, plan: &Plan<'_>) -> Result<Vec<String>, CliError> {
+pub(crate) fn known_tokens(corpus: &Corpus, plan: &Plan<'_>) -> Result<Vec<String>, CliError> {
     let known = corpus.known_failures(&plan.model.name, &plan.model.variant)?;
     Ok(known
         .into_iter()
@@ -426,7 +427,7 @@ fn known_tokens(corpus: &Corpus, plan: &Plan<'_>) -> Result<Vec<String>, CliErro
         .collect())
 }
 
-fn record(
+pub(crate) fn record(
     corpus: &mut Corpus,
     plan: &Plan<'_>,
     row: &Row,
@@ -461,7 +462,7 @@ fn record(
     corpus.record_and_forget(&run, &failures, &outcome.stale, now_unix())
 }
 
-fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -480,7 +481,7 @@ fn child_command(plan: &Plan<'_>, known: bool) -> Command {
 }
 
 /// Run one check in a child process and read its outcome.
-fn run_child(plan: &Plan<'_>, known: &[String], bar: &ProgressBar) -> Outcome {
+pub(crate) fn run_child(plan: &Plan<'_>, known: &[String], bar: &ProgressBar) -> Outcome {
     if plan.checker.backend() == Backend::Loom {
         let command = child_command(plan, false);
         let result = loom::try_check_in_child(command);
@@ -616,20 +617,20 @@ fn crashed(output: &std::process::Output) -> Outcome {
 }
 
 /// One progress bar per model, drawn on stderr only when it is a terminal.
-struct Bars {
+pub(crate) struct Bars {
     width: usize,
     current: Option<(String, ProgressBar)>,
 }
 
 impl Bars {
-    fn new(width: usize) -> Self {
+    pub(crate) fn new(width: usize) -> Self {
         Bars {
             width,
             current: None,
         }
     }
 
-    fn for_model(&mut self, plans: &[Plan<'_>], plan: &Plan<'_>) -> ProgressBar {
+    pub(crate) fn for_model(&mut self, plans: &[Plan<'_>], plan: &Plan<'_>) -> ProgressBar {
         let name = &plan.model.name;
         if let Some((current, bar)) = &self.current {
             if current == name {
@@ -653,14 +654,14 @@ impl Bars {
     }
 
     /// Run `f` (which prints) with the current bar hidden.
-    fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub(crate) fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
         match &self.current {
             Some((_, bar)) => bar.suspend(f),
             None => f(),
         }
     }
 
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         if let Some((_, bar)) = self.current.take() {
             bar.finish_and_clear();
         }
@@ -710,13 +711,13 @@ fn print_row(
 
 /// How a run ended, for its last line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ending {
+pub(crate) enum Ending {
     Ok,
     Unexpected,
     Unrecorded,
 }
 
-fn print_summary(out: &mut Out, json: bool, ending: Ending) -> Result<(), CliError> {
+pub(crate) fn print_summary(out: &mut Out, json: bool, ending: Ending) -> Result<(), CliError> {
     if json {
         let ok = ending == Ending::Ok;
         let line = serde_json::to_string(&Summary { summary: true, ok }).expect("serializes");

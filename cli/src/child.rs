@@ -14,7 +14,7 @@ use crate::error::CliError;
 use crate::outcome::Outcome;
 use crate::registry::{Build, Model, Registry};
 use lockstep::check::{loom, shuttle, Backend, Checker};
-use lockstep_sim::{Builder, Knobs, Replayed, Token};
+use lockstep_sim::{Builder, FuzzCorpus, Knobs, Replayed, Token};
 use serde::{Deserialize, Serialize};
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -116,25 +116,48 @@ fn run(registry: &Registry, job: &str) -> Result<Outcome, CliError> {
     let build = model
         .build(checker)
         .ok_or_else(|| CliError::Job(format!("{} has no {checker} program", model.label())))?;
-    let known = if job.known_on_stdin {
+    let (known, entries) = if job.known_on_stdin {
         read_known()
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     Ok(match checker.backend() {
-        Backend::Sim => run_sim(model, &job, checker, build, &known),
+        Backend::Sim => run_sim(model, &job, checker, build, &known, &entries),
         Backend::Shuttle => run_shuttle(model, &job, checker, build, &known),
         _ => run_loom(model, &job, build),
     })
 }
 
-/// The known tokens on stdin; an unreadable line ends the list.
-fn read_known() -> Vec<Token> {
-    std::io::stdin()
-        .lock()
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|line| Token::decode(&line).ok())
+/// The known tokens and the fuzz corpus's entries ([`FUZZ_LINE`] lines) on stdin; an
+/// unreadable line ends the list, a line that is neither is skipped.
+fn read_known() -> (Vec<Token>, Vec<Vec<u8>>) {
+    let mut tokens = Vec::new();
+    let mut entries = Vec::new();
+    for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+        match line.strip_prefix(FUZZ_LINE) {
+            Some(hex) => entries.extend(from_hex(hex)),
+            None => tokens.extend(Token::decode(&line).ok()),
+        }
+    }
+    (tokens, entries)
+}
+
+/// The prefix of a line on the child's stdin that carries a fuzz corpus entry (in hex).
+pub(crate) const FUZZ_LINE: &str = "fuzz:";
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes `hex` spells, if it is even-length hex.
+pub(crate) fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
         .collect()
 }
 
@@ -147,6 +170,7 @@ fn sim_builder(job: &Job, checker: Checker, model: &Model) -> Builder {
         Checker::SimSurw => Builder::surw(job.iterations),
         Checker::SimDelay => Builder::delay(job.iterations),
         Checker::SimPortfolio => Builder::portfolio(job.iterations),
+        Checker::SimFuzz => Builder::fuzz(job.iterations),
         _ => Builder::dfs(job.preemptions).max_executions(job.max_executions),
     };
     let mut knobs = Knobs::default();
@@ -169,8 +193,24 @@ fn sim_builder(job: &Job, checker: Checker, model: &Model) -> Builder {
     builder
 }
 
-fn run_sim(model: &Model, job: &Job, checker: Checker, build: &Build, known: &[Token]) -> Outcome {
-    let builder = sim_builder(job, checker, model);
+fn run_sim(
+    model: &Model,
+    job: &Job,
+    checker: Checker,
+    build: &Build,
+    known: &[Token],
+    entries: &[Vec<u8>],
+) -> Outcome {
+    // The fuzzer starts from the stored corpus (an entry this build cannot read is skipped)
+    // and hands back what it holds after the run.
+    let corpus = FuzzCorpus::new();
+    for entry in entries {
+        let _ = corpus.insert(entry);
+    }
+    let mut builder = sim_builder(job, checker, model);
+    if checker == Checker::SimFuzz {
+        builder = builder.corpus(&corpus);
+    }
     let limits = match builder.config() {
         Ok(config) => (config.max_steps, config.fault_budget),
         Err(message) => return Outcome::error(message),
@@ -192,6 +232,9 @@ fn run_sim(model: &Model, job: &Job, checker: Checker, build: &Build, known: &[T
     let mut outcome = Outcome::from_sim(builder.run_shared(build()));
     outcome.schedules += replayed;
     outcome.stale = stale;
+    if checker == Checker::SimFuzz {
+        outcome.corpus = Some(corpus.entries().iter().map(|e| to_hex(e)).collect());
+    }
     outcome
 }
 

@@ -1,4 +1,5 @@
-//! The run and failure corpus: every checker run and every failure it found, in SQLite.
+//! The run and failure corpus: every checker run and every failure it found, in SQLite — and
+//! the schedule fuzzer's corpus of inputs per model variant and version (`lockstep fuzz`).
 //!
 //! `lockstep check` records each run (model variant, checker, seed, shard, schedules, verdict,
 //! time) and each failure's replay token; failures already known are re-run first, so a
@@ -61,7 +62,7 @@ pub use record::{FailureRecord, KnownFailure, RunRecord};
 pub const DEFAULT_PATH: &str = ".lockstep/corpus.db";
 
 /// The schema version this build reads and writes (`PRAGMA user_version` of the file).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How to open a corpus.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,6 +303,61 @@ impl Corpus {
             )
             .map(|deleted| deleted > 0)
             .map_err(|e| self.error(e))
+    }
+
+    /// The schedule fuzzer's corpus of a model variant at `model_version` (entries of
+    /// `lockstep_sim::FuzzCorpus`), in the order they were added.
+    pub fn fuzz_entries(
+        &self,
+        model: &str,
+        variant: &str,
+        model_version: u32,
+    ) -> Result<Vec<Vec<u8>>, CorpusError> {
+        let read = || -> rusqlite::Result<Vec<Vec<u8>>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT entry FROM fuzz_corpus
+                 WHERE model = ?1 AND variant = ?2 AND model_version = ?3 ORDER BY rowid",
+            )?;
+            let rows = stmt.query_map(params![model, variant, model_version], |r| r.get(0))?;
+            rows.collect()
+        };
+        read().map_err(|e| self.error(e))
+    }
+
+    /// Add schedule fuzzer entries to a model variant's corpus at `model_version`, in one
+    /// transaction (`Ok` only after the commit); entries it has already are skipped. Returns
+    /// how many were new.
+    pub fn add_fuzz_entries(
+        &mut self,
+        model: &str,
+        variant: &str,
+        model_version: u32,
+        entries: &[Vec<u8>],
+        now_unix: i64,
+    ) -> Result<usize, CorpusError> {
+        let (path, timeout) = (&self.path, self.options.busy_timeout);
+        let sqlite = |err| error::classify(path, timeout, err);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let mut added = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO fuzz_corpus
+                     (model, variant, model_version, entry, added_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(sqlite)?;
+            for entry in entries {
+                added += insert
+                    .execute(params![model, variant, model_version, entry, now_unix])
+                    .map_err(sqlite)?;
+            }
+        }
+        tx.commit().map_err(sqlite)?;
+        Ok(added)
     }
 
     fn error(&self, err: rusqlite::Error) -> CorpusError {

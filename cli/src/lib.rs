@@ -1,7 +1,7 @@
 //! # lockstep-cli
 //!
 //! A reusable `lockstep`-style command line over a [`Registry`] of models — `list`, `check`,
-//! `replay` — and the SQLite [`corpus`] of runs and failures it keeps. The simulator itself
+//! `fuzz`, `replay` — and the SQLite [`corpus`] of runs and failures it keeps. The simulator itself
 //! (`lockstep-sim`) carries none of this: a test suite depends on the simulator alone, a
 //! checking binary on this crate. Build your own checker binary in a few lines:
 //!
@@ -33,6 +33,7 @@ mod check;
 mod child;
 pub mod corpus;
 mod error;
+mod fuzz;
 mod html;
 mod list;
 mod outcome;
@@ -46,6 +47,7 @@ use std::process::ExitCode;
 
 pub use check::{CheckArgs, CheckerChoice};
 pub use error::CliError;
+pub use fuzz::FuzzArgs;
 pub use lockstep::check::Checker;
 pub use registry::{Limits, Model, Registry};
 pub use verdict::{Expect, Verdict};
@@ -62,6 +64,9 @@ pub enum Command {
     },
     /// Check models (all by default) under the chosen checkers.
     Check(CheckArgs),
+    /// Fuzz the models' schedules for a time budget (sim-fuzz), growing each model variant's
+    /// fuzz corpus in the database run after run.
+    Fuzz(FuzzArgs),
     /// Reproduce a failure from its replay token.
     Replay(replay::ReplayArgs),
     /// Internal: run one check in this (child) process and print its result.
@@ -166,6 +171,7 @@ pub fn execute(registry: &Registry, command: Command) -> ExitCode {
             Err(err) => err.exit(),
         },
         Command::Check(args) => check::check(registry, args),
+        Command::Fuzz(args) => fuzz::fuzz(registry, args),
         Command::Replay(args) => replay::replay(registry, args),
         Command::Child(args) => child::child(registry, args),
     }

@@ -23,6 +23,9 @@ pub(crate) struct Outcome {
     pub(crate) report: String,
     /// Known tokens that no longer fit the model (to forget).
     pub(crate) stale: Vec<String>,
+    /// `sim-fuzz` only: the fuzz corpus after the run, its entries in hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) corpus: Option<Vec<String>>,
 }
 
 impl Outcome {
@@ -36,6 +39,7 @@ impl Outcome {
             summary: first_line(&report),
             report,
             stale: Vec::new(),
+            corpus: None,
         }
     }
 
@@ -58,6 +62,7 @@ impl Outcome {
             summary,
             report: String::new(),
             stale: Vec::new(),
+            corpus: None,
         }
     }
 
@@ -70,6 +75,7 @@ impl Outcome {
             summary: first_line(summary),
             report,
             stale: Vec::new(),
+            corpus: None,
         }
     }
 

@@ -5,11 +5,13 @@
 //!     [--budget 1000] [--only NAME]... [--strategy NAME]... [--verbose]
 //! cargo run --release -p lockstep-models --example sctbench -- --ok [--budget 1000000]
 //!     [--strategy NAME]...
+//! cargo run --release -p lockstep-models --example sctbench -- --families [--n 3,10,100]
+//!     [--trials 20] [--budget 1000] [--strategy NAME]...
 //! ```
 //!
 //! For every buggy program of `lockstep_models::sctbench::programs()` and every strategy —
 //! random walk, PCT of depth 2, 3 and 4, POS, URW, SURW, the delay-bounded search, DFS
-//! (unbounded, optimal DPOR) and the default portfolio — one trial per seed in 1..=trials, each
+//! (unbounded, optimal DPOR), the schedule fuzzer and the default portfolio — one trial per seed in 1..=trials, each
 //! stopping at the first failure or after `budget` executions. The deterministic searches (delay,
 //! DFS) run once and count for every seed. Failures are not shrunk: the time is the time to find
 //! the bug. Per program and strategy it prints the median schedules-to-bug (a trial that missed
@@ -17,6 +19,10 @@
 //! median time of a trial; then, per strategy, the geometric mean of the medians, and the
 //! portfolio against the goals of issue 13. `--json` prints one object per program and strategy
 //! (with every trial) and one per strategy summary instead.
+//!
+//! `--families` prints the scaling table of `docs/fuzzing.md`: the median schedules-to-bug of
+//! the fuzzer, PCT3, POS, random and SURW (or the `--strategy`s given) on `reorder_N` and
+//! `twostage_N` for each N of `--n`.
 //!
 //! `--ok` runs the portfolio (or the `--strategy`s given) on the `_ok` twins for `budget`
 //! schedules each (seed 1): none may fail (exit status 1 if one does). The portfolio stops
@@ -36,10 +42,11 @@ enum Kind {
     Surw,
     Delay,
     Dfs,
+    Fuzz,
     Portfolio,
 }
 
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 11] = [
     Kind::Random,
     Kind::Pct(2),
     Kind::Pct(3),
@@ -49,6 +56,7 @@ const KINDS: [Kind; 10] = [
     Kind::Surw,
     Kind::Delay,
     Kind::Dfs,
+    Kind::Fuzz,
     Kind::Portfolio,
 ];
 
@@ -62,6 +70,7 @@ impl Kind {
             Kind::Surw => "surw".into(),
             Kind::Delay => "delay".into(),
             Kind::Dfs => "dfs".into(),
+            Kind::Fuzz => "fuzz".into(),
             Kind::Portfolio => "portfolio".into(),
         }
     }
@@ -75,6 +84,7 @@ impl Kind {
             Kind::Surw => Builder::surw(budget),
             Kind::Delay => Builder::delay(budget),
             Kind::Dfs => Builder::dfs(None).max_executions(budget),
+            Kind::Fuzz => Builder::fuzz(budget),
             Kind::Portfolio => Builder::with_strategy(Strategy::Portfolio { iterations: budget }),
         };
         builder.seed(seed).shrink(false)
@@ -96,14 +106,25 @@ struct Trial {
 }
 
 fn trial(kind: Kind, budget: usize, seed: u64, program: &Program) -> Option<Trial> {
-    let start = Instant::now();
-    let result = kind.builder(budget, seed).run(program.run);
-    let ms = start.elapsed().as_secs_f64() * 1e3;
     let expected = if program.deadlock {
         FailureKind::Deadlock
     } else {
         FailureKind::Panic
     };
+    trial_of(kind, budget, seed, program.run, expected)
+}
+
+/// One trial of any model whose bug is a failure of kind `expected`.
+fn trial_of(
+    kind: Kind,
+    budget: usize,
+    seed: u64,
+    model: impl Fn() + Send + Sync + 'static,
+    expected: FailureKind,
+) -> Option<Trial> {
+    let start = Instant::now();
+    let result = kind.builder(budget, seed).run(model);
+    let ms = start.elapsed().as_secs_f64() * 1e3;
     match result {
         Ok(_) => Some(Trial {
             found: None,
@@ -281,6 +302,10 @@ struct Args {
     verbose: bool,
     /// `--strategy` was given.
     explicit_kinds: bool,
+    /// `--families`: the reorder_N / twostage_N scaling table.
+    families: bool,
+    /// The N of `--families`.
+    ns: Vec<usize>,
 }
 
 fn parse_args() -> Args {
@@ -293,6 +318,8 @@ fn parse_args() -> Args {
         ok: false,
         verbose: false,
         explicit_kinds: false,
+        families: false,
+        ns: vec![3, 4, 5, 10, 20, 30, 50, 75, 100],
     };
     let mut argv = std::env::args().skip(1);
     while let Some(arg) = argv.next() {
@@ -308,6 +335,13 @@ fn parse_args() -> Args {
                     .push(kind.unwrap_or_else(|| panic!("no strategy {name}")));
             }
             "--json" => args.json = true,
+            "--families" => args.families = true,
+            "--n" => {
+                args.ns = value()
+                    .split(',')
+                    .map(|n| n.trim().parse().expect("--n 3,10,100"))
+                    .collect()
+            }
             "--ok" => args.ok = true,
             "--verbose" => args.verbose = true,
             other => panic!("unknown argument {other}"),
@@ -386,8 +420,57 @@ fn print_tables(args: &Args, rows: &[(Program, Row)]) {
     }
 }
 
+/// `--families`: median schedules-to-bug of each chosen strategy (default: fuzz, PCT3, POS,
+/// random, SURW) on `reorder_N` and `twostage_N` for each N of `--n` (default 3, 4, 5, 10, 20,
+/// 30, 50, 75, 100), as one markdown table.
+fn families(args: &Args) {
+    let kinds = if args.explicit_kinds {
+        args.kinds.clone()
+    } else {
+        vec![Kind::Fuzz, Kind::Pct(3), Kind::Pos, Kind::Random, Kind::Surw]
+    };
+    let names: Vec<String> = kinds.iter().map(|k| k.name()).collect();
+    println!("| program | N | split | {} |", names.join(" | "));
+    println!("|---|---:|---|{}", "---:|".repeat(kinds.len()));
+    for family in ["reorder", "twostage"] {
+        for &n in &args.ns {
+            let scaled = match family {
+                "reorder" => lockstep_models::sctbench::reorder(n),
+                _ => lockstep_models::sctbench::twostage(n),
+            };
+            let cells: Vec<String> = kinds
+                .iter()
+                .map(|&kind| {
+                    let trials: Option<Vec<Trial>> = (1..=args.trials)
+                        .map(|seed| {
+                            trial_of(kind, args.budget, seed, scaled.model(), FailureKind::Panic)
+                        })
+                        .collect();
+                    if args.verbose {
+                        eprintln!("{} {}: {}", scaled.name, kind.name(), cell(&trials));
+                    }
+                    trials.as_deref().map_or("n/a".to_owned(), |t| {
+                        let median = median_found(t).map_or("–".to_owned(), |m| format!("{m}"));
+                        format!("{median} ({}/{})", found_count(t), t.len())
+                    })
+                })
+                .collect();
+            println!(
+                "| {family}_N | {n} | {} + {} | {} |",
+                scaled.first,
+                scaled.second,
+                cells.join(" | ")
+            );
+        }
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let args = parse_args();
+    if args.families {
+        families(&args);
+        return std::process::ExitCode::SUCCESS;
+    }
     let selected: Vec<Program> = programs()
         .into_iter()
         .filter(|p| p.expect_bug != args.ok)

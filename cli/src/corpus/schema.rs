@@ -61,6 +61,20 @@ CREATE TABLE failures (
 CREATE INDEX failures_by_recency ON failures (model, variant, last_seen DESC, last_run DESC);
 ";
 
+/// Version 2 adds the schedule fuzzer's corpus: per model, variant and model version, the
+/// inputs (`lockstep_sim::FuzzCorpus` entries) that found new feedback, in the order added.
+/// Migrating a version-1 file adds this table and changes nothing else.
+const SCHEMA_V2: &str = "
+CREATE TABLE fuzz_corpus (
+    model         TEXT    NOT NULL,
+    variant       TEXT    NOT NULL,
+    model_version INTEGER NOT NULL,
+    entry         BLOB    NOT NULL,
+    added_at      INTEGER NOT NULL,
+    PRIMARY KEY (model, variant, model_version, entry)
+);
+";
+
 /// What a file holds, as far as the corpus is concerned.
 #[derive(Debug, PartialEq, Eq)]
 enum Contents {
@@ -68,6 +82,8 @@ enum Contents {
     Empty,
     /// A lockstep corpus of this schema version.
     Current,
+    /// A lockstep corpus of an older schema version this build migrates.
+    Older(i64),
     /// A lockstep corpus written by a newer schema.
     Newer(i64),
     /// Something else; the string says what.
@@ -88,6 +104,7 @@ fn inspect(conn: &Connection) -> rusqlite::Result<Contents> {
         match version {
             SCHEMA_VERSION => Contents::Current,
             v if v > SCHEMA_VERSION => Contents::Newer(v),
+            1 => Contents::Older(1),
             v => Contents::Foreign(format!("a lockstep corpus with unknown schema version {v}")),
         }
     } else if application_id == 0 && version == 0 && objects == 0 {
@@ -184,7 +201,7 @@ fn directory_writable(dir: &Path) -> std::io::Result<()> {
 /// Refuse a file that is not a corpus this build can use.
 fn refuse(path: &Path, contents: Contents) -> Result<(), CorpusError> {
     match contents {
-        Contents::Empty | Contents::Current => Ok(()),
+        Contents::Empty | Contents::Current | Contents::Older(_) => Ok(()),
         Contents::Newer(found) => Err(CorpusError::Version {
             path: path.to_path_buf(),
             found,
@@ -197,19 +214,25 @@ fn refuse(path: &Path, contents: Contents) -> Result<(), CorpusError> {
     }
 }
 
-/// Create the schema unless the file has one (another connection may have created it since it
-/// was inspected): one immediate transaction that re-inspects under the write lock. Returns
-/// what the file holds afterwards.
+/// Create the schema unless the file has one, or migrate an older one (another connection may
+/// have done either since the file was inspected): one immediate transaction that re-inspects
+/// under the write lock. Returns what the file holds afterwards.
 fn create_schema_if_empty(conn: &mut Connection) -> rusqlite::Result<Contents> {
     let before = inspect(conn)?;
-    if before != Contents::Empty {
+    if !matches!(before, Contents::Empty | Contents::Older(_)) {
         return Ok(before);
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let contents = match inspect(&tx)? {
         Contents::Empty => {
             tx.execute_batch(SCHEMA_V1)?;
+            tx.execute_batch(SCHEMA_V2)?;
             tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            Contents::Current
+        }
+        Contents::Older(1) => {
+            tx.execute_batch(SCHEMA_V2)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             Contents::Current
         }

@@ -108,7 +108,7 @@ impl Member {
 pub(crate) fn members(s: Setup) -> Vec<Member> {
     let p = s.fault_probability;
     vec![
-        member(Checker::SimSurw, Urw::new(s.seed(0), s.indices(), p, true)).slots(12),
+        member(Checker::SimSurw, Urw::new(s.seed(0), s.indices(), p, true)).slots(std::env::var("XP_SURW").ok().and_then(|v| v.parse().ok()).unwrap_or(12)),
         member(Checker::SimDfs, Optimal::new(None, s.shard)).complete(&s),
         member(Checker::SimPct, Pct::new(s.seed(1), 3, s.indices(), p)),
         member(Checker::SimUrw, Urw::new(s.seed(2), s.indices(), p, false)),
@@ -130,7 +130,7 @@ pub(crate) fn members(s: Setup) -> Vec<Member> {
                 s.corpus.clone().unwrap_or_default(),
             ),
         )
-        .slots(4),
+        .slots(std::env::var("XP_FUZZ").ok().and_then(|v| v.parse().ok()).unwrap_or(4)),
     ]
 }
 
