@@ -186,7 +186,8 @@ fn job(model: &Model, args: &FuzzArgs, env: &Knobs, seconds: f64) -> Job {
         model: model.name.clone(),
         variant: model.variant.clone(),
         checker: Checker::SimFuzz.name().to_owned(),
-        iterations: usize::MAX,
+        // LOCKSTEP_ITERATIONS caps the executions (the time budget still applies).
+        iterations: env.iterations.unwrap_or(usize::MAX),
         seed: args.seed.or(env.seed).unwrap_or(0),
         depth: 3,
         preemptions: None,

@@ -73,11 +73,12 @@ impl Builder {
     }
 
     /// The default portfolio: `iterations` executions in all, dealt in a fixed rotation to
-    /// every simulator strategy — SURW (12 slots of 20), DFS (unbounded, optimal DPOR), PCT of
-    /// depth 3, URW, PCT of depth 4, POS, random walk, PCT of depth 2 and the delay-bounded
-    /// search (one slot each), and the schedule fuzzer — stopping at the first failure, which names the strategy that
-    /// found it ([`Failure::checker`] and its token), or once DFS has covered everything. A
-    /// default: `LOCKSTEP_ITERATIONS` overrides it.
+    /// every simulator strategy — the schedule fuzzer (30 slots of 42), SURW (4), DFS
+    /// (unbounded, optimal DPOR), PCT of depth 3, URW, PCT of depth 4, POS, random walk, PCT of
+    /// depth 2 and the delay-bounded search (one slot each) — stopping at the first failure,
+    /// which names the strategy that found it ([`Failure::checker`] and its token), or once DFS
+    /// has covered everything. A default: `LOCKSTEP_ITERATIONS` overrides it. The fuzzer starts
+    /// from (and adds to) the [`corpus`](Builder::corpus), if one is given.
     ///
     /// [`Failure::checker`]: crate::Failure::checker
     pub fn portfolio(iterations: usize) -> Self {

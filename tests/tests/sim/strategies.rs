@@ -1,5 +1,5 @@
-//! The strategies of issue 13 — POS, URW, SURW, the delay-bounded search and the portfolio —
-//! with everything the simulator offers: faults, virtual time, replay tokens, shrinking, shards
+//! The strategies of issues 13 and 14 — POS, URW, SURW, the delay-bounded search, the schedule
+//! fuzzer and the portfolio — with everything the simulator offers: faults, virtual time, replay tokens, shrinking, shards
 //! and determinism. (What each finds that others miss is tested in its own module in
 //! `sim/src/strategy/`.)
 
@@ -15,6 +15,7 @@ fn strategies(n: usize) -> Vec<(Checker, Builder)> {
         (Checker::SimUrw, Builder::urw(n)),
         (Checker::SimSurw, Builder::surw(n)),
         (Checker::SimDelay, Builder::delay(n)),
+        (Checker::SimFuzz, Builder::fuzz(n)),
         (Checker::SimPortfolio, Builder::portfolio(n)),
     ]
 }
