@@ -298,7 +298,10 @@ impl Running {
 }
 
 /// The variants of the named models (each name once, in order), or every model.
-pub(crate) fn chosen_models<'r>(registry: &'r Registry, names: &[String]) -> Result<Vec<&'r Model>, CliError> {
+pub(crate) fn chosen_models<'r>(
+    registry: &'r Registry,
+    names: &[String],
+) -> Result<Vec<&'r Model>, CliError> {
     if names.is_empty() {
         return Ok(registry.models().iter().collect());
     }
@@ -370,7 +373,12 @@ pub(crate) const ALL_CHECKERS: [Checker; 11] = [
 /// The resolved settings of one check: flag, then environment, then the model's limit, then
 /// the default. A resolved setting the checker cannot take (a loom preemption bound over 255
 /// from `LOCKSTEP_PREEMPTIONS` or the model) is a usage error naming where it came from.
-pub(crate) fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Result<Job, CliError> {
+pub(crate) fn job(
+    model: &Model,
+    checker: Checker,
+    args: &CheckArgs,
+    env: &Knobs,
+) -> Result<Job, CliError> {
     let iterations = args
         .iterations
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX))

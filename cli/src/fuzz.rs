@@ -171,8 +171,14 @@ fn fuzz_one(
         .flatten()
         .filter_map(|hex| from_hex(hex))
         .collect();
-    db.add_fuzz_entries(&model.name, &model.variant, model.version, &found, now_unix())
-        .map_err(unrecorded)?;
+    db.add_fuzz_entries(
+        &model.name,
+        &model.variant,
+        model.version,
+        &found,
+        now_unix(),
+    )
+    .map_err(unrecorded)?;
     check::record(db, plan, &row, &outcome, started_at).map_err(unrecorded)?;
     let size = db
         .fuzz_entries(&model.name, &model.variant, model.version)?

@@ -22,10 +22,10 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod aliases;
-mod coverage;
 pub mod block;
 pub mod check;
 pub mod compat;
+mod coverage;
 pub mod future;
 mod invariant;
 #[cfg(feature = "loom")]

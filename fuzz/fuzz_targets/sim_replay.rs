@@ -1,63 +1,84 @@
-//! Replay tokens are user input (`lockstep replay TOKEN`, a pasted repro line). Replaying any
-//! string on a model must return the execution or a clear `TokenError`, never panic or hang.
+//! Replay tokens are user input (`lockstep replay TOKEN`, a pasted repro line), and a token is
+//! the one thing a failure report promises reproduces it. This target checks both:
 //!
-//! Random text rarely gets past a token's base64 and checksum, so half the inputs are turned
-//! into well-framed tokens (`ls1-`, a format byte, the fuzzer's bytes as the field stream, a
-//! valid checksum): that exercises the field decoder, the inflater and the strict replay of an
-//! arbitrary choice stream against a real model (a lock, a condvar, a fault point).
+//! - **Real replays.** The fuzzer's bytes are a schedule (`lockstep_sim::fuzz::try_run`) of a
+//!   model that fails in some schedules (a lost wakeup when a fault skips the notification, an
+//!   assertion on a racy read); every failure's token — shrunk or not, by an input bit — must
+//!   replay to the same failure (kind, message, the same token again), and the token with one
+//!   character changed must replay to that failure or be refused with a `TokenError`, never
+//!   anything else.
+//! - **Arbitrary strings.** Inputs with the low bit of the first byte clear are replayed as
+//!   text: any string returns an execution or a `TokenError`, never a panic or a hang.
 
 #![no_main]
 
-use base64::Engine;
 use libfuzzer_sys::fuzz_target;
+use lockstep::sync::atomic::AtomicU64;
 use lockstep::sync::{thread, Arc, Condvar, Mutex};
-use lockstep_sim::{fault, try_replay, Sim};
+use lockstep_sim::{fault, try_replay, Builder, FailureKind, Replayed, Sim};
+use std::sync::atomic::Ordering::SeqCst;
 
-/// Two threads hand a flag over through a lock and a condvar; the waker may "fail" by fault.
+/// A waker hands a flag over through a lock and a condvar, unless a fault makes it skip the
+/// notification (then the waiter's untimed wait deadlocks); meanwhile a racy counter is bumped
+/// by a load and a store on both sides, and an update lost to the race fails the assertion.
 fn model() {
-    let pair: Arc<(Mutex<bool, Sim>, Condvar<Sim>), Sim> =
-        Arc::new((Mutex::new(false), Condvar::new()));
+    let pair: Arc<(Mutex<bool, Sim>, Condvar<Sim>, AtomicU64<Sim>), Sim> =
+        Arc::new((Mutex::new(false), Condvar::new(), AtomicU64::new(0)));
     let waker = {
         let pair = pair.clone();
         thread::spawn::<Sim, _, _>(move || {
-            if fault("waker.skip") {
-                return;
-            }
+            let n = pair.2.load(SeqCst);
+            pair.2.store(n + 1, SeqCst);
             *pair.0.lock() = true;
-            pair.1.notify_one();
+            if !fault("waker.skip") {
+                pair.1.notify_one();
+            }
         })
     };
-    let (flag, _timed_out) =
-        pair.1
-            .wait_timeout_while(pair.0.lock(), std::time::Duration::from_millis(1), |f| !*f);
+    let n = pair.2.load(SeqCst);
+    pair.2.store(n + 1, SeqCst);
+    let flag = pair.1.wait_while(pair.0.lock(), |f| !*f);
     drop(flag);
     waker.join().unwrap();
-}
-
-/// FNV-1a, 32-bit: the token format's checksum (see `lockstep-sim/src/token.rs`).
-fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811C_9DC5, |h: u32, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    assert_eq!(pair.2.load(SeqCst), 2, "an update was lost");
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let token = if mode & 1 == 0 {
-        String::from_utf8_lossy(rest).into_owned()
-    } else {
-        // Format 1 (plain fields) or 2 (deflated fields), then the fuzzer's bytes.
-        let mut body = vec![1 + (mode >> 1 & 1)];
-        body.extend_from_slice(rest);
-        let checksum = fnv1a(&body);
-        body.extend_from_slice(&checksum.to_le_bytes());
-        format!(
-            "ls1-{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body)
-        )
+    if mode & 1 == 0 {
+        // Ok (the execution passed or failed) and Err (malformed, mismatch) are both fine.
+        let _ = try_replay(&String::from_utf8_lossy(rest), model);
+        return;
+    }
+    let builder = Builder::fuzz(1).fault_budget(1).shrink(mode & 2 != 0);
+    let Err(failure) = lockstep_sim::fuzz::try_run(&builder, rest, model) else {
+        return;
     };
-    // Ok (the execution passed or failed) and Err (malformed, mismatch) are both fine.
-    let _ = try_replay(&token, model);
+    assert!(
+        matches!(failure.kind, FailureKind::Deadlock | FailureKind::Panic),
+        "only the model's own failures: {failure}"
+    );
+    match try_replay(&failure.token, model) {
+        Ok(Replayed::Failed(again)) => {
+            assert_eq!(again.kind, failure.kind, "{failure}\n---\n{again}");
+            assert_eq!(again.message, failure.message);
+            assert_eq!(
+                again.token, failure.token,
+                "a replay records the same token"
+            );
+        }
+        other => panic!("the token of\n{failure}\ndid not replay it: {other:?}"),
+    }
+    // One character changed: the same failure, or a clear refusal.
+    let at = usize::from(mode >> 2) % failure.token.len();
+    let mut forged: Vec<char> = failure.token.chars().collect();
+    forged[at] = if forged[at] == 'A' { 'B' } else { 'A' };
+    let forged: String = forged.into_iter().collect();
+    match try_replay(&forged, model) {
+        Ok(Replayed::Failed(again)) => assert_eq!(again.message, failure.message),
+        Ok(other) => panic!("a forged token replayed to {other:?}"),
+        Err(_) => {}
+    }
 });

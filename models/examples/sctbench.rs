@@ -427,7 +427,13 @@ fn families(args: &Args) {
     let kinds = if args.explicit_kinds {
         args.kinds.clone()
     } else {
-        vec![Kind::Fuzz, Kind::Pct(3), Kind::Pos, Kind::Random, Kind::Surw]
+        vec![
+            Kind::Fuzz,
+            Kind::Pct(3),
+            Kind::Pos,
+            Kind::Random,
+            Kind::Surw,
+        ]
     };
     let names: Vec<String> = kinds.iter().map(|k| k.name()).collect();
     println!("| program | N | split | {} |", names.join(" | "));

@@ -69,17 +69,38 @@ fn corpus_of(rows: &[serde_json::Value], model: &str, variant: &str) -> u64 {
 fn fuzz_finds_every_buggy_twin_and_passes_the_fixed_ones() {
     let dir = tempfile::tempdir().unwrap();
     let out = lockstep(&[
-        "fuzz", "handoff", "depth3", "abba", "--seconds", "3", "--json", "--db", &db(&dir),
+        "fuzz",
+        "handoff",
+        "depth3",
+        "abba",
+        "--seconds",
+        "3",
+        "--json",
+        "--db",
+        &db(&dir),
     ]);
     let (rows, summary) = json_lines(&out, 0);
     assert_eq!(summary["ok"], true);
     assert_eq!(rows.len(), 6, "{rows:?}");
     let keys = [
-        "model", "variant", "checker", "expect", "verdict", "schedules", "seconds", "replay",
-        "report", "corpus",
+        "model",
+        "variant",
+        "checker",
+        "expect",
+        "verdict",
+        "schedules",
+        "seconds",
+        "replay",
+        "report",
+        "corpus",
     ];
     for row in &rows {
-        let got: Vec<&str> = row.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        let got: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
         let mut want = keys.to_vec();
         want.sort_unstable();
         let mut sorted = got.clone();
@@ -98,7 +119,11 @@ fn fuzz_finds_every_buggy_twin_and_passes_the_fixed_ones() {
         }
     }
     // The key order is check's, with corpus last.
-    let line = String::from_utf8_lossy(&out.stdout).lines().next().unwrap().to_owned();
+    let line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
     let positions: Vec<usize> = keys
         .iter()
         .map(|k| line.find(&format!("\"{k}\":")).unwrap())
@@ -120,7 +145,17 @@ fn the_corpus_persists_and_grows_across_runs() {
     let (rows, _) = json_lines(&first, 0);
     let before = corpus_of(&rows, "handoff", "fixed");
     assert!(before >= 1);
-    let second = lockstep(&["fuzz", "handoff", "--seconds", "2", "--seed", "1", "--json", "--db", &path]);
+    let second = lockstep(&[
+        "fuzz",
+        "handoff",
+        "--seconds",
+        "2",
+        "--seed",
+        "1",
+        "--json",
+        "--db",
+        &path,
+    ]);
     let (rows, _) = json_lines(&second, 0);
     let after = corpus_of(&rows, "handoff", "fixed");
     assert!(after > before, "{before} -> {after}");
@@ -139,7 +174,15 @@ fn the_corpus_persists_and_grows_across_runs() {
 #[test]
 fn a_fuzz_failure_replays() {
     let dir = tempfile::tempdir().unwrap();
-    let out = lockstep(&["fuzz", "depth3", "--seconds", "2", "--json", "--db", &db(&dir)]);
+    let out = lockstep(&[
+        "fuzz",
+        "depth3",
+        "--seconds",
+        "2",
+        "--json",
+        "--db",
+        &db(&dir),
+    ]);
     let (rows, _) = json_lines(&out, 0);
     let buggy = rows.iter().find(|r| r["variant"] == "buggy").unwrap();
     let token = buggy["replay"].as_str().unwrap();
@@ -171,6 +214,13 @@ fn bad_input_is_refused() {
     }
     let not_a_db = dir.path().join("text");
     std::fs::write(&not_a_db, "not a database at all, just some text.").unwrap();
-    let out = lockstep(&["fuzz", "abba", "--seconds", "1", "--db", &not_a_db.to_string_lossy()]);
+    let out = lockstep(&[
+        "fuzz",
+        "abba",
+        "--seconds",
+        "1",
+        "--db",
+        &not_a_db.to_string_lossy(),
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

@@ -81,7 +81,9 @@ impl Reader<'_> {
             if b & 0x80 == 0 {
                 // One encoding per number: no trailing zero groups.
                 if b == 0 && shift > 0 {
-                    return Err(MalformedEntry("a number is not in its shortest form".into()));
+                    return Err(MalformedEntry(
+                        "a number is not in its shortest form".into(),
+                    ));
                 }
                 return Ok(v);
             }

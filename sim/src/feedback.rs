@@ -117,7 +117,10 @@ pub(crate) fn sometimes(condition: bool, name: &'static str) {
     EXEC.with(|cell| {
         if let Ok(mut e) = cell.try_borrow_mut() {
             if e.active && !e.tearing_down {
-                let item = fnv(name.bytes(), fnv([TAG_COVER, u8::from(condition)], FNV64_OFFSET));
+                let item = fnv(
+                    name.bytes(),
+                    fnv([TAG_COVER, u8::from(condition)], FNV64_OFFSET),
+                );
                 e.coverage.push(item);
             }
         }
@@ -271,7 +274,11 @@ mod tests {
         let mut pairs = std::collections::BTreeSet::new();
         for result in executions(model, 50) {
             let feedback = of(&result);
-            assert_eq!(feedback, of(&result), "feedback is a function of the execution");
+            assert_eq!(
+                feedback,
+                of(&result),
+                "feedback is a function of the execution"
+            );
             pairs.extend(feedback.pairs);
         }
         let loads = pairs.iter().filter(|p| p.writer != INITIAL).count();

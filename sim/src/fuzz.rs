@@ -156,16 +156,22 @@ mod tests {
                 Err(failure) => {
                     assert_eq!(failure.kind, FailureKind::Panic, "{failure}");
                     assert_eq!(failure.checker, lockstep::check::Checker::SimFuzz);
-                    assert!(matches!(
-                        crate::try_replay(&failure.token, lost_update),
-                        Ok(Replayed::Failed(_))
-                    ));
+                    match crate::try_replay(&failure.token, lost_update) {
+                        Ok(Replayed::Failed(again)) => {
+                            assert_eq!(again.message, failure.message);
+                            assert_eq!(again.token, failure.token);
+                        }
+                        other => panic!("{other:?}"),
+                    }
                     failures += 1;
                 }
             }
         }
         assert!(failures > 0, "no byte string found the lost update");
-        assert!(try_run(&quick, &[], lost_update).is_ok(), "no bytes: no preemption");
+        assert!(
+            try_run(&quick, &[], lost_update).is_ok(),
+            "no bytes: no preemption"
+        );
     }
 
     /// `run` panics with the report, which names the token to replay.

@@ -158,7 +158,8 @@ impl<'c> Session<'c> {
             )),
             Strategy::Fuzz { iterations } => Box::new(Greybox::new(
                 // Shards fuzz independently, each from its own seed.
-                c.shard.map_or(seed, |(index, _)| crate::rng::mix(seed, index as u64 + 1)),
+                c.shard
+                    .map_or(seed, |(index, _)| crate::rng::mix(seed, index as u64 + 1)),
                 self.indices(iterations),
                 p,
                 c.max_steps,

@@ -520,7 +520,10 @@ pub(crate) mod tests {
             f.0.load(SeqCst)
         });
         let seen = one.join().unwrap() + two.join().unwrap();
-        assert!(seen >= 1, "sequential consistency: some thread sees the other's flag");
+        assert!(
+            seen >= 1,
+            "sequential consistency: some thread sees the other's flag"
+        );
     }
 
     /// Delays never starve a spinning thread into a false livelock.
