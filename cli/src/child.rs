@@ -152,7 +152,7 @@ pub(crate) fn to_hex(bytes: &[u8]) -> String {
 
 /// The bytes `hex` spells, if it is even-length hex.
 pub(crate) fn from_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 || !hex.is_ascii() {
+    if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
         return None;
     }
     (0..hex.len())

@@ -321,7 +321,7 @@ impl Greybox {
     }
 
     /// The prefix's next thread, if the prefix is still followed and fits.
-    fn from_prefix(&mut self, decision: &Decision<'_>) -> Option<ThreadId> {
+    fn prefix_pick(&mut self, decision: &Decision<'_>) -> Option<ThreadId> {
         let at = self.prefix_at?;
         let next = self.input.prefix.get(at).map(|&t| t as usize);
         match next {
@@ -385,7 +385,7 @@ impl Scheduler for Greybox {
         let enabled: Vec<ThreadId> = decision.enabled().collect();
         let chosen = if enabled.len() == 1 {
             enabled[0]
-        } else if let Some(t) = self.from_prefix(decision) {
+        } else if let Some(t) = self.prefix_pick(decision) {
             t
         } else {
             let steering = self.delays < self.patience && self.active.iter().any(|&a| a);
