@@ -395,7 +395,8 @@ fn a_newer_schema_version_is_refused_and_left_alone() {
         } => assert_eq!((*found, *supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION)),
         other => panic!("expected Version, got {other:?}"),
     }
-    assert!(err.to_string().contains("has schema version 2"), "{err}");
+    let newer = format!("has schema version {}", SCHEMA_VERSION + 1);
+    assert!(err.to_string().contains(&newer), "{err}");
     assert_eq!(fs::read(&path).unwrap(), before);
 }
 
@@ -657,4 +658,51 @@ fn a_stored_verdict_or_checker_that_is_not_ours_is_corrupt() {
     assert!(matches!(err, CorpusError::Corrupt { .. }), "{err}");
     let err = corpus.known_failures("m", "buggy").unwrap_err();
     assert!(matches!(err, CorpusError::Corrupt { .. }), "{err}");
+}
+
+/// A version-1 file (before the fuzz corpus) is migrated in place when opened: its runs and
+/// failures are kept, the fuzz corpus table appears, the version becomes current.
+#[test]
+fn a_version_1_file_is_migrated_keeping_its_records() {
+    let (_dir, path) = fresh();
+    let mut corpus = Corpus::open(&path).unwrap();
+    let r = run("m", "v", "sim-pct", 1, 1);
+    corpus.record(&r, &[failure(&r, "t1")], 1).unwrap();
+    drop(corpus);
+    // Make it exactly what version 1 wrote: the same tables without the fuzz corpus.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("DROP TABLE fuzz_corpus; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(raw);
+
+    let mut corpus = Corpus::open(&path).unwrap();
+    assert_eq!(tokens(&corpus.known_failures("m", "v").unwrap()), ["t1"]);
+    assert_eq!(corpus.recent_runs(10).unwrap().len(), 1);
+    assert_eq!(corpus.add_fuzz_entries("m", "v", 1, &[vec![1, 2]], 5).unwrap(), 1);
+    drop(corpus);
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}
+
+/// Fuzz corpus entries persist per model, variant and model version, in the order added, each
+/// once.
+#[test]
+fn fuzz_entries_persist_per_model_version_once_each() {
+    let (_dir, path) = fresh();
+    let mut corpus = Corpus::open(&path).unwrap();
+    let entries = vec![vec![1, 0, 0, 0], vec![1, 5, 0, 0], vec![1, 0, 0, 0]];
+    assert_eq!(corpus.add_fuzz_entries("m", "v", 1, &entries, 10).unwrap(), 2);
+    assert_eq!(corpus.add_fuzz_entries("m", "v", 1, &entries[..1], 11).unwrap(), 0);
+    assert_eq!(corpus.add_fuzz_entries("m", "v", 2, &entries[1..2], 11).unwrap(), 1);
+    drop(corpus);
+    let corpus = Corpus::open(&path).unwrap();
+    assert_eq!(
+        corpus.fuzz_entries("m", "v", 1).unwrap(),
+        [vec![1, 0, 0, 0], vec![1, 5, 0, 0]]
+    );
+    assert_eq!(corpus.fuzz_entries("m", "v", 2).unwrap(), [vec![1, 5, 0, 0]]);
+    assert!(corpus.fuzz_entries("m", "other", 1).unwrap().is_empty());
 }
