@@ -17,6 +17,9 @@
 //! - [`check`]: adapters that run a model under loom (exhaustive, deadlock abort contained) and
 //!   shuttle (random, PCT, DFS) — features `loom` and `shuttle`.
 //!
+//! [`sometimes!`] marks a coverage point ("this should happen in some execution"): feedback for
+//! lockstep-sim's schedule fuzzer, nothing at all in production.
+//!
 //! Features only add backends; none changes what the production backends are made of.
 
 #![warn(missing_docs, unreachable_pub)]

@@ -7,9 +7,13 @@
 //! - **Strategies**: random walk ([`check_random`]), PCT ([`check_pct`]), exhaustive DFS with
 //!   dynamic partial-order reduction and an optional preemption bound ([`check_dfs`]), partial
 //!   order sampling ([`Builder::pos`]), (selectively) uniform random walk ([`Builder::urw`],
-//!   [`Builder::surw`]), delay-bounded search ([`Builder::delay`]), and the default portfolio of
-//!   all of them interleaved ([`Builder::portfolio`]). The same configuration and seed give the
+//!   [`Builder::surw`]), delay-bounded search ([`Builder::delay`]), greybox schedule fuzzing
+//!   with reads-from feedback and a persistent corpus ([`Builder::fuzz`], [`FuzzCorpus`],
+//!   [`sometimes!`]), and the default portfolio of all of them interleaved
+//!   ([`Builder::portfolio`]). The same configuration and seed give the
 //!   same executions, bit for bit.
+//! - **libFuzzer**: [`fuzz::run`] runs one execution with every choice drawn from a byte string
+//!   — a cargo-fuzz target in one line.
 //! - **Replay tokens**: a failure carries one printable string; [`replay`] (or
 //!   `lockstep replay TOKEN`) reproduces the execution exactly, and refuses a token recorded for
 //!   another program.
