@@ -678,7 +678,12 @@ fn a_version_1_file_is_migrated_keeping_its_records() {
     let mut corpus = Corpus::open(&path).unwrap();
     assert_eq!(tokens(&corpus.known_failures("m", "v").unwrap()), ["t1"]);
     assert_eq!(corpus.recent_runs(10).unwrap().len(), 1);
-    assert_eq!(corpus.add_fuzz_entries("m", "v", 1, &[vec![1, 2]], 5).unwrap(), 1);
+    assert_eq!(
+        corpus
+            .add_fuzz_entries("m", "v", 1, &[vec![1, 2]], 5)
+            .unwrap(),
+        1
+    );
     drop(corpus);
     let version: i64 = rusqlite::Connection::open(&path)
         .unwrap()
@@ -694,15 +699,31 @@ fn fuzz_entries_persist_per_model_version_once_each() {
     let (_dir, path) = fresh();
     let mut corpus = Corpus::open(&path).unwrap();
     let entries = vec![vec![1, 0, 0, 0], vec![1, 5, 0, 0], vec![1, 0, 0, 0]];
-    assert_eq!(corpus.add_fuzz_entries("m", "v", 1, &entries, 10).unwrap(), 2);
-    assert_eq!(corpus.add_fuzz_entries("m", "v", 1, &entries[..1], 11).unwrap(), 0);
-    assert_eq!(corpus.add_fuzz_entries("m", "v", 2, &entries[1..2], 11).unwrap(), 1);
+    assert_eq!(
+        corpus.add_fuzz_entries("m", "v", 1, &entries, 10).unwrap(),
+        2
+    );
+    assert_eq!(
+        corpus
+            .add_fuzz_entries("m", "v", 1, &entries[..1], 11)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        corpus
+            .add_fuzz_entries("m", "v", 2, &entries[1..2], 11)
+            .unwrap(),
+        1
+    );
     drop(corpus);
     let corpus = Corpus::open(&path).unwrap();
     assert_eq!(
         corpus.fuzz_entries("m", "v", 1).unwrap(),
         [vec![1, 0, 0, 0], vec![1, 5, 0, 0]]
     );
-    assert_eq!(corpus.fuzz_entries("m", "v", 2).unwrap(), [vec![1, 5, 0, 0]]);
+    assert_eq!(
+        corpus.fuzz_entries("m", "v", 2).unwrap(),
+        [vec![1, 5, 0, 0]]
+    );
     assert!(corpus.fuzz_entries("m", "other", 1).unwrap().is_empty());
 }

@@ -55,10 +55,9 @@ impl Effect {
             // An acquisition reads the last release and changes the lock's state: a later
             // acquisition can only read a release after it, so as a writer it never shows up
             // in a pair, but the fuzzer can hold it back to let another acquisition go first.
-            OpKind::Lock
-            | OpKind::ReadLock
-            | OpKind::WriteLock
-            | OpKind::Reacquire => Effect::Update,
+            OpKind::Lock | OpKind::ReadLock | OpKind::WriteLock | OpKind::Reacquire => {
+                Effect::Update
+            }
             OpKind::AtomicStore
             | OpKind::Unlock
             | OpKind::WriteUnlock
