@@ -124,10 +124,28 @@ fn run(registry: &Registry, args: &FuzzArgs) -> Result<bool, CliError> {
         let bar = bars.for_model(&plans, &plan);
         let (row, size) = match fuzz_one(&mut db, &plan, &bar) {
             Ok(done) => done,
-            Err(err) => {
+            Err(Unrecorded { cause, row: None }) => {
+                // The database could not be read before the check ran.
                 bars.clear();
+                return Err(cause);
+            }
+            Err(Unrecorded {
+                cause,
+                row: Some(shown),
+            }) => {
+                // As in `check`: the row that could not be recorded is still shown, marked, the
+                // summary says so, and the error counts the results lost.
+                bars.clear();
+                let _ = print(&mut out, &shown.0, shown.1, args.json, width);
                 let _ = print_summary(&mut out, args.json, Ending::Unrecorded);
-                return Err(err);
+                return Err(match cause {
+                    CliError::Corpus(cause) => CliError::Unrecorded {
+                        unrecorded: 1,
+                        total: i + 1,
+                        cause,
+                    },
+                    other => other,
+                });
             }
         };
         bar.inc(1);
@@ -146,11 +164,30 @@ fn run(registry: &Registry, args: &FuzzArgs) -> Result<bool, CliError> {
 
 /// Fuzz one model variant: feed the child its known tokens and corpus, record the run, the
 /// failure and the corpus it hands back; the row and the corpus size after the run.
+/// Why a model variant's result is missing from the database: the error, and the row (with the
+/// corpus size before the run) if the check ran.
+struct Unrecorded {
+    cause: CliError,
+    row: Option<Box<(Row, u64)>>,
+}
+
+impl From<CliError> for Unrecorded {
+    fn from(cause: CliError) -> Self {
+        Unrecorded { cause, row: None }
+    }
+}
+
+impl From<corpus::CorpusError> for Unrecorded {
+    fn from(cause: corpus::CorpusError) -> Self {
+        CliError::Corpus(cause).into()
+    }
+}
+
 fn fuzz_one(
     db: &mut Corpus,
     plan: &Plan<'_>,
     bar: &indicatif::ProgressBar,
-) -> Result<(Row, u64), CliError> {
+) -> Result<(Row, u64), Unrecorded> {
     let model = plan.model;
     let mut lines = known_tokens(db, plan)?;
     let stored = db.fuzz_entries(&model.name, &model.variant, model.version)?;
@@ -160,10 +197,10 @@ fn fuzz_one(
     let outcome = run_child(plan, &lines, bar);
     let seconds = start.elapsed().as_secs_f64();
     let row = Row::new(model, Checker::SimFuzz, &outcome, seconds);
-    let unrecorded = |cause| CliError::Unrecorded {
-        unrecorded: 1,
-        total: 1,
-        cause,
+    let before = stored.len() as u64;
+    let unrecorded = |cause: corpus::CorpusError| Unrecorded {
+        cause: CliError::Corpus(cause),
+        row: Some(Box::new((row.clone(), before))),
     };
     let found: Vec<Vec<u8>> = outcome
         .corpus
