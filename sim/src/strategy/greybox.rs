@@ -91,8 +91,15 @@ impl Greybox {
         max_steps: usize,
         corpus: FuzzCorpus,
     ) -> Self {
+        // The corpus's size is mixed into the seed: a CI job that fuzzes with the same seed every
+        // run (the default) still draws new inputs once the corpus has grown; the same seed and
+        // corpus still give the same run.
+        let mixed = match corpus.len() {
+            0 => seed,
+            n => crate::rng::mix(seed, n as u64),
+        };
         Greybox {
-            rng: Rng::new(seed),
+            rng: Rng::new(mixed),
             budget,
             fault_probability,
             patience: (max_steps / 4).min(MAX_PATIENCE),
