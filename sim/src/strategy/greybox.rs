@@ -15,7 +15,7 @@
 //!
 //! Feedback ([`crate::feedback`]): every execution's reads-from pairs and coverage points. An
 //! input whose execution shows a feedback item no earlier execution showed joins the corpus.
-//! The next input is a fresh seed (one in eight, and until the corpus has an entry), or a
+//! The next input is a fresh seed (one in sixteen, and until the corpus has an entry), or a
 //! mutation of a corpus entry chosen by a **power schedule** that favours rare feedback (an
 //! entry's weight is the sum over its items of 1 / the executions that showed the item):
 //! - *force* a reads-from pair — favouring pairs seen rarely, and pairs never seen at all (a
@@ -125,7 +125,7 @@ impl Greybox {
         if let Some(input) = self.loaded.pop_front() {
             return (input, true);
         }
-        if self.entries.is_empty() || self.rng.below(8) == 0 {
+        if self.entries.is_empty() || self.rng.below(16) == 0 {
             let seed = self.rng.next_u64();
             return (
                 Input {
@@ -178,7 +178,7 @@ impl Greybox {
             .iter()
             .map(|p| {
                 let hits = f64::from(self.pair_hits.get(p).copied().unwrap_or(0));
-                1.0 / ((1.0 + hits) * (1.0 + hits)).sqrt()
+                1.0 / ((1.0 + hits) * (1.0 + hits))
             })
             .collect();
         let chosen = self.weighted(&weights);
