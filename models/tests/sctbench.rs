@@ -203,7 +203,7 @@ fn reorder_100_is_found_by_surw() {
 }
 
 /// The schedule fuzzer finds every reorder_N and twostage_N up to 100 threads within 50
-/// executions for seed 1 (its medians over seeds 1..=20: 5 for reorder, 7–25 for twostage,
+/// executions for seed 1 (its medians over seeds 1..=20: 3–5 for reorder, 5.5–15.5 for twostage,
 /// `docs/fuzzing.md`), where PCT3, POS and the random walk miss them from 10–30 threads.
 #[test]
 fn the_scaling_families_are_found_by_the_fuzzer_at_every_size() {

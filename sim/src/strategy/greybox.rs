@@ -168,7 +168,8 @@ impl Greybox {
     }
 
     /// A pair to force: every potential pair (a write site, or the initial state, and a read
-    /// site of the same object), weighted towards the rarely seen (never seen: weight 1).
+    /// site of the same object), weighted by 1 / (1 + executions that showed it)², so the rarely
+    /// seen weigh most (never seen: weight 1).
     fn pair_to_force(&mut self) -> Option<Pair> {
         if self.candidates.is_empty() {
             return None;
