@@ -224,7 +224,7 @@ pub(crate) fn of(result: &ExecResult) -> Feedback {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{Builder, Sim};
     use lockstep::sync::atomic::AtomicU64;

@@ -534,6 +534,25 @@ pub(crate) mod tests {
         );
     }
 
+    /// An execution is new when it shows an item never seen: a pair's hit-count bucket or a
+    /// `sometimes!` point (reached with a condition value not seen before) alike.
+    #[test]
+    fn a_new_item_makes_an_execution_new() {
+        use crate::feedback::Feedback;
+        let mut fuzzer = super::Greybox::new(1, (0..1).step_by(1), 0.0, 1_000, FuzzCorpus::new());
+        let seen = Feedback {
+            items: vec![1, 2],
+            ..Feedback::default()
+        };
+        assert!(fuzzer.learn(&seen));
+        assert!(!fuzzer.learn(&seen));
+        let coverage = crate::feedback::tests::executions(|| crate::sometimes!(true, "reached"), 1);
+        let mut reached = seen.clone();
+        reached.items.extend(&coverage[0].coverage);
+        assert!(fuzzer.learn(&reached));
+        assert!(!fuzzer.learn(&reached));
+    }
+
     /// Delays never starve a spinning thread into a false livelock.
     #[test]
     fn spinning_is_not_a_livelock() {
