@@ -22,6 +22,9 @@
 //! - **Faults**: named [`fault`] points whose firing the strategy explores like an interleaving.
 //! - **Output oracle**: [`Builder::run_same_output`] requires every schedule to write the same
 //!   bytes.
+//! - **Processes**: [`process::fork`] gives a child a copy of every lock's state and one thread
+//!   (the bug behind Parsl's hangs: a lock held across fork by a thread the child does not
+//!   have), [`process::spawn`] starts a fresh one.
 //! - **std's API**: [`std::sync`], [`std::thread`] and [`std::time`] have std's signatures
 //!   (`lock().unwrap()`, `thread::spawn(f)`, `join().unwrap()`), so a std program moves here by
 //!   its `use` lines; [`sync`] and [`thread`] are the facade's shape with `Sim` fixed
@@ -75,6 +78,7 @@ mod failure;
 mod fault;
 mod op;
 mod output;
+pub mod process;
 mod report;
 mod rng;
 mod rt;

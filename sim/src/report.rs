@@ -148,7 +148,9 @@ pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[Blocked]) -> Stri
         let (text, next) = match b.wait {
             Wait::Mutex(m) | Wait::Read(m) | Wait::Write(m) => {
                 let obj = object_name(result, m);
+                let forked = crate::process::explain_held_across_fork(result, b.thread, m, b.at);
                 match holder(m) {
+                    Some((h, _)) if forked.is_some() => (forked.unwrap_or_default(), Some(h)),
                     Some((h, at)) => (
                         format!(
                             "thread {who} waits to lock {obj} (at {}), held by thread {} (locked at {at})",

@@ -41,6 +41,7 @@ impl WaitTimeoutResult {
 impl<R: Runtime> Condvar<R> {
     /// A new condition variable.
     #[inline]
+    #[track_caller]
     pub fn new() -> Self {
         Self {
             raw: R::condvar_new(),

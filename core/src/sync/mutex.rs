@@ -28,6 +28,7 @@ pub struct MutexGuard<'a, T: Send + 'a, R: Runtime = Std> {
 impl<T: Send, R: Runtime> Mutex<T, R> {
     /// A new unlocked mutex holding `value`.
     #[inline]
+    #[track_caller]
     pub fn new(value: T) -> Self {
         Self {
             raw: R::mutex_new(value),
@@ -48,6 +49,13 @@ impl<T: Send, R: Runtime> Mutex<T, R> {
     #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T, R>> {
         R::mutex_try_lock(&self.raw).map(|raw| MutexGuard { raw })
+    }
+
+    /// The backend's own mutex, for an operation only that backend offers (for example
+    /// `lockstep_sim::process::reinit`, which re-initialises a mutex in a forked child process).
+    #[inline]
+    pub fn as_raw(&self) -> &R::Mutex<T> {
+        &self.raw
     }
 
     /// Consume the mutex, returning its data.

@@ -30,6 +30,7 @@ pub struct RwLockWriteGuard<'a, T: Send + Sync + 'a, R: Runtime = Std> {
 impl<T: Send + Sync, R: Runtime> RwLock<T, R> {
     /// A new unlocked lock.
     #[inline]
+    #[track_caller]
     pub fn new(value: T) -> Self {
         Self {
             raw: R::rwlock_new(value),

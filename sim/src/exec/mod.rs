@@ -65,17 +65,26 @@ pub(crate) fn step(kind: OpKind, object: Option<ObjId>) -> Option<usize> {
 /// it was made inside this execution ([`register_made`]); an id from another execution (an
 /// object made outside the simulation, or reused across executions) is replaced by a fresh
 /// registration named by the slot's address (the same object in every execution).
+///
+/// With more than one process in the execution, a lock's id is the running process's copy of
+/// it (see [`crate::process`]): each process has its own lock state.
 pub(crate) fn object_id(slot: &std::sync::atomic::AtomicU64, kind: ObjKind) -> ObjId {
     use std::sync::atomic::Ordering::Relaxed;
     with_exec(|e| {
         let packed = slot.load(Relaxed);
-        if packed >> 32 == e.generation & 0xFFFF_FFFF && packed != 0 {
-            return (packed & 0xFFFF_FFFF) as ObjId;
+        let id = if packed >> 32 == e.generation & 0xFFFF_FFFF && packed != 0 {
+            (packed & 0xFFFF_FFFF) as ObjId
+        } else {
+            let key = crate::access::outside(slot as *const _ as usize);
+            let id = e.new_object(kind, key);
+            slot.store(pack(e.generation, id), Relaxed);
+            id
+        };
+        if e.processes.len() > 1 && kind.has_lock_state() {
+            crate::process::local_object(e, id)
+        } else {
+            id
         }
-        let key = crate::access::outside(slot as *const _ as usize);
-        let id = e.new_object(kind, key);
-        slot.store(pack(e.generation, id), Relaxed);
-        id
     })
 }
 
@@ -86,10 +95,13 @@ fn pack(generation: u64, id: ObjId) -> u64 {
 /// The slot of an object being made: registered now, named by the thread making it, when a
 /// simulation runs (so it has the same name in every execution); otherwise left for
 /// [`object_id`].
+#[track_caller]
 pub(crate) fn register_made(kind: ObjKind) -> std::sync::atomic::AtomicU64 {
+    let at = Location::caller();
     let packed = state::EXEC.with(|cell| match cell.try_borrow_mut() {
         Ok(mut e) if e.active && !e.tearing_down => {
             let id = e.made_object(kind);
+            e.objects[id as usize].made_at = Some(at);
             pack(e.generation, id)
         }
         _ => 0,

@@ -44,6 +44,9 @@ pub(crate) struct ObjInfo {
     pub(crate) kind: super::ObjKind,
     pub(crate) holder: Option<(ThreadId, &'static Location<'static>)>,
     pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
+    pub(crate) made_at: Option<&'static Location<'static>>,
+    /// A process's copy held by a thread the process does not have (see `crate::process`).
+    pub(crate) held_across_fork: bool,
 }
 
 /// A caught panic.
@@ -461,6 +464,8 @@ fn finish(
                     kind: o.kind,
                     holder: o.holder,
                     readers: o.readers.clone(),
+                    made_at: o.made_at,
+                    held_across_fork: o.held_across_fork,
                 })
                 .collect()
         } else {

@@ -1,7 +1,9 @@
 //! Differential check of the optimal search over every primitive the simulator schedules:
 //! random small programs over read-write locks, `try_lock`, timed condvar waits, sleeps,
-//! yields, clock reads, a bounded channel (itself a mutex and two condvars), fault points and
-//! async tasks (mutex, notify, mpsc) must reach exactly the final states that full
+//! yields, clock reads, a bounded channel (itself a mutex and two condvars), fault points,
+//! async tasks (mutex, notify, mpsc) and processes (a fork whose child takes its copy of a lock
+//! the parent's threads use, or blocks on it for ever; a fresh process) must reach exactly the
+//! final states that full
 //! enumeration ([`Exhaustive`]) reaches, with no redundant and no blocked execution and never
 //! more executions. `dpor_check` counts traces exactly for a smaller set of primitives; this
 //! one checks that the accesses the rest record lose no behaviour.
@@ -46,10 +48,14 @@ enum Op {
     Fault,
     /// An async task: notify `k` after an async mutex increment, or wait for it with a timeout.
     Task(bool),
+    /// Start a process whose child observes its copy of `lock` and the shared atomic: 0, fork
+    /// and `try_lock`; 1, fork and `lock` (for ever, if another thread held it at the fork);
+    /// 2, a fresh process (`process::spawn`) and `lock`.
+    Process(u8),
 }
 
 fn random_op(rng: &mut Rng) -> Op {
-    match rng.below(15) {
+    match rng.below(16) {
         0 => Op::Add,
         1 => Op::Load,
         2 => Op::RwRead,
@@ -64,7 +70,8 @@ fn random_op(rng: &mut Rng) -> Op {
         11 => Op::Send,
         12 => Op::TryRecv,
         13 => Op::Fault,
-        _ => Op::Task(rng.below(2) == 1),
+        14 => Op::Task(rng.below(2) == 1),
+        _ => Op::Process(rng.below(3) as u8),
     }
 }
 
@@ -148,7 +155,29 @@ fn run(shared: &Arc<Shared, Sim>, op: Op) -> u64 {
         Op::TryRecv => shared.rx.try_recv().map_or(0, |v| v as u64),
         Op::Fault => u64::from(crate::fault("dpor.fault")),
         Op::Task(notifies) => task(shared, notifies),
+        Op::Process(how) => process(shared, how),
     }
+}
+
+/// A child process that looks at its copy of `lock` (never at the lock's data, which the
+/// parent's threads may be using) and at the shared atomic; its parent waits for it.
+fn process(shared: &Arc<Shared, Sim>, how: u8) -> u64 {
+    let inherited = shared.clone();
+    let body = move || {
+        let free = match how {
+            0 => u64::from(inherited.lock.try_lock().is_some()),
+            _ => {
+                drop(inherited.lock.lock());
+                1
+            }
+        };
+        free * 100 + inherited.atomic.load(Ordering::SeqCst) as u64
+    };
+    let child = match how {
+        2 => crate::process::spawn(body),
+        _ => crate::process::fork(body),
+    };
+    child.wait().unwrap_or(999)
 }
 
 /// An async task on the simulator's executor, blocked on from this thread.

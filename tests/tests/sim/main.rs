@@ -6,3 +6,4 @@ mod compat;
 mod components;
 mod framework;
 mod ported;
+mod process;
