@@ -11,5 +11,6 @@ pub mod catalog;
 pub mod cli;
 pub mod handoff;
 pub mod ordered;
+pub mod parsl;
 pub mod sctbench;
 pub mod tasktree;

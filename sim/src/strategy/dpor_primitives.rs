@@ -11,6 +11,7 @@
 //! Default run: `CASES` programs. Larger: `LOCKSTEP_DPOR_CASES=20000 cargo test -p
 //! lockstep-sim --release dpor_primitives`.
 
+use super::dfs::Dfs;
 use super::exhaustive::Exhaustive;
 use super::optimal::Optimal;
 use super::Scheduler;
@@ -320,4 +321,38 @@ fn optimal_dfs_reaches_every_state_full_enumeration_reaches() {
         cases()
     );
     assert!(skipped * 4 <= cases(), "{skipped} of {} skipped", cases());
+}
+
+#[test]
+fn bounded_dfs_orders_forks_against_everything() {
+    // The preemption-bounded search tracks one object per operation; a fork copies every
+    // lock's state, so it treats a fork as dependent with every operation. With a bound it
+    // never reaches it must reach every state full enumeration reaches (on programs without
+    // the virtual clock, which that search does not order: a known limit, not the fork's).
+    let mut rng = Rng::new(0x5eed_0004);
+    let (mut checked, mut drawn) = (0, 0);
+    while checked < cases() / 6 && drawn < cases() * 20 {
+        drawn += 1;
+        let program = random_program(&mut rng);
+        // Only programs with a fork, and without the clock (yields, sleeps, timed waits, async
+        // timers), whose accesses this older search does not track.
+        let ops = || program.iter().flatten();
+        let untracked = |op: &Op| {
+            matches!(
+                op,
+                Op::Yield | Op::Sleep(_) | Op::Now | Op::TimedAwait(..) | Op::Task(_)
+            )
+        };
+        if !ops().any(|op| matches!(op, Op::Process(_))) || ops().any(untracked) {
+            continue;
+        }
+        let Some(full) = explore(&program, &mut Exhaustive::default(), 20_000) else {
+            continue;
+        };
+        let got = explore(&program, &mut Dfs::new(Some(12), None, None), usize::MAX);
+        let got = got.expect("no limit");
+        assert_eq!(got.states, full.states, "case {checked}: {program:?}");
+        checked += 1;
+    }
+    assert!(checked > 0);
 }

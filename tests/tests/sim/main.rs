@@ -7,3 +7,4 @@ mod components;
 mod framework;
 mod ported;
 mod process;
+mod seeds;
