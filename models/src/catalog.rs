@@ -12,7 +12,9 @@ use crate::acceptance::{
 use crate::block::{Arvados, ArvadosBug, ManagerRace};
 use crate::handoff::Handoff;
 use crate::ordered::{OrderedRun, PanicAt, Zstash, ZstashBug};
+use crate::parsl::{Parsl, ParslStart};
 use crate::tasktree::TaskTreeModel;
+use crate::zarr::{Zarr, ZarrGetMany};
 use lockstep::sync::{Loom, Shuttle};
 use lockstep_cli::{Expect, Model, Registry};
 use lockstep_sim::Sim;
@@ -59,6 +61,8 @@ pub fn registry() -> Registry {
     acceptance(&mut r);
     zstash(&mut r);
     arvados(&mut r);
+    zarr(&mut r);
+    parsl(&mut r);
     components(&mut r);
     r
 }
@@ -227,6 +231,46 @@ fn arvados(r: &mut Registry) {
             .loom(program!(fixed.model::<Loom>()))
             .shuttle(program!(fixed.model::<Shuttle>()))
             .preemptions(2),
+        );
+    }
+}
+
+/// zarr: async, so lockstep-sim's and shuttle's executors (loom has no async backend here).
+fn zarr(r: &mut Registry) {
+    for get_many in ZarrGetMany::ALL {
+        let expect = match get_many {
+            ZarrGetMany::Gather => Expect::Bug,
+            _ => Expect::Pass,
+        };
+        let zarr = Zarr { get_many };
+        r.add(
+            Model::new(
+                "zarr-gather-metadata",
+                get_many.variant(),
+                expect,
+                get_many.summary(),
+            )
+            .sim(program!(zarr.model::<Sim>()))
+            .shuttle(program!(zarr.model::<Shuttle>())),
+        );
+    }
+}
+
+/// Parsl: processes exist only on lockstep-sim.
+fn parsl(r: &mut Registry) {
+    for start in ParslStart::ALL {
+        let expect = match start {
+            ParslStart::Fork => Expect::Bug,
+            _ => Expect::Pass,
+        };
+        r.add(
+            Model::new(
+                "parsl-fork-logging-lock",
+                start.variant(),
+                expect,
+                start.summary(),
+            )
+            .sim(program!(Parsl { start }.model())),
         );
     }
 }

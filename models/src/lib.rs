@@ -14,3 +14,4 @@ pub mod ordered;
 pub mod parsl;
 pub mod sctbench;
 pub mod tasktree;
+pub mod zarr;

@@ -46,13 +46,14 @@ impl ParslStart {
         ParslStart::RefuseWhileThreads,
     ];
 
-    /// The catalogue's variant name.
+    /// The catalogue's variant name (`buggy`, then the fixes: `fixed` is spawn; at most 7
+    /// characters, the width of the table's column).
     pub fn variant(self) -> &'static str {
         match self {
             ParslStart::Fork => "buggy",
             ParslStart::Spawn => "fixed",
-            ParslStart::AtForkHandler => "fixed-at-fork",
-            ParslStart::RefuseWhileThreads => "fixed-refuse",
+            ParslStart::AtForkHandler => "at-fork",
+            ParslStart::RefuseWhileThreads => "refuse",
         }
     }
 

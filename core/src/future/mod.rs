@@ -1,6 +1,6 @@
-//! The async facade: tasks, mutex, notify, mpsc channel, sleep and timeout over an
-//! [`AsyncRuntime`], with `Tokio` as the default runtime when the `tokio` feature is on (it is by
-//! default). The facade itself — the trait, the wrappers, [`mpsc`] and the [`checked`]
+//! The async facade: tasks, blocking calls, mutex, notify, semaphore, mpsc channel, sleep and
+//! timeout over an [`AsyncRuntime`], with `Tokio` as the default runtime when the `tokio`
+//! feature is on (it is by default). The facade itself — the trait, the wrappers, [`mpsc`] and the [`checked`]
 //! primitives — needs no feature: without `tokio` the runtime is always named (a checker's, or
 //! the user's own), and only the `Tokio` backend is missing.
 //!
@@ -50,5 +50,6 @@ pub use shuttle_backend::{ShuttleJoinHandle, ShuttlePoint};
 #[cfg(feature = "tokio")]
 pub use tokio_backend::{Tokio, TokioJoinHandle};
 pub use wrappers::{
-    block_on, sleep, spawn, spawn_named, timeout, yield_now, JoinHandle, Mutex, MutexGuard, Notify,
+    block_on, sleep, spawn, spawn_blocking, spawn_named, timeout, yield_now, JoinHandle, Mutex,
+    MutexGuard, Notify, Semaphore, SemaphorePermit,
 };

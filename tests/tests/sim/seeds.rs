@@ -52,3 +52,14 @@ fn parsl_fork_hang_needs_a_fork_inside_emit_and_each_fix_removes_it() {
         assert!(report.exhausted, "{start:?}: {report:?}");
     }
 }
+
+#[test]
+fn zarr_gather_over_a_store_that_is_not_concurrency_safe() {
+    use lockstep_models::zarr::{Zarr, ZarrGetMany};
+    use lockstep_sim::Sim;
+    let failure = found(Zarr { get_many: ZarrGetMany::Gather }.model::<Sim>());
+    assert!(failure.to_string().contains("concurrent requests"), "{failure}");
+    for get_many in &ZarrGetMany::ALL[1..] {
+        exhausted(2, Zarr { get_many: *get_many }.model::<Sim>());
+    }
+}
