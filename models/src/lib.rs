@@ -15,3 +15,4 @@ pub mod parsl;
 pub mod sctbench;
 pub mod tasktree;
 pub mod zarr;
+pub mod zstash;

@@ -1,7 +1,7 @@
 //! The components' own models and their origins' bug models, under lockstep-sim.
 
 use lockstep_models::block::{Arvados, ArvadosBug, ManagerRace};
-use lockstep_models::ordered::{OrderedRun, PanicAt, Zstash, ZstashBug};
+use lockstep_models::ordered::{OrderedRun, PanicAt};
 use lockstep_models::tasktree::TaskTreeModel;
 use lockstep_sim::{Builder, FailureKind, Sim};
 
@@ -19,22 +19,6 @@ fn ordered_monitor_never_livelocks_with_a_full_window() {
     assert_eq!(report.executions, 1000);
     let report = Builder::dfs(Some(1)).check(OrderedRun::new(2, 3, 1).model::<Sim>());
     assert!(report.exhausted, "{report:?}");
-}
-
-#[test]
-fn zstash_bugs_are_found_and_the_monitor_fixes_them() {
-    for bug in [
-        ZstashBug::WaitTurnTwice,
-        ZstashBug::EmptyItemNeverReleased,
-        ZstashBug::DeadWorkerHoldsTurn,
-    ] {
-        let failure = Builder::pct(1000, 3)
-            .run(Zstash::buggy(bug).model::<Sim>())
-            .expect_err("the zstash bug must be found");
-        assert_ne!(failure.kind, FailureKind::Invalid, "{failure}");
-        let report = Builder::pct(500, 3).check(Zstash::fixed(bug).model::<Sim>());
-        assert_eq!(report.executions, 500, "{bug:?}");
-    }
 }
 
 #[test]

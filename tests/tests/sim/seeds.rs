@@ -57,9 +57,41 @@ fn parsl_fork_hang_needs_a_fork_inside_emit_and_each_fix_removes_it() {
 fn zarr_gather_over_a_store_that_is_not_concurrency_safe() {
     use lockstep_models::zarr::{Zarr, ZarrGetMany};
     use lockstep_sim::Sim;
-    let failure = found(Zarr { get_many: ZarrGetMany::Gather }.model::<Sim>());
-    assert!(failure.to_string().contains("concurrent requests"), "{failure}");
+    let failure = found(
+        Zarr {
+            get_many: ZarrGetMany::Gather,
+        }
+        .model::<Sim>(),
+    );
+    assert!(
+        failure.to_string().contains("concurrent requests"),
+        "{failure}"
+    );
     for get_many in &ZarrGetMany::ALL[1..] {
-        exhausted(2, Zarr { get_many: *get_many }.model::<Sim>());
+        exhausted(
+            2,
+            Zarr {
+                get_many: *get_many,
+            }
+            .model::<Sim>(),
+        );
+    }
+}
+
+#[test]
+fn zstash_bugs_are_found_and_the_monitor_fixes_them() {
+    use lockstep_models::zstash::{Zstash, ZstashBug};
+    use lockstep_sim::Sim;
+    for bug in ZstashBug::ALL {
+        let failure = found(Zstash::buggy(bug).model::<Sim>());
+        let kind = match bug.buggy_deadlocks() {
+            true => FailureKind::Deadlock,
+            false => FailureKind::Panic,
+        };
+        assert_eq!(failure.kind, kind, "{bug:?}: {failure}");
+        exhausted(2, Zstash::fixed(bug).model::<Sim>());
+        if bug.needs_interleaving() {
+            exhausted(0, Zstash::buggy(bug).model::<Sim>());
+        }
     }
 }

@@ -235,14 +235,21 @@ mod tests {
         assert!(poll(a.as_mut()).is_pending());
         assert!(poll(b.as_mut()).is_pending());
         drop(held); // goes to `a`, not to a later try_acquire
-        assert!(s.try_acquire().is_none(), "the permit was handed to the first waiter");
+        assert!(
+            s.try_acquire().is_none(),
+            "the permit was handed to the first waiter"
+        );
         assert!(poll(b.as_mut()).is_pending(), "b queued after a");
         let Poll::Ready(permit) = poll(a.as_mut()) else {
             panic!("a must get the permit")
         };
         drop(permit);
         assert!(poll(b.as_mut()).is_ready());
-        assert_eq!(s.available_permits(), 0, "b still holds it (its permit lives in b)");
+        assert_eq!(
+            s.available_permits(),
+            0,
+            "b still holds it (its permit lives in b)"
+        );
     }
 
     #[test]
