@@ -9,7 +9,7 @@ use crate::acceptance::{
     abba::Abba, atomicity::Tickets, depth3::Depth3, gather::Gather, retry::Retry,
     timeout_progress::Supervisor,
 };
-use crate::block::{Arvados, ArvadosBug, ManagerRace};
+use crate::block::{Arvados, ArvadosBug, BlockPath, ManagerRace};
 use crate::handoff::Handoff;
 use crate::ordered::{OrderedRun, PanicAt};
 use crate::parsl::{Parsl, ParslStart};
@@ -210,28 +210,32 @@ fn zstash(r: &mut Registry) {
     }
 }
 
+/// Arvados: every twin on every checker (the fixed twins run the real BlockManager).
 fn arvados(r: &mut Registry) {
     for bug in ArvadosBug::ALL {
         let name = format!("arvados-{}", bug.name());
         let (buggy, fixed) = (Arvados::buggy(bug), Arvados::fixed(bug));
         r.add(
             Model::new(name.clone(), "buggy", Expect::Bug, bug.summary())
+                .version(2)
                 .sim(program!(buggy.model::<Sim>()))
                 .loom(program!(buggy.model::<Loom>()))
                 .shuttle(program!(buggy.model::<Shuttle>()))
-                .preemptions(2),
+                .preemptions(bug.preemption_bound()),
         );
         r.add(
             Model::new(
                 name,
                 "fixed",
                 Expect::Pass,
-                "lockstep's BufferBlock / BlockManager",
+                "the same workload on lockstep's BlockManager / BlockFile",
             )
+            .version(2)
+            .iterations(if bug == ArvadosBug::UploadThreadDeath { 300 } else { 1000 })
             .sim(program!(fixed.model::<Sim>()))
             .loom(program!(fixed.model::<Loom>()))
             .shuttle(program!(fixed.model::<Shuttle>()))
-            .preemptions(2),
+            .preemptions(bug.preemption_bound()),
         );
     }
 }
@@ -314,6 +318,22 @@ fn components(r: &mut Registry) {
             .shuttle(program!(race.model::<Shuttle>()))
             .preemptions(2),
         );
+    }
+    for path in BlockPath::ALL {
+        let mut model = Model::new(path.name(), "fixed", Expect::Pass, path.summary())
+            .sim(program!(path.model::<Sim>()))
+            .preemptions(path.preemption_bound());
+        if path == BlockPath::PanickingStore {
+            model = model.iterations(300); // every schedule catches a panic: slow under shuttle
+        }
+        model = match path {
+            // Faults are injected by lockstep-sim only: one or two failed puts per execution.
+            BlockPath::InjectedStoreFaults => model.fault_budget(2),
+            _ => model
+                .loom(program!(path.model::<Loom>()))
+                .shuttle(program!(path.model::<Shuttle>())),
+        };
+        r.add(model);
     }
     r.add(
         Model::new(

@@ -95,3 +95,39 @@ fn zstash_bugs_are_found_and_the_monitor_fixes_them() {
         }
     }
 }
+
+#[test]
+fn arvados_bugs_are_found_and_the_block_manager_is_free_of_them() {
+    use lockstep_models::block::{Arvados, ArvadosBug};
+    use lockstep_sim::Sim;
+    for bug in ArvadosBug::ALL {
+        let failure = found(Arvados::buggy(bug).model::<Sim>());
+        let kind = match bug.buggy_deadlocks() {
+            true => FailureKind::Deadlock,
+            false => FailureKind::Panic,
+        };
+        assert_eq!(failure.kind, kind, "{bug:?}: {failure}");
+        exhausted(bug.preemption_bound(), Arvados::fixed(bug).model::<Sim>());
+        if bug.needs_interleaving() {
+            exhausted(0, Arvados::buggy(bug).model::<Sim>());
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn scratch_sizes() {
+    use lockstep_models::block::{Arvados, ArvadosBug};
+    use lockstep_sim::Sim;
+    for bug in ArvadosBug::ALL {
+        for (name, twin) in [("buggy", Arvados::buggy(bug)), ("fixed", Arvados::fixed(bug))] {
+            for bound in [0, 1, 2] {
+                let r = Builder::dfs(Some(bound)).max_executions(20_000).run(twin.model::<Sim>());
+                match r {
+                    Ok(r) => eprintln!("{bug:?} {name} bound {bound}: {} exhausted {}", r.executions, r.exhausted),
+                    Err(f) => eprintln!("{bug:?} {name} bound {bound}: FAIL {:?} {}", f.kind, f.summary()),
+                }
+            }
+        }
+    }
+}
