@@ -244,7 +244,9 @@ impl Arvados {
     }
 }
 
-pub(crate) fn join_all<T: Send + 'static, R: Runtime>(handles: Vec<thread::JoinHandle<T, R>>) -> Vec<T> {
+pub(crate) fn join_all<T: Send + 'static, R: Runtime>(
+    handles: Vec<thread::JoinHandle<T, R>>,
+) -> Vec<T> {
     handles
         .into_iter()
         .map(|h| {

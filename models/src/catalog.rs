@@ -10,6 +10,7 @@ use crate::acceptance::{
     timeout_progress::Supervisor,
 };
 use crate::block::{Arvados, ArvadosBug, BlockPath, ManagerRace};
+use crate::bzfs::{Bzfs, BzfsBug};
 use crate::handoff::Handoff;
 use crate::ordered::{OrderedRun, PanicAt};
 use crate::parsl::{Parsl, ParslStart};
@@ -62,6 +63,7 @@ pub fn registry() -> Registry {
     acceptance(&mut r);
     zstash(&mut r);
     arvados(&mut r);
+    bzfs(&mut r);
     zarr(&mut r);
     parsl(&mut r);
     components(&mut r);
@@ -231,12 +233,41 @@ fn arvados(r: &mut Registry) {
                 "the same workload on lockstep's BlockManager / BlockFile",
             )
             .version(2)
-            .iterations(if bug == ArvadosBug::UploadThreadDeath { 300 } else { 1000 })
+            .iterations(if bug == ArvadosBug::UploadThreadDeath {
+                300
+            } else {
+                1000
+            })
             .sim(program!(fixed.model::<Sim>()))
             .loom(program!(fixed.model::<Loom>()))
             .shuttle(program!(fixed.model::<Shuttle>()))
             .preemptions(bug.preemption_bound()),
         );
+    }
+}
+
+/// bzfs: the buggy twin is a port of bzfs's barrier algorithm, the fixed twin lockstep's
+/// TaskTree on its thread pool; both judged by the same oracle.
+fn bzfs(r: &mut Registry) {
+    for bug in BzfsBug::ALL {
+        for (variant, expect, buggy, what) in [
+            ("buggy", Expect::Bug, true, bug.summary()),
+            (
+                "fixed",
+                Expect::Pass,
+                false,
+                "the same jobs on lockstep's TaskTree (thread pool)",
+            ),
+        ] {
+            let twin = Bzfs { bug, buggy };
+            r.add(
+                Model::new(bug.name(), variant, expect, what)
+                    .sim(program!(twin.model::<Sim>()))
+                    .loom(program!(twin.model::<Loom>()))
+                    .shuttle(program!(twin.model::<Shuttle>()))
+                    .preemptions(2),
+            );
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod acceptance;
 pub mod bench;
 pub mod block;
+pub mod bzfs;
 pub mod catalog;
 pub mod cli;
 pub mod handoff;

@@ -29,7 +29,11 @@ pub(crate) fn state_race<R: Runtime>() {
         assert!(raced.is_ok(), "{raced:?}");
     }
     assert!(manager.commit(id, true).unwrap().is_some());
-    assert_eq!(store.puts(), 2, "the failed block was re-armed exactly once");
+    assert_eq!(
+        store.puts(),
+        2,
+        "the failed block was re-armed exactly once"
+    );
     manager.stop().expect("all committed");
 }
 
@@ -71,7 +75,10 @@ pub(crate) fn pending_sync_commit<R: Runtime>() {
     let id = manager.alloc().unwrap();
     manager.append(id, b"x").unwrap();
     assert!(manager.commit(id, false).is_ok());
-    let locator = manager.commit(id, true).unwrap().expect("a sync commit waits");
+    let locator = manager
+        .commit(id, true)
+        .unwrap()
+        .expect("a sync commit waits");
     assert_eq!(manager.state(id).unwrap(), BlockState::Committed);
     assert_eq!(store.get(&locator).unwrap(), b"x");
     manager.stop().expect("all committed");
@@ -90,7 +97,9 @@ pub(crate) fn upload_thread_death<R: Runtime>() {
             id
         })
         .collect();
-    let err = manager.flush(true).expect_err("the panicked put is reported");
+    let err = manager
+        .flush(true)
+        .expect_err("the panicked put is reported");
     assert_eq!(err.failures.len(), 1, "{err}");
     assert!(err.to_string().contains("panicked"), "{err}");
     let committed = ids
@@ -98,7 +107,10 @@ pub(crate) fn upload_thread_death<R: Runtime>() {
         .filter(|&&id| manager.state(id).unwrap() == BlockState::Committed)
         .count();
     assert_eq!(committed, 1, "the other block is stored");
-    assert!(manager.stop().is_err(), "stop reports the failed block again");
+    assert!(
+        manager.stop().is_err(),
+        "stop reports the failed block again"
+    );
 }
 
 /// Two upload workers; the file's first block is committed asynchronously, then `flush(true)`
@@ -171,7 +183,9 @@ pub(crate) fn repack_keeps_references<R: Runtime>() {
             .name("repack")
             .spawn(move || manager.repack_small_blocks(true))
     };
-    let manifest = closed[1].manifest(&*manager).expect("committed, repacked or not");
+    let manifest = closed[1]
+        .manifest(&*manager)
+        .expect("committed, repacked or not");
     assert_eq!(manager.read(&manifest).unwrap(), b"bb");
     join_all(vec![repacker]);
     let manifest = closed[0].manifest(&*manager).expect("committed");

@@ -163,30 +163,31 @@ pub(crate) fn repack_dangling_reference<R: Runtime>() {
         (1, b"bb".to_vec()),
     ])));
     let files: Arc<Mutex<BTreeMap<&'static str, Segment>, R>, R> =
-        Arc::new(Mutex::new(BTreeMap::from([("f0", (0, 0, 2)), ("f1", (1, 0, 2))])));
+        Arc::new(Mutex::new(BTreeMap::from([
+            ("f0", (0, 0, 2)),
+            ("f1", (1, 0, 2)),
+        ])));
     let repacker = {
         let (data, files) = (data.clone(), files.clone());
-        thread::Builder::<R>::new()
-            .name("repack")
-            .spawn(move || {
-                {
-                    let mut data = data.lock();
-                    data.insert(2, b"aabb".to_vec());
-                    data.remove(&0);
-                    data.remove(&1);
-                }
-                let mut files = files.lock();
-                files.insert("f0", (2, 0, 2));
-                files.insert("f1", (2, 2, 2));
-            })
+        thread::Builder::<R>::new().name("repack").spawn(move || {
+            {
+                let mut data = data.lock();
+                data.insert(2, b"aabb".to_vec());
+                data.remove(&0);
+                data.remove(&1);
+            }
+            let mut files = files.lock();
+            files.insert("f0", (2, 0, 2));
+            files.insert("f1", (2, 2, 2));
+        })
     };
     let (block, offset, len) = files.lock()["f1"];
     let bytes = data
         .lock()
         .get(&block)
         .map(|b| b[offset..offset + len].to_vec());
-    let bytes = bytes
-        .unwrap_or_else(|| panic!("dangling reference: block {block} was repacked away"));
+    let bytes =
+        bytes.unwrap_or_else(|| panic!("dangling reference: block {block} was repacked away"));
     assert_eq!(bytes, b"bb");
     repacker.join().expect("repack");
 }

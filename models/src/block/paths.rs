@@ -6,8 +6,8 @@
 
 use super::join_all;
 use lockstep::block::{
-    BlockError, BlockFile, BlockManager, CommitAllError, Config, Fault, FaultStore,
-    MemoryStore, OnError, RetryPolicy,
+    BlockError, BlockFile, BlockManager, CommitAllError, Config, Fault, FaultStore, MemoryStore,
+    OnError, RetryPolicy,
 };
 use lockstep::sync::{thread, Arc, Runtime};
 use std::io::Write;
@@ -153,7 +153,10 @@ fn back_pressure<R: Runtime>() {
         })
         .collect();
     let stored = join_all(writers);
-    assert!(stored.iter().any(Option::is_some), "one writer always gets the space");
+    assert!(
+        stored.iter().any(Option::is_some),
+        "one writer always gets the space"
+    );
     for (k, manifest) in stored.iter().enumerate() {
         if let Some(manifest) = manifest {
             assert_eq!(manager.read(manifest).unwrap(), [k as u8, k as u8]);
@@ -209,7 +212,10 @@ fn injected_store_faults<R: Runtime>() {
         Ok(manifest) => assert_eq!(manager.read(&manifest).unwrap(), b"abcdef"),
         Err(err) => {
             // Every attempt failed (the budget allowed it): reported, never lost silently.
-            assert!(matches!(err.error, BlockError::CommitFailed { .. }), "{err}");
+            assert!(
+                matches!(err.error, BlockError::CommitFailed { .. }),
+                "{err}"
+            );
         }
     }
     match manager.stop() {

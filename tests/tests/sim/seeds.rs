@@ -120,14 +120,39 @@ fn scratch_sizes() {
     use lockstep_models::block::{Arvados, ArvadosBug};
     use lockstep_sim::Sim;
     for bug in ArvadosBug::ALL {
-        for (name, twin) in [("buggy", Arvados::buggy(bug)), ("fixed", Arvados::fixed(bug))] {
+        for (name, twin) in [
+            ("buggy", Arvados::buggy(bug)),
+            ("fixed", Arvados::fixed(bug)),
+        ] {
             for bound in [0, 1, 2] {
-                let r = Builder::dfs(Some(bound)).max_executions(20_000).run(twin.model::<Sim>());
+                let r = Builder::dfs(Some(bound))
+                    .max_executions(20_000)
+                    .run(twin.model::<Sim>());
                 match r {
-                    Ok(r) => eprintln!("{bug:?} {name} bound {bound}: {} exhausted {}", r.executions, r.exhausted),
-                    Err(f) => eprintln!("{bug:?} {name} bound {bound}: FAIL {:?} {}", f.kind, f.summary()),
+                    Ok(r) => eprintln!(
+                        "{bug:?} {name} bound {bound}: {} exhausted {}",
+                        r.executions, r.exhausted
+                    ),
+                    Err(f) => eprintln!(
+                        "{bug:?} {name} bound {bound}: FAIL {:?} {}",
+                        f.kind,
+                        f.summary()
+                    ),
                 }
             }
         }
+    }
+}
+
+#[test]
+fn bzfs_barrier_bugs_need_an_interleaving_and_the_task_tree_is_free_of_them() {
+    use lockstep_models::bzfs::{Bzfs, BzfsBug};
+    use lockstep_sim::Sim;
+    for bug in BzfsBug::ALL {
+        let failure = found(Bzfs { bug, buggy: true }.model::<Sim>());
+        assert_eq!(failure.kind, FailureKind::Panic, "{bug:?}: {failure}");
+        assert!(failure.to_string().contains("prune"), "{failure}");
+        exhausted(0, Bzfs { bug, buggy: true }.model::<Sim>());
+        exhausted(2, Bzfs { bug, buggy: false }.model::<Sim>());
     }
 }
