@@ -12,7 +12,7 @@ use crate::acceptance::{
 use crate::block::{Arvados, ArvadosBug, BlockPath, ManagerRace};
 use crate::bzfs::{Bzfs, BzfsBug};
 use crate::handoff::Handoff;
-use crate::ordered::{OrderedRun, PanicAt};
+use crate::ordered::{OrderedOption, OrderedRun, PanicAt};
 use crate::parsl::{Parsl, ParslStart};
 use crate::tasktree::TaskTreeModel;
 use crate::zarr::{Zarr, ZarrGetMany};
@@ -336,6 +336,20 @@ fn components(r: &mut Registry) {
             .model::<Shuttle>()))
         .preemptions(2),
     );
+    for option in OrderedOption::ALL {
+        let mut model = Model::new(option.name(), "fixed", Expect::Pass, option.summary())
+            .sim(program!(option.model::<Sim>()))
+            .preemptions(2);
+        // Log routing needs threads the backend tells apart: loom's and shuttle's share OS
+        // threads without saying which runs (lockstep's Runtime::thread_key).
+        if option == OrderedOption::FailFast {
+            model = model
+                .loom(program!(option.model::<Loom>()))
+                .shuttle(program!(option.model::<Shuttle>()))
+                .preemptions(1);
+        }
+        r.add(model);
+    }
     for race in ManagerRace::ALL {
         r.add(
             Model::new(
@@ -366,6 +380,17 @@ fn components(r: &mut Registry) {
         };
         r.add(model);
     }
+    r.add(
+        Model::new(
+            "tasktree-async",
+            "fixed",
+            Expect::Pass,
+            "barrier scheduler's run_async: jobs as tasks on the checker's async executor",
+        )
+        .sim(program!(TaskTreeModel::small().model_async::<Sim>()))
+        .shuttle(program!(TaskTreeModel::small().model_async::<Shuttle>()))
+        .preemptions(2),
+    );
     r.add(
         Model::new(
             "tasktree",

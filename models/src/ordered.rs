@@ -150,10 +150,16 @@ impl ZstashLike {
 
     /// Run on backend `R`; return the output and the report.
     pub fn run<R: Runtime>(&self) -> (String, Report) {
+        let (out, report) = self.run_into::<Vec<u8>, R>(Vec::new());
+        (String::from_utf8(out).expect("utf-8 output"), report)
+    }
+
+    /// Run on backend `R` writing to `sink` (for example lockstep-sim's `Output`, whose writes
+    /// the same-output oracle compares across schedules); return the sink and the report.
+    pub fn run_into<W: Write + Send + 'static, R: Runtime>(&self, sink: W) -> (W, Report) {
         let sizes: Vec<u64> = Self::FILES.iter().map(|&f| f as u64).collect();
         let config = Config::default().window_items(2).window_bytes(256);
-        let monitor =
-            OrderedMonitor::<Vec<u8>, R>::with_runtime(Self::FILES.len(), Vec::new(), config);
+        let monitor = OrderedMonitor::<W, R>::with_runtime(Self::FILES.len(), sink, config);
         let (report, out) = monitor
             .run(Assignment::by_size(&sizes, self.workers), |tar, out| {
                 let files = Self::FILES[tar];
@@ -173,12 +179,98 @@ impl ZstashLike {
                 writeln!(out, "Closed archive {tar:06}.tar").map_err(|e| e.to_string())
             })
             .expect("by_size lists are valid");
-        (String::from_utf8(out).expect("utf-8 output"), report)
+        (out, report)
     }
 
     /// The archive a line belongs to (for `assert_items_in_order`).
     pub fn tar_of_line(line: &str) -> Option<usize> {
         let at = line.find(".tar")?;
         line.get(at.checked_sub(6)?..at)?.parse().ok()
+    }
+}
+
+/// The monitor's shipped options under the checkers: fail-fast and log routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderedOption {
+    /// [`Config::fail_fast`]: item 2 of 5 fails; nothing after it is written, and its error
+    /// line is the last output, whatever the workers had run ahead.
+    FailFast,
+    /// [`Config::route_logs`]: each item logs through
+    /// [`CurrentItemWriter`](lockstep::ordered::CurrentItemWriter) (as a worker's logger would)
+    /// and writes through its writer; both land in the item, in item order. Needs a backend
+    /// that tells its threads apart ([`Runtime::thread_key`]): production and lockstep-sim.
+    LogRouting,
+}
+
+impl OrderedOption {
+    /// Every option.
+    pub const ALL: [OrderedOption; 2] = [OrderedOption::FailFast, OrderedOption::LogRouting];
+
+    /// The catalogue name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderedOption::FailFast => "ordered-fail-fast",
+            OrderedOption::LogRouting => "ordered-log-routing",
+        }
+    }
+
+    /// One line for the catalogue.
+    pub fn summary(self) -> &'static str {
+        match self {
+            OrderedOption::FailFast => "OrderedMonitor fail_fast: nothing after the first failure",
+            OrderedOption::LogRouting => {
+                "OrderedMonitor route_logs: CurrentItemWriter lands in the worker's item"
+            }
+        }
+    }
+
+    /// The only correct output.
+    pub fn expected(self) -> String {
+        match self {
+            OrderedOption::FailFast => {
+                "item 0\nitem 1\nerror: item 2 failed: corrupt member\n".to_owned()
+            }
+            OrderedOption::LogRouting => (0..4)
+                .map(|item| format!("log: item {item}\nitem {item}\n"))
+                .collect(),
+        }
+    }
+
+    /// Run on backend `R`; the output and the report.
+    pub fn run<R: Runtime>(self) -> (String, Report) {
+        let (items, config) = match self {
+            OrderedOption::FailFast => (5, Config::default().fail_fast(true).window_items(2)),
+            OrderedOption::LogRouting => (4, Config::default().route_logs(true)),
+        };
+        let monitor = OrderedMonitor::<Vec<u8>, R>::with_runtime(items, Vec::new(), config);
+        let (report, out) = monitor
+            .run(Assignment::dynamic(2), move |item, out| {
+                if self == OrderedOption::LogRouting {
+                    let mut log = lockstep::ordered::CurrentItemWriter;
+                    writeln!(log, "log: item {item}").map_err(|e| e.to_string())?;
+                }
+                if self == OrderedOption::FailFast && item == 2 {
+                    return Err("corrupt member".to_owned());
+                }
+                writeln!(out, "item {item}").map_err(|e| e.to_string())
+            })
+            .expect("dynamic assignment cannot be refused");
+        (String::from_utf8(out).expect("utf-8 output"), report)
+    }
+
+    /// A model for a checker: the output must be [`Self::expected`].
+    pub fn model<R: Runtime>(self) -> impl Fn() + Send + Sync + 'static {
+        move || {
+            let (out, report) = self.run::<R>();
+            assert_eq!(out, self.expected(), "{self:?}");
+            let failed: Vec<usize> = report.failed.iter().map(|f| f.item).collect();
+            match self {
+                OrderedOption::FailFast => {
+                    assert_eq!(failed, [2], "{report:?}");
+                    assert!(report.completed >= 2, "{report:?}");
+                }
+                OrderedOption::LogRouting => assert!(report.is_success(), "{report:?}"),
+            }
+        }
     }
 }
