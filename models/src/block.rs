@@ -97,7 +97,7 @@ impl ArvadosBug {
 
     /// What Arvados did wrong, in one line, with the upstream reference (the catalogue's
     /// summary of the buggy twin; the story is Arvados #3198 "Writable streaming arv-mount",
-    /// its reviews in notes #33-#42, and the FUSE notify-queue deadlock).
+    /// its reviews in notes #33-#42, and the FUSE notify-queue deadlock in note #43).
     pub fn summary(self) -> &'static str {
         match self {
             ArvadosBug::StateRace => {
@@ -105,8 +105,8 @@ impl ArvadosBug {
                  both retry it"
             }
             ArvadosBug::NotifyQueueDeadlock => {
-                "Arvados #3198 (arv-mount notify queue): a blocking put into a full queue under \
-                 the inode lock"
+                "Arvados #3198 note 43 (arv-mount _notify_queue): a blocking put into a full \
+                 queue under the inode lock"
             }
             ArvadosBug::PendingSyncCommit => {
                 "Arvados #3198 note 33: a sync commit of a Pending block returns before the \
@@ -133,7 +133,7 @@ impl ArvadosBug {
                  move"
             }
             ArvadosBug::StopOrderDeadlock => {
-                "Arvados #3198 note 36 (shutdown order): stop_threads joins uploads holding \
+                "Arvados #3198 notes 41-42 (shutdown order): stop_threads joins uploads holding \
                  their lock"
             }
         }

@@ -1,6 +1,7 @@
 //! The built-in models, as a [`Registry`] for the `lockstep` command: the simulator's
-//! acceptance models, the real-bug models of the three components' origins (zstash, Arvados)
-//! and the components' own harnesses, each buildable for every backend it applies to.
+//! acceptance models, the real-bug models of the seed systems (zstash, Arvados, bzfs, zarr,
+//! Parsl; each named by its origin, its summary citing the upstream issue, commit or file) and
+//! the components' own harnesses, each buildable for every backend it applies to.
 //!
 //! Which checkers apply: loom has no async backend and no clock that fires, shuttle has no fault
 //! injection, so models that need those are checked by lockstep-sim (and shuttle where it can).
@@ -403,4 +404,57 @@ fn components(r: &mut Registry) {
         .shuttle(program!(TaskTreeModel::small().model::<Shuttle>()))
         .preemptions(2),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// The seed systems and how their models are named.
+    const ORIGINS: [&str; 5] = ["zstash-", "arvados-", "bzfs-", "zarr-", "parsl-"];
+
+    #[test]
+    fn seed_models_are_named_by_origin_cite_upstream_and_have_both_twins() {
+        let registry = registry();
+        // name -> (has a buggy twin, has a fixed twin)
+        let mut seeds: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
+        for model in registry.models() {
+            let Some(origin) = ORIGINS.iter().find(|o| model.name.starts_with(*o)) else {
+                continue;
+            };
+            let twins = seeds.entry(&model.name).or_default();
+            match model.expect {
+                Expect::Bug => {
+                    twins.0 = true;
+                    // The summary names the system and an upstream issue, PR, commit (hash) or file.
+                    let system = origin.trim_end_matches('-');
+                    let summary = model.summary.to_lowercase();
+                    assert!(summary.starts_with(system), "{}: {}", model.name, summary);
+                    assert!(
+                        summary.contains('#')
+                            || summary.contains(".py")
+                            || summary.contains('_')
+                            || summary.split(|c: char| !c.is_alphanumeric()).any(|word| {
+                                word.len() >= 7 && word.chars().all(|c| c.is_ascii_hexdigit())
+                            }),
+                        "{}: no upstream reference in {:?}",
+                        model.name,
+                        model.summary
+                    );
+                }
+                Expect::Pass => twins.1 = true,
+            }
+        }
+        for (name, twins) in &seeds {
+            assert_eq!(*twins, (true, true), "{name}: both twins");
+        }
+        assert!(seeds.len() >= 20, "{} seed models", seeds.len());
+        for origin in ORIGINS {
+            assert!(
+                seeds.keys().any(|name| name.starts_with(origin)),
+                "no {origin} model"
+            );
+        }
+    }
 }

@@ -115,36 +115,6 @@ fn arvados_bugs_are_found_and_the_block_manager_is_free_of_them() {
 }
 
 #[test]
-#[ignore]
-fn scratch_sizes() {
-    use lockstep_models::block::{Arvados, ArvadosBug};
-    use lockstep_sim::Sim;
-    for bug in ArvadosBug::ALL {
-        for (name, twin) in [
-            ("buggy", Arvados::buggy(bug)),
-            ("fixed", Arvados::fixed(bug)),
-        ] {
-            for bound in [0, 1, 2] {
-                let r = Builder::dfs(Some(bound))
-                    .max_executions(20_000)
-                    .run(twin.model::<Sim>());
-                match r {
-                    Ok(r) => eprintln!(
-                        "{bug:?} {name} bound {bound}: {} exhausted {}",
-                        r.executions, r.exhausted
-                    ),
-                    Err(f) => eprintln!(
-                        "{bug:?} {name} bound {bound}: FAIL {:?} {}",
-                        f.kind,
-                        f.summary()
-                    ),
-                }
-            }
-        }
-    }
-}
-
-#[test]
 fn bzfs_barrier_bugs_need_an_interleaving_and_the_task_tree_is_free_of_them() {
     use lockstep_models::bzfs::{Bzfs, BzfsBug};
     use lockstep_sim::Sim;
