@@ -9,13 +9,14 @@
 use crate::child::Job;
 use crate::corpus::{self, Corpus, FailureRecord, RunRecord};
 use crate::error::{shorten, CliError};
+use crate::html::PageDir;
 use crate::outcome::{Outcome, Row, Summary};
 use crate::output::Out;
 use crate::registry::{Model, Registry};
 use indicatif::{ProgressBar, ProgressStyle};
 use lockstep::check::{loom, Backend, Checker};
 use lockstep_sim::Knobs;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
@@ -110,6 +111,10 @@ pub struct CheckArgs {
     /// `exhausted`.
     #[arg(long, allow_negative_numbers = true, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub max_executions: u64,
+    /// Run an unbounded sim-dfs check (`--preemptions none`) on N OS threads: the same
+    /// executions and verdict for any N.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub jobs: Option<u64>,
     /// Wall-clock budget of each simulator check, in seconds [env: LOCKSTEP_MAX_DURATION]; a
     /// check cut short reports `passed`, never `exhausted`.
     #[arg(long, allow_negative_numbers = true, value_parser = parse_seconds)]
@@ -123,6 +128,10 @@ pub struct CheckArgs {
     /// The corpus database.
     #[arg(long, default_value = corpus::DEFAULT_PATH)]
     pub db: PathBuf,
+    /// Write one HTML page per failure row into this directory (created if needed):
+    /// `MODEL.VARIANT.CHECKER.html`, the failure's timeline.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -155,6 +164,7 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     if plans.is_empty() {
         return Err(CliError::NothingToRun);
     }
+    let pages = args.html.as_deref().map(PageDir::open).transpose()?;
     let mut corpus = Corpus::open(&args.db)?;
     let mut out = Out::stdout();
     let width = plans
@@ -174,7 +184,7 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
         let known = known_tokens(&corpus, plan)?;
         let started_at = now_unix();
         let start = Instant::now();
-        let outcome = run_child(plan, &known);
+        let outcome = run_child(plan, &known, &bar);
         let row = Row::new(
             plan.model,
             plan.checker,
@@ -196,6 +206,9 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
             });
         }
         printed?;
+        if let Some(pages) = &pages {
+            write_page(pages, &bar, &mut out, (&row, &outcome), args.json, width)?;
+        }
     }
     bars.clear();
     let ending = if all_ok {
@@ -205,6 +218,23 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     };
     print_summary(&mut out, args.json, ending)?;
     Ok(all_ok)
+}
+
+/// Write a failure row's page (`--html`) and, in a table, say where.
+fn write_page(
+    pages: &PageDir,
+    bar: &ProgressBar,
+    out: &mut Out,
+    (row, outcome): (&Row, &Outcome),
+    json: bool,
+    width: usize,
+) -> Result<(), CliError> {
+    match pages.write_row(row, outcome)? {
+        Some(page) if !json => {
+            bar.suspend(|| out.line(format_args!("{:<width$} html: {}", "", page.display())))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The variants of the named models (each name once, in order), or every model.
@@ -308,6 +338,7 @@ fn job(model: &Model, checker: Checker, args: &CheckArgs, env: &Knobs) -> Result
         shrink: env.shrink,
         known_on_stdin: false,
         parent: std::process::id(),
+        threads: args.jobs.map(|n| n as usize),
     })
 }
 
@@ -376,7 +407,7 @@ fn child_command(plan: &Plan<'_>, known: bool) -> Command {
 }
 
 /// Run one check in a child process and read its outcome.
-fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
+fn run_child(plan: &Plan<'_>, known: &[String], bar: &ProgressBar) -> Outcome {
     if plan.checker.backend() == Backend::Loom {
         let command = child_command(plan, false);
         let result = loom::try_check_in_child(command);
@@ -392,6 +423,10 @@ fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    if std::io::stderr().is_terminal() {
+        // The child reports its progress in lines this process turns into the bar's message.
+        command.env(lockstep_sim::progress::PROGRESS, "lines");
+    }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(err) => return Outcome::error(format!("could not start the check: {err}")),
@@ -409,13 +444,73 @@ fn run_child(plan: &Plan<'_>, known: &[String]) -> Outcome {
             return Outcome::error(format!("could not start a thread to feed the check: {err}"));
         }
     }
-    match child.wait_with_output() {
+    let message = format!("{} {}", plan.model.variant, plan.checker);
+    match collect(child, bar, &message) {
         Ok(output) => String::from_utf8_lossy(&output.stdout)
             .lines()
             .find_map(|line| serde_json::from_str::<Outcome>(line).ok())
             .unwrap_or_else(|| crashed(&output)),
         Err(err) => Outcome::error(format!("could not run the check: {err}")),
     }
+}
+
+/// Wait for `child`, collecting its stdout and stderr; progress lines on its stderr update
+/// `bar`'s message (`message: executions, rate, share`) instead of being kept.
+fn collect(
+    mut child: std::process::Child,
+    bar: &ProgressBar,
+    message: &str,
+) -> std::io::Result<std::process::Output> {
+    use std::io::{BufRead, Read};
+    // The stderr pipe goes to the reader thread through a shared slot, so that if the thread
+    // cannot start (no memory for its stack) the pipe comes back and the child is collected
+    // without one: its progress lines are then merely kept.
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(child.stderr.take()));
+    let (bar, message, from_slot) = (bar.clone(), message.to_owned(), slot.clone());
+    let spawned = std::thread::Builder::new()
+        .name("check-stderr".into())
+        .spawn(move || {
+            let mut kept = Vec::new();
+            let stderr = from_slot.lock().ok().and_then(|mut s| s.take());
+            let Some(stderr) = stderr else {
+                return kept;
+            };
+            for line in std::io::BufReader::new(stderr)
+                .split(b'\n')
+                .map_while(Result::ok)
+            {
+                let text = String::from_utf8_lossy(&line);
+                match lockstep_sim::progress::parse_line(&text) {
+                    Some((done, rate, estimate)) => bar.set_message(format!(
+                        "{message}: {}",
+                        lockstep_sim::progress::describe(done as usize, rate, estimate)
+                    )),
+                    None => {
+                        kept.extend_from_slice(&line);
+                        kept.push(b'\n');
+                    }
+                }
+            }
+            kept
+        });
+    let reader = match spawned {
+        Ok(reader) => reader,
+        Err(_) => {
+            child.stderr = slot.lock().ok().and_then(|mut s| s.take());
+            return child.wait_with_output();
+        }
+    };
+    let mut stdout = Vec::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_end(&mut stdout)?;
+    }
+    let status = child.wait()?;
+    let stderr = reader.join().unwrap_or_default();
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 /// Write the known tokens to the child's stdin. SIGPIPE (left at its default by
@@ -548,7 +643,7 @@ fn print_summary(out: &mut Out, json: bool, ending: Ending) -> Result<(), CliErr
 }
 
 /// The name this binary was started as (`lockstep`, or a user's own runner), for repro lines.
-fn program_name() -> String {
+pub(crate) fn program_name() -> String {
     std::env::args_os()
         .next()
         .as_deref()

@@ -42,6 +42,9 @@ pub(crate) struct Job {
     pub(crate) known_on_stdin: bool,
     /// The parent's process id: the child stops if it is gone.
     pub(crate) parent: u32,
+    /// OS threads of an unbounded DFS (`--jobs`).
+    #[serde(default)]
+    pub(crate) threads: Option<usize>,
 }
 
 impl Job {
@@ -70,6 +73,11 @@ impl Job {
         if let Some(p) = self.fault_probability {
             if !(0.0..=1.0).contains(&p) {
                 return Err(format!("fault_probability {p} is not in 0..=1"));
+            }
+        }
+        if let Some(threads) = self.threads {
+            if !(1..=256).contains(&threads) {
+                return Err(format!("threads {threads} is not in 1..=256"));
             }
         }
         Ok(())
@@ -149,6 +157,9 @@ fn sim_builder(job: &Job, checker: Checker, model: &Model) -> Builder {
     let mut builder = builder.knobs(knobs).label(model.label());
     if let Some((index, count)) = job.shard {
         builder = builder.shard(index, count);
+    }
+    if let Some(threads) = job.threads {
+        builder = builder.threads(threads);
     }
     builder
 }

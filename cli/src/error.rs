@@ -43,6 +43,14 @@ pub enum CliError {
     /// Standard output cannot be written (a full disk, a closed file).
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
+    /// An HTML page or its directory cannot be written (`--html`).
+    #[error("cannot write HTML to {path}: {cause}")]
+    Html {
+        /// The file or directory.
+        path: String,
+        /// Why.
+        cause: String,
+    },
     /// The internal child command was started with a job it cannot read.
     #[error("bad child job: {0}")]
     Job(String),

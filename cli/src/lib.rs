@@ -28,10 +28,12 @@
 //! bad usage or input (unknown model, malformed token, unusable database, bad shard, a
 //! `LOCKSTEP_*` variable that does not parse) — always one line on stderr, never a panic.
 
+#![warn(missing_docs, unreachable_pub)]
 mod check;
 mod child;
 pub mod corpus;
 mod error;
+mod html;
 mod list;
 mod outcome;
 mod output;

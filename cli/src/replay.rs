@@ -3,13 +3,20 @@
 //! carries, so no other argument is needed.
 //!
 //! Exit status: 0 when the failure reproduces (the report is printed), 1 when the execution
-//! now passes, 2 for a malformed token or one that belongs to another model or version.
+//! now passes, 2 for a malformed token or one that belongs to another model or version, or an
+//! HTML file that cannot be written.
+//!
+//! `--html FILE` also writes the replayed execution as one self-contained HTML page: for a
+//! lockstep-sim token its timeline (the failure's, or the schedule's when it now passes), for
+//! a shuttle token the report and the replay line.
 
 use crate::error::{shorten, CliError};
+use crate::html;
 use crate::output::Out;
 use crate::registry::{Model, Registry};
 use lockstep::check::{shuttle, Backend};
 use lockstep_sim::{Replayed, Token, TokenError};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `replay`.
@@ -17,10 +24,13 @@ use std::process::ExitCode;
 pub struct ReplayArgs {
     /// The token from a `check` row (`ls1-...`).
     token: String,
+    /// Also write the replayed execution as an HTML timeline to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 pub(crate) fn replay(registry: &Registry, args: ReplayArgs) -> ExitCode {
-    match run(registry, &args.token) {
+    match run(registry, &args.token, args.html.as_deref()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => err.exit(),
@@ -28,7 +38,7 @@ pub(crate) fn replay(registry: &Registry, args: ReplayArgs) -> ExitCode {
 }
 
 /// `Ok(true)` when the failure reproduces.
-fn run(registry: &Registry, text: &str) -> Result<bool, CliError> {
+fn run(registry: &Registry, text: &str, html: Option<&Path>) -> Result<bool, CliError> {
     let token = Token::decode(text).map_err(|err| match err {
         TokenError::Malformed(why) => CliError::Token(TokenError::Malformed(format!(
             "{why} (in {})",
@@ -47,8 +57,8 @@ fn run(registry: &Registry, text: &str) -> Result<bool, CliError> {
     let model = registry.by_label(label).map_err(CliError::Label)?;
     let mut out = Out::stdout();
     let failed = match token.backend() {
-        Backend::Sim => replay_sim(model, &token, &mut out)?,
-        Backend::Shuttle => replay_shuttle(model, &token, &mut out)?,
+        Backend::Sim => replay_sim(model, &token, &mut out, html)?,
+        Backend::Shuttle => replay_shuttle(model, &token, &mut out, html)?,
         other => {
             return Err(CliError::Label(format!(
                 "{label}: {other:?} tokens cannot be replayed"
@@ -62,6 +72,9 @@ fn run(registry: &Registry, text: &str) -> Result<bool, CliError> {
             "the execution of {label} runs to completion without failing now"
         ))?;
     }
+    if let Some(path) = html {
+        out.line(format_args!("timeline written to {}", path.display()))?;
+    }
     Ok(failed)
 }
 
@@ -72,18 +85,36 @@ fn program(model: &Model, backend: Backend) -> Result<lockstep_sim::ModelFn, Cli
         .ok_or_else(|| CliError::Label(format!("{} has no {backend:?} program", model.label())))
 }
 
-fn replay_sim(model: &Model, token: &Token, out: &mut Out) -> Result<bool, CliError> {
+fn replay_sim(
+    model: &Model,
+    token: &Token,
+    out: &mut Out,
+    html: Option<&Path>,
+) -> Result<bool, CliError> {
     let program = program(model, Backend::Sim)?;
-    match lockstep_sim::try_replay_token(token, program)? {
+    match lockstep_sim::try_replay_token(token, program.clone())? {
         Replayed::Failed(failure) => {
             out.line(format_args!("{failure}"))?;
+            if let Some(path) = html {
+                html::write(path, &failure.to_html())?;
+            }
             Ok(true)
         }
-        _ => Ok(false),
+        _ => {
+            if let Some(path) = html {
+                html::write(path, &lockstep_sim::replay_html_token(token, program)?)?;
+            }
+            Ok(false)
+        }
     }
 }
 
-fn replay_shuttle(model: &Model, token: &Token, out: &mut Out) -> Result<bool, CliError> {
+fn replay_shuttle(
+    model: &Model,
+    token: &Token,
+    out: &mut Out,
+    html: Option<&Path>,
+) -> Result<bool, CliError> {
     let program = program(model, Backend::Shuttle)?;
     let schedule = token.shuttle_schedule().unwrap_or_default().to_owned();
     // Shuttle prints to stderr as it fails (its panic hook, "test panicked in task ..."), and
@@ -104,9 +135,21 @@ fn replay_shuttle(model: &Model, token: &Token, out: &mut Out) -> Result<bool, C
             out.line(format_args!(
                 "{failure}\nreproduce: lockstep replay {token}"
             ))?;
+            if let Some(path) = html {
+                let line = format!("lockstep replay {token}");
+                let page = html::text_page(&failure.message, &failure.to_string(), Some(&line));
+                html::write(path, &page)?;
+            }
             Ok(true)
         }
-        Ok(_) => Ok(false),
+        Ok(_) => {
+            if let Some(path) = html {
+                let text = "the execution runs to completion without failing now";
+                let line = format!("lockstep replay {token}");
+                html::write(path, &html::text_page(text, text, Some(&line)))?;
+            }
+            Ok(false)
+        }
     }
 }
 

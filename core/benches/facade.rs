@@ -1,7 +1,7 @@
 //! Zero-cost check: the same programs written once against the facade (run with `Std`) and
 //! written directly on std, measured side by side in one run; the goal is facade/direct ≤ 1.05.
 //!
-//! `cargo bench -p lockstep --bench facade`
+//! `cargo bench -p lockstep-core --bench facade`
 //!
 //! Criterion reports each variant. Because contended locks on a shared 2-core machine are
 //! bimodal (the OS decides whether the threads truly overlap) and criterion measures one

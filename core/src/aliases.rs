@@ -191,6 +191,7 @@ macro_rules! __runtime_aliases {
 
                     /// An unbounded channel, as `std::sync::mpsc::channel`.
                     #[inline]
+                    #[track_caller]
                     pub fn channel<T: Send>() -> (Sender<T>, Receiver<T>) {
                         $crate::compat::sync::mpsc::channel::<T, $rt>()
                     }

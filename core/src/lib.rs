@@ -35,3 +35,8 @@ pub mod on_std;
 pub mod ordered;
 pub mod sync;
 pub mod tasktree;
+
+/// The crate README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

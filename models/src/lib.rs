@@ -4,6 +4,7 @@
 //! each with a buggy and a fixed variant, written once against the facade so that loom, shuttle
 //! and lockstep-sim all check the same code. Also home of the `lockstep` command.
 
+#![warn(missing_docs, unreachable_pub)]
 pub mod acceptance;
 pub mod bench;
 pub mod block;

@@ -252,12 +252,14 @@ impl Zstash {
         assert_eq!(outcome.output, self.expected(), "{self:?}");
         let failing: Vec<usize> = self.failing().into_iter().collect();
         assert_eq!(outcome.failures, failing, "failures reported: {self:?}");
-        assert!(
-            outcome.slowest_print <= FILE_IO,
-            "a non-blocking print took {:?} (its timeout is 1 ms): {self:?}",
-            outcome.slowest_print
-        );
+        // Latency is a property in virtual time: only the latency twins are judged by it (on
+        // std threads a loaded machine can stall any print past 1 ms of wall-clock time).
         if self.bug.has_io() {
+            assert!(
+                outcome.slowest_print <= FILE_IO,
+                "a non-blocking print took {:?} (its timeout is 1 ms): {self:?}",
+                outcome.slowest_print
+            );
             assert!(
                 outcome.finished_at <= self.extraction_time(),
                 "the output was complete at {:?}, the extraction at {:?}: a hand-off waited \

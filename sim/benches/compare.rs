@@ -107,8 +107,104 @@ fn lost_wakeup<R: Runtime>() {
     assert_eq!(*turn.0.lock(), WORKERS);
 }
 
+/// Program 4: 3 threads each lock their own mutex 3 times (one behaviour).
+fn private_mutexes<R: Runtime>() {
+    let threads: Vec<_> = (0..INC_THREADS)
+        .map(|_| {
+            thread::spawn::<R, _, _>(|| {
+                let mine: Mutex<u32, R> = Mutex::new(0);
+                for _ in 0..3 {
+                    *mine.lock() += 1;
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        join(t);
+    }
+}
+
+/// Program 5: a bounded queue of capacity 1 on a mutex and two condvars; the main thread
+/// produces 3 items and closes it (`notify_all`), two consumers take them.
+fn bounded_queue<R: Runtime>() {
+    type Queue<R> = (Mutex<(Vec<u32>, bool), R>, Condvar<R>, Condvar<R>);
+    let q: Arc<Queue<R>, R> = Arc::new((
+        Mutex::new((Vec::new(), false)),
+        Condvar::new(),
+        Condvar::new(),
+    ));
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let q = q.clone();
+            thread::spawn::<R, _, _>(move || {
+                let mut got = 0;
+                loop {
+                    let mut s = q.0.lock();
+                    while s.0.is_empty() && !s.1 {
+                        s = q.1.wait(s);
+                    }
+                    if s.0.pop().is_none() {
+                        return got;
+                    }
+                    got += 1;
+                    drop(s);
+                    q.2.notify_one();
+                }
+            })
+        })
+        .collect();
+    for v in 0..VALUES {
+        let mut s = q.0.lock();
+        while !s.0.is_empty() {
+            s = q.2.wait(s);
+        }
+        s.0.push(v);
+        drop(s);
+        q.1.notify_one();
+    }
+    q.0.lock().1 = true;
+    q.1.notify_all();
+    let total: u32 = consumers.into_iter().map(join).sum();
+    assert_eq!(total, VALUES);
+}
+
 /// A program by name, on one backend.
 type Program = fn();
+
+/// A passing program on lockstep-sim and on loom, for exhaustive verification.
+struct Verified {
+    name: &'static str,
+    sim: Program,
+    loom: Program,
+}
+
+const VERIFIED: [Verified; 4] = [
+    Verified {
+        name: "increments",
+        sim: increments::<Sim>,
+        loom: increments::<Loom>,
+    },
+    Verified {
+        name: "private_mutexes",
+        sim: private_mutexes::<Sim>,
+        loom: private_mutexes::<Loom>,
+    },
+    Verified {
+        name: "producer_consumer",
+        sim: producer_consumer::<Sim>,
+        loom: producer_consumer::<Loom>,
+    },
+    Verified {
+        name: "bounded_queue",
+        sim: bounded_queue::<Sim>,
+        loom: bounded_queue::<Loom>,
+    },
+];
+
+/// Preemption bounds of the verification rows (`None`: unbounded).
+const BOUNDS: [Option<usize>; 3] = [Some(2), Some(3), None];
+/// Loom gives up after this many executions (its unbounded search of the queue is too big).
+const LOOM_CAP: usize = 2_000_000;
 
 struct Programs {
     name: &'static str,
@@ -265,6 +361,7 @@ fn throughput(programs: &Programs, sched: Sched) -> Throughput {
 }
 
 /// One exhaustive (DFS) search: to verify a passing program, or until it finds a bug.
+#[derive(Clone)]
 struct Search {
     checker: &'static str,
     /// Preemption bound (`None`: unbounded).
@@ -275,6 +372,9 @@ struct Search {
     exhausted: Option<bool>,
     /// Wall seconds (lockstep-sim: median of [`DFS_RUNS`] runs; loom: one run).
     seconds: f64,
+    /// lockstep-sim verifying: the distinct behaviours (Mazurkiewicz traces) among the
+    /// executions — executions neither blocked nor redundant. `None` where not counted.
+    traces: Option<usize>,
 }
 
 fn bound_text(bound: Option<usize>) -> String {
@@ -287,38 +387,51 @@ fn loom_config(bound: Option<usize>) -> loom::Config {
     config
 }
 
-/// lockstep-sim DFS verifying `increments` within `bound`.
-fn sim_verify(bound: Option<usize>) -> Search {
+/// lockstep-sim DFS verifying `program` within `bound` (on `threads` OS threads, if set).
+fn sim_verify(program: &Verified, bound: Option<usize>, threads: Option<usize>) -> Search {
     let mut seconds = Vec::new();
     let mut last = None;
     for _ in 0..DFS_RUNS {
-        let (report, secs) = timed(|| Builder::dfs(bound).run(increments::<Sim>).map_err(Box::new));
-        let report = report.unwrap_or_else(|f| panic!("lockstep-sim DFS failed increments: {f}"));
+        let builder = Builder::dfs(bound);
+        let builder = match threads {
+            Some(n) => builder.threads(n),
+            None => builder,
+        };
+        let (report, secs) = timed(|| builder.run(program.sim).map_err(Box::new));
+        let report = report.unwrap_or_else(|f| panic!("lockstep-sim failed {}: {f}", program.name));
         seconds.push(secs);
         last = Some(report);
     }
     let report = last.expect("at least one DFS run");
     Search {
-        checker: "lockstep-sim",
+        checker: match threads {
+            Some(1) => "sim-split-1",
+            Some(_) => "sim-split-2",
+            None => "lockstep-sim",
+        },
         bound,
         executions: Ok(report.executions),
         exhausted: Some(report.exhausted),
         seconds: median(&mut seconds),
+        traces: Some(report.executions - report.blocked - report.redundant),
     }
 }
 
-/// Loom verifying `increments` within `bound` (in this process: it passes).
-fn loom_verify(bound: Option<usize>) -> Search {
-    let config = loom_config(bound).containment(loom::Containment::InProcess);
-    let (report, seconds) = timed(|| loom::try_check(&config, increments::<Loom>));
+/// Loom verifying `program` within `bound` (in this process: it passes), at most
+/// [`LOOM_CAP`] executions.
+fn loom_verify(program: &Verified, bound: Option<usize>) -> Search {
+    let mut config = loom_config(bound).containment(loom::Containment::InProcess);
+    config.max_permutations = Some(LOOM_CAP);
+    let (report, seconds) = timed(|| loom::try_check(&config, program.loom));
     Search {
         checker: "loom",
         bound,
         executions: report
             .map(|r| r.executions)
-            .map_err(|f| format!("loom failed increments: {f}")),
+            .map_err(|f| format!("loom failed {}: {f}", program.name)),
         exhausted: None,
         seconds,
+        traces: None,
     }
 }
 
@@ -340,6 +453,7 @@ fn sim_find(bound: Option<usize>) -> Search {
         },
         exhausted: None,
         seconds,
+        traces: None,
     }
 }
 
@@ -352,6 +466,7 @@ fn loom_find(bound: Option<usize>) -> Search {
         executions,
         exhausted: None,
         seconds,
+        traces: None,
     };
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
@@ -524,8 +639,8 @@ fn goal(met: bool) -> &'static str {
 
 struct Results {
     throughput: Vec<Throughput>,
-    /// Verifying `increments`, unbounded and bounded.
-    verify: Vec<Search>,
+    /// Verifying each program of [`VERIFIED`], at each bound.
+    verify: Vec<(&'static str, Search)>,
     hunts: Vec<(&'static str, Hunt)>,
     /// DFS until the lost wakeup is found, unbounded and bounded.
     find: Vec<Search>,
@@ -556,11 +671,15 @@ fn search_json(bench: &str, program: &str, s: &Search) -> String {
     };
     format!(
         "{{\"bench\":\"{bench}\",\"program\":\"{program}\",\"checker\":\"{}\",\
-         \"preemption_bound\":{},\"executions\":{executions},\"exhausted\":{},\"seconds\":{:.4}}}",
+         \"preemption_bound\":{},\"executions\":{executions},\"exhausted\":{},\"seconds\":{:.4}{}}}",
         s.checker,
         json_opt(s.bound),
         json_opt(s.exhausted),
-        s.seconds
+        s.seconds,
+        // Appended last, where counted: the keys before it keep their order.
+        s.traces
+            .map(|t| format!(",\"traces\":{t}"))
+            .unwrap_or_default()
     )
 }
 
@@ -577,8 +696,8 @@ fn print_json(r: &Results) {
             t.ratio()
         );
     }
-    for s in &r.verify {
-        println!("{}", search_json("exhaustive", "increments", s));
+    for (program, s) in &r.verify {
+        println!("{}", search_json("exhaustive", program, s));
     }
     for (checker, h) in &r.hunts {
         println!(
@@ -593,6 +712,66 @@ fn print_json(r: &Results) {
     }
     for s in &r.find {
         println!("{}", search_json("find_bug_dfs", "lost_wakeup", s));
+    }
+}
+
+/// The verification goals: counter 90 executions in <= 10 ms, private mutexes 1, the queue
+/// exhausted unbounded in <= 1 s, every program at or below loom's executions at every bound,
+/// and the split search's speed-up on 2 threads.
+fn print_verify_goals(rows: &[(&'static str, Search)]) {
+    let find = |program: &str, checker: &str, bound: Option<usize>| {
+        rows.iter()
+            .find(|(p, s)| *p == program && s.checker == checker && s.bound == bound)
+            .map(|(_, s)| s)
+    };
+    let executions = |s: Option<&Search>| s.and_then(|s| s.executions.as_ref().ok().copied());
+    if let Some(c) = find("increments", "lockstep-sim", None) {
+        let n = executions(Some(c));
+        println!(
+            "  increments unbounded: 90 executions in <= 10 ms: {} ({} in {:.4} s)",
+            goal(n == Some(90) && c.seconds <= 0.010),
+            fmt_opt(n),
+            c.seconds
+        );
+    }
+    let private = executions(find("private_mutexes", "lockstep-sim", None));
+    println!(
+        "  private mutexes: 1 execution: {} ({})",
+        goal(private == Some(1)),
+        fmt_opt(private)
+    );
+    if let Some(q) = find("bounded_queue", "lockstep-sim", None) {
+        println!(
+            "  bounded queue exhausted unbounded in <= 1 s: {} ({:.3} s, exhausted {:?})",
+            goal(q.exhausted == Some(true) && q.seconds <= 1.0),
+            q.seconds,
+            q.exhausted
+        );
+    }
+    for program in &VERIFIED {
+        for bound in BOUNDS {
+            let sim = executions(find(program.name, "lockstep-sim", bound));
+            let loom = executions(find(program.name, "loom", bound));
+            if let (Some(sim), Some(loom)) = (sim, loom) {
+                println!(
+                    "  {} bound {}: executions <= loom's: {} ({sim} vs {loom})",
+                    program.name,
+                    bound_text(bound),
+                    goal(sim <= loom)
+                );
+            }
+        }
+    }
+    if let (Some(one), Some(two)) = (
+        find("bounded_queue", "sim-split-1", None),
+        find("bounded_queue", "sim-split-2", None),
+    ) {
+        let speedup = one.seconds / two.seconds;
+        println!(
+            "  split search, 2 threads vs 1: same executions: {}; speed-up >= 1.7x: {} ({speedup:.2}x)",
+            goal(one.executions.as_ref().ok() == two.executions.as_ref().ok()),
+            goal(speedup >= 1.7)
+        );
     }
 }
 
@@ -640,8 +819,16 @@ fn print_table(r: &Results) {
             t.ratio()
         );
     }
-    println!("\nexhaustive verification of increments (3 threads x 2 locked increments)");
-    print_searches(&r.verify);
+    for program in &VERIFIED {
+        println!("\nexhaustive verification of {}", program.name);
+        let rows: Vec<Search> = r
+            .verify
+            .iter()
+            .filter(|(p, _)| *p == program.name)
+            .map(|(_, s)| s.clone())
+            .collect();
+        print_searches(&rows);
+    }
     println!(
         "\nschedules to find the lost wakeup ({WORKERS} workers, one turn each, notify_one); \
          {SEEDS} seeds, at most {HUNT_CAP} schedules each"
@@ -681,20 +868,7 @@ fn print_table(r: &Results) {
             if t.ratio() >= 2.0 { "met" } else { "not met" }
         );
     }
-    let sim = Results::search(&r.verify, "lockstep-sim", None);
-    let loom = Results::executions(&r.verify, "loom", None);
-    if let (Some(sim), Some(loom)) = (sim, loom) {
-        let sim_executions = sim.executions.as_ref().ok().copied().unwrap_or(usize::MAX);
-        println!(
-            "  exhaustive (unbounded): exhausted: {}; executions <= loom's: {} ({} vs {loom}); \
-             <= 1 s: {} ({:.3} s)",
-            goal(sim.exhausted == Some(true)),
-            goal(sim_executions <= loom),
-            sim_executions,
-            goal(sim.seconds <= 1.0),
-            sim.seconds
-        );
-    }
+    print_verify_goals(&r.verify);
     if let (Some(sim), Some(shut)) = (
         r.hunt_median("lockstep-sim pct"),
         r.hunt_median("shuttle pct"),
@@ -738,11 +912,17 @@ fn main() -> ExitCode {
         }
     }
 
-    progress("exhaustive verification of increments (loom unbounded takes ~5-10 s)");
+    progress("exhaustive verification (loom unbounded takes a while)");
     let mut verify = Vec::new();
-    for bound in [None, Some(BOUND)] {
-        verify.push(sim_verify(bound));
-        verify.push(loom_verify(bound));
+    for program in &VERIFIED {
+        for bound in BOUNDS {
+            verify.push((program.name, sim_verify(program, bound, None)));
+            verify.push((program.name, loom_verify(program, bound)));
+        }
+    }
+    for threads in [1, 2] {
+        let queue = &VERIFIED[3];
+        verify.push((queue.name, sim_verify(queue, None, Some(threads))));
     }
 
     progress("lost wakeup: PCT and random over the seeds");

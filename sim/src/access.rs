@@ -112,6 +112,9 @@ pub(crate) enum Role {
     /// Consumes the owner's wake-up flag (a condvar waiter, a parked task): it could only run
     /// once the flag was set.
     Consume,
+    /// Makes a thread (writes the new thread's object, which its first step writes too: a
+    /// thread's steps come after its creation).
+    Create,
     /// Waits for a thread to finish (reads its object).
     Join,
     /// The thread's exit (writes its object).
@@ -179,7 +182,8 @@ pub(crate) fn of_op(
         blocking: true,
     };
     let accesses = match op.kind {
-        OpKind::Start | OpKind::TryLock => [None, None],
+        OpKind::Start => [on(Role::Write), None],
+        OpKind::TryLock => [None, None],
         // A fork also writes every lock it copies (recorded as it runs, see `crate::process`).
         OpKind::Spawn | OpKind::Fork | OpKind::SpawnProcess => {
             [Some(Access::new(SPAWN, Role::Write)), None]
@@ -220,6 +224,8 @@ pub(crate) fn of_op(
 /// reversed differently (before the release's *acquire*) and never come here.
 pub(crate) fn reversible(i: Role, j: Role) -> bool {
     match (i, j) {
+        // Nothing of a thread runs before its creation.
+        (Role::Create, _) => false,
         // A lock that `i`'s failed try_lock found held cannot be taken there.
         (Role::Read, Role::Acquire { blocking: true, .. }) => false,
         // A join cannot precede its thread's exit.

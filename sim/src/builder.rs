@@ -28,6 +28,7 @@ pub struct Builder {
     stack_size: Option<usize>,
     shard: Option<(usize, usize)>,
     label: String,
+    threads: Option<usize>,
 }
 
 impl Builder {
@@ -59,6 +60,7 @@ impl Builder {
             stack_size: None,
             shard: None,
             label: String::new(),
+            threads: None,
         }
     }
 
@@ -73,6 +75,7 @@ impl Builder {
         }
         config.shard = self.shard;
         config.label.clone_from(&self.label);
+        config.threads = self.threads;
         config.validate()?;
         Ok(config)
     }
@@ -148,6 +151,24 @@ impl Builder {
     /// Stack size of each simulated thread.
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Explore the unbounded DFS on `threads` OS threads, as independent work items: the
+    /// executions explored, the counts and the verdict are the same for any number of threads
+    /// (1 included), so a parallel run reproduces a serial one. Compared with the serial search
+    /// without `threads`, a split may add a few blocked executions (a branch covered entirely
+    /// by the ones before it). The model then runs on several OS threads at once: state it
+    /// keeps outside the simulation must be per execution.
+    ///
+    /// ```
+    /// use lockstep_sim::Builder;
+    /// let serial = Builder::dfs(None).threads(1).check(|| {});
+    /// let parallel = Builder::dfs(None).threads(2).check(|| {});
+    /// assert_eq!(serial.executions, parallel.executions);
+    /// ```
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
         self
     }
 

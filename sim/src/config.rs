@@ -53,11 +53,13 @@ pub mod env {
 }
 
 /// Largest accepted PCT depth (a depth is a number of ordering constraints; real bugs need ≤ 5).
-pub const MAX_DEPTH: usize = 1_000;
+pub(crate) const MAX_DEPTH: usize = 1_000;
 /// Largest accepted preemption bound (beyond it, ask for an unbounded search).
-pub const MAX_PREEMPTIONS: usize = 1_000;
+pub(crate) const MAX_PREEMPTIONS: usize = 1_000;
+/// Most OS threads a parallel search may use.
+pub(crate) const MAX_THREADS: usize = 256;
 /// Largest accepted step bound per execution.
-pub const MAX_STEPS_LIMIT: usize = 1 << 32;
+pub(crate) const MAX_STEPS_LIMIT: usize = 1 << 32;
 
 /// How executions are chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +129,10 @@ pub struct Config {
     /// Stop starting new executions after this much wall-clock time (the report then says the
     /// run was cut short, and is never `exhausted`).
     pub max_duration: Option<Duration>,
+    /// Explore the unbounded DFS as independent work items on this many OS threads (`None`:
+    /// the serial optimal search). Any number of threads, 1 included, explores the same
+    /// executions.
+    pub threads: Option<usize>,
 }
 
 impl Config {
@@ -144,6 +150,7 @@ impl Config {
             shard: None,
             label: String::new(),
             max_duration: None,
+            threads: None,
         }
     }
 
@@ -212,6 +219,11 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.fault_probability) {
             return Err("the fault probability must be in 0..=1".into());
+        }
+        if let Some(threads) = self.threads {
+            if !(1..=MAX_THREADS).contains(&threads) {
+                return Err(format!("{threads} search threads: need 1..={MAX_THREADS}"));
+            }
         }
         Ok(())
     }

@@ -4,8 +4,10 @@
 
 use crate::builder::Builder;
 use crate::config::{Config, Strategy};
-use crate::exec::sched::{ModelFn, Outcome};
+use crate::exec::sched::{ExecResult, ModelFn, Outcome};
 use crate::failure::Failure;
+use crate::html;
+use crate::report::trace_steps;
 use crate::session::{fingerprint, Report, Session};
 use crate::strategy::guided::Guided;
 use crate::strategy::Scheduler;
@@ -81,6 +83,92 @@ pub fn try_replay<F: Fn() + Send + Sync + 'static>(
 /// [`TokenError::Mismatch`].
 #[track_caller]
 pub fn try_replay_token(token: &Token, model: ModelFn) -> Result<Replayed, TokenError> {
+    run_token(
+        token,
+        model,
+        Location::caller(),
+        false,
+        |session, result| {
+            match result.outcome {
+                Outcome::Ok { .. } => Replayed::Passed,
+                // The execution is the token's, bit for bit: the failure keeps the token's identity.
+                _ => Replayed::Failed(session.explain(result, token, None)),
+            }
+        },
+    )
+}
+
+/// Replay a token on `model` and render the execution as one self-contained HTML page: the
+/// failure's page ([`Failure::to_html`]) when it reproduces, or the timeline of the schedule
+/// run to completion when it now passes. `Err` if the token is malformed or does not belong
+/// to this program.
+///
+/// ```
+/// use lockstep::sync::{thread, Arc, Mutex};
+/// use lockstep_sim::Sim;
+///
+/// // A lost update: read and write under separate locks.
+/// let model = || {
+///     let n: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
+///     let n2 = n.clone();
+///     let h = thread::spawn::<Sim, _, _>(move || {
+///         let v = *n2.lock();
+///         *n2.lock() = v + 1;
+///     });
+///     let v = *n.lock();
+///     *n.lock() = v + 1;
+///     h.join().unwrap();
+///     assert_eq!(*n.lock(), 2, "an increment was lost");
+/// };
+/// let failure = lockstep_sim::Builder::random(1000).run(model).unwrap_err();
+/// let page = lockstep_sim::replay_html(&failure.token, model).unwrap();
+/// assert!(page.contains("an increment was lost"));
+/// // The same steps as the failure's own page, one row each.
+/// let rows = |html: &str| html.matches("class=\"row step").count();
+/// assert_eq!(rows(&page), rows(&failure.to_html()));
+/// assert_eq!(page.matches("class=\"lane-head\"").count(), 2);
+/// ```
+#[track_caller]
+pub fn replay_html<F: Fn() + Send + Sync + 'static>(
+    token: &str,
+    model: F,
+) -> Result<String, TokenError> {
+    replay_html_token(&Token::decode(token)?, Arc::new(model))
+}
+
+/// [`replay_html`] of a decoded token.
+#[track_caller]
+pub fn replay_html_token(token: &Token, model: ModelFn) -> Result<String, TokenError> {
+    run_token(
+        token,
+        model,
+        Location::caller(),
+        true,
+        |session, result| match result.outcome {
+            Outcome::Ok { .. } => {
+                let mut carrier = Failure::invalid(token.checker(), session.seed(), String::new());
+                carrier.token = token.encode();
+                carrier.label = token.label().to_owned();
+                carrier.executions = 1;
+                carrier.trace = trace_steps(&result);
+                carrier.threads = result.thread_names;
+                carrier.preemptions = result.preemptions;
+                html::page(&carrier, html::Ending::Passed)
+            }
+            _ => session.explain(result, token, None).to_html(),
+        },
+    )
+}
+
+/// Run the one execution `token` describes on `model` (keeping its names and objects even if
+/// it passes when `details`), check that it is the execution recorded, and hand it to `f`.
+fn run_token<T>(
+    token: &Token,
+    model: ModelFn,
+    at: &'static Location<'static>,
+    details: bool,
+    f: impl FnOnce(&Session<'_>, ExecResult) -> T,
+) -> Result<T, TokenError> {
     let Some(schedule) = token.sim() else {
         return Err(TokenError::Mismatch(format!(
             "it is a {} token, not a lockstep-sim one",
@@ -96,7 +184,10 @@ pub fn try_replay_token(token: &Token, model: ModelFn) -> Result<Replayed, Token
     config
         .validate()
         .map_err(|message| TokenError::Mismatch(format!("its limits cannot run: {message}")))?;
-    let session = Session::new(&config, model, Location::caller());
+    let mut session = Session::new(&config, model, at);
+    if details {
+        session.keep_details();
+    }
     let mut scheduler = Guided::strict(schedule.choices.clone());
     scheduler.next_execution();
     let result = session.execute(&mut scheduler);
@@ -108,11 +199,7 @@ pub fn try_replay_token(token: &Token, model: ModelFn) -> Result<Replayed, Token
             "the execution it describes differs from the one recorded".into(),
         ));
     }
-    Ok(match result.outcome {
-        Outcome::Ok { .. } => Replayed::Passed,
-        // The execution is the token's, bit for bit: the failure keeps the token's identity.
-        _ => Replayed::Failed(session.explain(result, token, None)),
-    })
+    Ok(f(&session, result))
 }
 
 /// Replay a token on `model`, as a test: panics with the failure report when the failure

@@ -2,6 +2,7 @@
 //! step by step, and the replay token — as data for tools and as text for people.
 
 use crate::report::{render_trace, TraceStep};
+use crate::timeline::BlockedThread;
 use lockstep::check::Checker;
 pub use lockstep::check::FailureKind;
 use std::fmt;
@@ -18,18 +19,41 @@ pub struct Shrunk {
     pub runs: usize,
 }
 
+/// A panic of one thread of a failing execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ThreadPanic {
+    /// The thread's id (an index into [`Failure::threads`]).
+    pub thread_id: usize,
+    /// The thread's name.
+    pub thread: String,
+    /// The panic message.
+    pub message: String,
+    /// Where it panicked (`file:line:column`).
+    pub location: Option<String>,
+    /// The step (1-based, see [`TraceStep::index`]) after which it panicked: the thread's last
+    /// step before its exit.
+    pub step: Option<usize>,
+}
+
 /// A failing execution, explained.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Failure {
     /// What went wrong.
     pub kind: FailureKind,
-    /// One line: the panic message, or what deadlocked.
+    /// One line: the panic message, or what deadlocked. For a panic, the *first* panic of the
+    /// execution — a worker's, say, when the main thread then panics unwrapping its join (every
+    /// panic is in [`panics`](Self::panics)).
     pub message: String,
-    /// The thread that panicked.
+    /// The thread that panicked first.
     pub thread: Option<String>,
     /// Where it panicked.
     pub location: Option<String>,
+    /// Every panic of the execution, in order: the one the summary names first, then those
+    /// that followed (a join unwrapped on the panicked thread). For a deadlock, the threads that
+    /// had panicked before it.
+    pub panics: Vec<ThreadPanic>,
     /// Replays the (shrunk) execution: `lockstep_sim::replay(token, model)` or, when the run
     /// was labelled, `lockstep replay TOKEN`. Empty for [`FailureKind::Invalid`].
     pub token: String,
@@ -52,6 +76,21 @@ pub struct Failure {
     pub preemptions: usize,
     /// How it was shrunk, if it was.
     pub shrunk: Option<Shrunk>,
+    /// Every thread of the failing execution, by id: the model's main thread first, then the
+    /// threads in spawn order ([`TraceStep::thread_id`] indexes it). Empty for
+    /// [`FailureKind::Invalid`].
+    pub threads: Vec<String>,
+    /// For a deadlock: each blocked thread, what it waits for and for whom, as data (the
+    /// [`deadlock`](Self::deadlock) text says the same in words).
+    pub blocked: Vec<BlockedThread>,
+    /// For a deadlock: the wait-for cycle as thread ids — each waits for the next, the last for
+    /// the first (a condvar waiter waits for a thread that could notify it, see
+    /// [`BlockedThread::could_notify`]); empty when the waits form no cycle or there is no
+    /// deadlock.
+    pub cycle: Vec<usize>,
+    /// For a panic: the step (1-based, see [`TraceStep::index`]) after which the first
+    /// panicking thread panicked — its last step before its exit.
+    pub panic_step: Option<usize>,
 }
 
 impl Failure {
@@ -61,6 +100,7 @@ impl Failure {
             message,
             thread: None,
             location: None,
+            panics: Vec::new(),
             token: String::new(),
             label: String::new(),
             checker,
@@ -71,6 +111,10 @@ impl Failure {
             faults: Vec::new(),
             preemptions: 0,
             shrunk: None,
+            threads: Vec::new(),
+            blocked: Vec::new(),
+            cycle: Vec::new(),
+            panic_step: None,
         }
     }
 
@@ -84,6 +128,16 @@ impl Failure {
             ),
             _ => self.message.clone(),
         }
+    }
+
+    /// The failing execution as one self-contained HTML page (inline CSS and SVG, no script,
+    /// nothing fetched): one lane per thread, steps in order with virtual time and source
+    /// locations, lock holds as bars, condvar waits and the notifications that ended them,
+    /// spawns and joins as arrows, the wait-for cycle of a deadlock, the panicking step, the
+    /// faults that fired and the replay lines. See [`crate::replay_html`] for any replayed
+    /// schedule.
+    pub fn to_html(&self) -> String {
+        crate::html::failure_page(self)
     }
 }
 
@@ -103,6 +157,17 @@ impl fmt::Display for Failure {
         }
         if let Some(deadlock) = &self.deadlock {
             write!(f, "{deadlock}")?;
+        }
+        // The panics the summary does not name: those that followed the first one, or, for a
+        // deadlock, every thread that had panicked.
+        let named = usize::from(self.kind == FailureKind::Panic);
+        for p in self.panics.iter().skip(named) {
+            let when = if named == 1 { "then" } else { "before," };
+            write!(f, "  {when} thread `{}` panicked: {}", p.thread, p.message)?;
+            match &p.location {
+                Some(at) => writeln!(f, " (at {at})")?,
+                None => writeln!(f)?,
+            }
         }
         if !self.faults.is_empty() {
             writeln!(f, "  faults that fired: {}", self.faults.join(", "))?;

@@ -15,7 +15,9 @@
 //! - **Reports that explain**: the failing schedule as numbered steps with thread names, objects
 //!   and source locations; for a deadlock, who holds which lock (acquired where), who waits for
 //!   what, and the wait-for cycle. Failures are ordinary results or test panics — the process is
-//!   never aborted.
+//!   never aborted. The same, as data ([`TraceStep::links`], [`Failure::blocked`],
+//!   [`Failure::cycle`]) and as a self-contained HTML timeline ([`Failure::to_html`],
+//!   [`replay_html`]).
 //! - **Virtual time**: `sleep` and timeouts advance a simulated clock (discrete-event: when every
 //!   thread waits, the clock jumps to the next deadline), so timeouts really fire, in
 //!   microseconds of wall time.
@@ -65,6 +67,7 @@
 //! - Simulated threads share the OS thread's thread-locals.
 //! - DFS tracks at most 64 threads per execution.
 
+#![warn(missing_docs, unreachable_pub)]
 // A `Failure` is a full report (trace, deadlock explanation, token) returned once per run: its
 // size is irrelevant, and boxing it would only make the API clumsier.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
@@ -76,15 +79,19 @@ mod entry;
 mod exec;
 mod failure;
 mod fault;
+mod html;
 mod op;
 mod output;
+mod parallel;
 pub mod process;
+pub mod progress;
 mod report;
 mod rng;
 mod rt;
 mod session;
 mod shrink;
 mod strategy;
+mod timeline;
 mod token;
 
 /// The `Sim` backend's primitive types, for code that names them (most code uses the facade's
@@ -105,13 +112,20 @@ lockstep::__runtime_aliases!(runtime: crate::Sim, name: "lockstep_sim::Sim");
 pub use builder::Builder;
 pub use config::{env, Config, KnobError, Knobs, Strategy};
 pub use entry::{
-    check_dfs, check_pct, check_random, replay, try_replay, try_replay_token, Replayed,
+    check_dfs, check_pct, check_random, replay, replay_html, replay_html_token, try_replay,
+    try_replay_token, Replayed,
 };
 pub use exec::sched::ModelFn;
-pub use failure::{Failure, FailureKind, Shrunk};
+pub use failure::{Failure, FailureKind, Shrunk, ThreadPanic};
 pub use fault::fault;
 pub use output::Output;
 pub use report::TraceStep;
 pub use rt::Sim;
 pub use session::Report;
+pub use timeline::{BlockedThread, ObjectKind, ObjectRef, StepLinks, StepOp, Waiting};
 pub use token::{Token, TokenError};
+
+/// The crate README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

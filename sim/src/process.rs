@@ -424,7 +424,7 @@ pub(crate) fn explain_held_across_fork(
     result: &crate::exec::sched::ExecResult,
     waiter: ThreadId,
     lock: ObjId,
-    waiting_at: &Location<'static>,
+    waiting_at: &str,
 ) -> Option<String> {
     let info = result.objects.get(lock as usize)?;
     if !info.held_across_fork {
@@ -432,16 +432,11 @@ pub(crate) fn explain_held_across_fork(
     }
     let (holder, locked_at) = info.holder.or_else(|| info.readers.first().copied())?;
     let name = |t: ThreadId| result.thread_names.get(t).cloned().unwrap_or_default();
-    let made = info
-        .made_at
-        .map(|at| format!(" made at {at}"))
-        .unwrap_or_default();
     Some(format!(
-        "thread `{}` waits to lock {}#{lock} (at {waiting_at}): the {}{made} was held across \
-         fork by thread `{}` (locked at {locked_at}), which does not exist in the child",
+        "thread `{}` waits to lock {} (at {waiting_at}), held across fork by thread `{}` \
+         (locked at {locked_at}), which does not exist in the child",
         name(waiter),
-        info.kind.name(),
-        info.kind.name(),
+        crate::report::object_title(result, lock),
         name(holder),
     ))
 }

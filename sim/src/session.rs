@@ -3,10 +3,11 @@
 //! execution into a shrunk, explained [`Failure`] with its replay token.
 
 use crate::config::{Config, Strategy};
-use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome};
-use crate::failure::{Failure, FailureKind};
+use crate::exec::sched::{run_execution, ExecConfig, ExecResult, ModelFn, Outcome, PanicInfo};
+use crate::failure::{Failure, FailureKind, ThreadPanic};
 use crate::op::OpKind;
-use crate::report::{explain_deadlock, trace_steps};
+use crate::progress::Progress;
+use crate::report::{blocked_threads, explain_deadlock, trace_steps, wait_for_cycle};
 use crate::shrink;
 use crate::strategy::{
     dfs::Dfs, optimal::Optimal, pct::Pct, random::RandomWalk, Indices, Scheduler,
@@ -44,8 +45,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// Add what another part of the same run explored.
+    pub(crate) fn merge(&mut self, other: &Report) {
+        self.executions += other.executions;
+        self.blocked += other.blocked;
+        self.longest_execution = self.longest_execution.max(other.longest_execution);
+        self.abandoned_threads = self.abandoned_threads.max(other.abandoned_threads);
+    }
+
     /// Account for one finished execution.
-    fn count(&mut self, result: &ExecResult) {
+    pub(crate) fn count(&mut self, result: &ExecResult) {
         self.executions += 1;
         self.longest_execution = self.longest_execution.max(result.trace.len());
         match result.outcome {
@@ -109,6 +118,11 @@ impl<'c> Session<'c> {
         }
     }
 
+    /// The run's seed.
+    pub(crate) fn seed(&self) -> u64 {
+        self.config.seed
+    }
+
     /// Keep names and objects of every execution (an oracle may reject a passing one).
     pub(crate) fn keep_details(&mut self) {
         self.exec.always_detail = true;
@@ -167,22 +181,31 @@ impl<'c> Session<'c> {
         &self,
         mut after: impl FnMut(&ExecResult) -> Result<(), String>,
     ) -> Result<Report, Failure> {
+        if let (
+            Some(threads),
+            Strategy::Dfs {
+                preemption_bound: None,
+                max_executions,
+            },
+            None,
+        ) = (
+            self.config.threads,
+            &self.config.strategy,
+            self.config.shard,
+        ) {
+            if !self.exec.always_detail {
+                let deadline = self.config.max_duration.map(|d| Instant::now() + d);
+                return self.run_parallel(threads, *max_executions, deadline);
+            }
+        }
         let mut scheduler = self.scheduler();
-        let mut report = Report {
-            checker: self.config.strategy.checker(),
-            seed: self.config.seed,
-            executions: 0,
-            blocked: 0,
-            redundant: 0,
-            exhausted: false,
-            longest_execution: 0,
-            abandoned_threads: 0,
-            out_of_time: false,
-        };
+        let mut report = self.empty_report();
         let deadline = self.config.max_duration.map(|d| Instant::now() + d);
+        let mut progress = Progress::new(report.checker.name());
         while scheduler.next_execution() {
             let result = self.execute(&mut *scheduler);
             report.count(&result);
+            progress.update(report.executions, scheduler.estimate());
             match &result.outcome {
                 Outcome::Ok { .. } => {
                     if let Err(message) = after(&result) {
@@ -207,6 +230,33 @@ impl<'c> Session<'c> {
         report.exhausted = scheduler.exhausted();
         report.redundant = scheduler.redundant();
         Ok(report)
+    }
+
+    /// A report of nothing explored yet.
+    pub(crate) fn empty_report(&self) -> Report {
+        Report {
+            checker: self.config.strategy.checker(),
+            seed: self.config.seed,
+            executions: 0,
+            blocked: 0,
+            redundant: 0,
+            exhausted: false,
+            longest_execution: 0,
+            abandoned_threads: 0,
+            out_of_time: false,
+        }
+    }
+
+    /// A failing execution (not an invalid one), shrunk and explained.
+    pub(crate) fn failure_of(&self, result: ExecResult, executions: usize) -> Failure {
+        match &result.outcome {
+            Outcome::Invalid(message) => Failure::invalid(
+                self.config.strategy.checker(),
+                self.config.seed,
+                message.clone(),
+            ),
+            _ => self.failure(result, executions, None),
+        }
     }
 
     /// Shrink (if enabled) and explain a failing execution, with a token recorded from it.
@@ -254,30 +304,37 @@ impl<'c> Session<'c> {
         failure.trace = trace_steps(&result);
         failure.faults = result.faults.iter().map(|(_, p)| (*p).to_owned()).collect();
         failure.preemptions = result.preemptions;
+        failure.threads.clone_from(&result.thread_names);
         let names = &result.thread_names;
+        failure.panics = result
+            .panics
+            .iter()
+            .map(|p| thread_panic(p, names, &failure.trace))
+            .collect();
         match (&result.outcome, mismatch) {
             (_, Some(message)) => {
                 failure.kind = FailureKind::OutputMismatch;
                 failure.message = message;
             }
             (Outcome::Panic(p), None) => {
+                // The first panic is the cause; the one that ended the execution may merely
+                // propagate it (a join unwrapped on the panicked thread).
+                let cause = match failure.panics.first() {
+                    Some(first) => first.clone(),
+                    None => thread_panic(p, names, &failure.trace),
+                };
                 failure.kind = FailureKind::Panic;
-                failure.message.clone_from(&p.message);
-                failure.thread = Some(names[p.thread].clone());
-                failure.location.clone_from(&p.location);
+                failure.message = cause.message;
+                failure.thread = Some(cause.thread);
+                failure.location = cause.location;
+                failure.panic_step = cause.step;
             }
-            (Outcome::Deadlock { blocked, panics }, None) => {
-                let mut text = explain_deadlock(&result, blocked);
-                for p in panics {
-                    let name = &names[p.thread];
-                    text.push_str(&format!(
-                        "  (thread `{name}` had panicked: {})\n",
-                        p.message
-                    ));
-                }
+            (Outcome::Deadlock { blocked }, None) => {
+                failure.blocked = blocked_threads(&result, blocked);
+                failure.cycle = wait_for_cycle(&failure.blocked);
                 failure.kind = FailureKind::Deadlock;
                 failure.message = "deadlock: no thread can make progress".to_owned();
-                failure.deadlock = Some(text);
+                failure.deadlock = Some(explain_deadlock(&result, &failure.blocked));
             }
             (Outcome::Livelock, None) => {
                 failure.kind = FailureKind::Livelock;
@@ -293,4 +350,24 @@ impl<'c> Session<'c> {
         }
         failure
     }
+}
+
+/// A caught panic, as reported.
+fn thread_panic(p: &PanicInfo, names: &[String], trace: &[crate::TraceStep]) -> ThreadPanic {
+    ThreadPanic {
+        thread_id: p.thread,
+        thread: names[p.thread].clone(),
+        message: p.message.clone(),
+        location: p.location.clone(),
+        step: panic_step(trace, p.thread),
+    }
+}
+
+/// The step after which `thread` panicked: its last step that is not its exit.
+fn panic_step(trace: &[crate::TraceStep], thread: usize) -> Option<usize> {
+    trace
+        .iter()
+        .rev()
+        .find(|s| s.thread_id == thread && s.op != crate::timeline::StepOp::Exit)
+        .map(|s| s.index)
 }

@@ -29,6 +29,8 @@
 //!   bytes) makes writers wait only while an upload that will free space is in flight.
 //! - **Nothing acknowledged is lost**: `commit_all`/`flush(sync)`/`stop` commit every block or
 //!   list it in one [`CommitAllError`]; `stop` never hangs, also when racing a commit.
+//! - **From async tasks**: [`AsyncBlocks`] puts, reads, commits and stops without blocking an
+//!   executor thread (the blocking calls run on the runtime's blocking pool).
 //!
 //! # What is not
 //! - A store that returns a locator of the right size for the wrong bytes is trusted (the size is
@@ -42,6 +44,7 @@
 //! under loom and shuttle in `tests/tests/{loom,shuttle}/block.rs`, with [`FaultStore`] supplying
 //! failing-then-succeeding, slow (virtual time) and torn uploads.
 
+mod async_blocks;
 mod buffer;
 mod config;
 mod dir_store;
@@ -54,6 +57,7 @@ mod manifest;
 mod state;
 mod store;
 
+pub use async_blocks::AsyncBlocks;
 pub use config::{Config, ConfigError, OnError, RetryPolicy, KEEP_BLOCK_SIZE, MAX_WORKERS};
 pub use dir_store::DirStore;
 pub use error::{BlockError, BlockId, CommitAllError, StartError};

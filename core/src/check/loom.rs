@@ -49,7 +49,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Environment variable naming the check (by its index in the test) a child process runs.
-pub const CHILD_ENV: &str = "LOCKSTEP_LOOM_CHILD";
+pub(crate) const CHILD_ENV: &str = "LOCKSTEP_LOOM_CHILD";
 /// Environment variable carrying the results of the test's earlier checks into a child, so the
 /// child returns them without running those checks again.
 const PRIOR_ENV: &str = "LOCKSTEP_LOOM_PRIOR";

@@ -314,6 +314,8 @@ const REPLAY_MISMATCH: [&str; 4] = [
 ];
 
 /// The schedule of one shuttle execution: its seed, timeout policy and each scheduling decision.
+/// (Public for the fuzz targets only.)
+#[doc(hidden)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordedSchedule {
     /// The seed of the execution's random data.
@@ -396,7 +398,8 @@ const MAX_DECODED_STEPS: usize = 10_000_000;
 
 /// Encode a schedule as `shuttle1:<seed hex>:<timeouts>:<steps>`: timeouts is `e` (explored) or
 /// `n` (never); a step is a task id in decimal or `r` (a random value), separated by `.`; a run
-/// of one step is written `step*count`.
+/// of one step is written `step*count`. (Public for the fuzz targets only.)
+#[doc(hidden)]
 pub fn encode_schedule(schedule: &RecordedSchedule) -> String {
     let mut steps: Vec<String> = Vec::new();
     let mut iter = schedule.steps.iter().peekable();
@@ -427,7 +430,9 @@ pub fn encode_schedule(schedule: &RecordedSchedule) -> String {
     )
 }
 
-/// Decode [`encode_schedule`]'s format; the error says what is wrong.
+/// Decode [`encode_schedule`]'s format; the error says what is wrong. (Public for the fuzz
+/// targets only.)
+#[doc(hidden)]
 pub fn decode_schedule(text: &str) -> Result<RecordedSchedule, String> {
     let bad = |why: &str| format!("malformed shuttle schedule {text:?}: {why}");
     let body = text

@@ -1,6 +1,6 @@
-//! The async facade: tasks, blocking calls, mutex, notify, semaphore, mpsc channel, sleep and
-//! timeout over an [`AsyncRuntime`], with `Tokio` as the default runtime when the `tokio`
-//! feature is on (it is by default). The facade itself — the trait, the wrappers, [`mpsc`] and the [`checked`]
+//! The async facade: tasks, blocking sections ([`spawn_blocking`]), mutex, notify, semaphore,
+//! mpsc channel, sleep and timeout over an [`AsyncRuntime`], with `Tokio` as the default runtime
+//! when the `tokio` feature is on (it is by default). The facade itself — the trait, the wrappers, [`mpsc`] and the [`checked`]
 //! primitives — needs no feature: without `tokio` the runtime is always named (a checker's, or
 //! the user's own), and only the `Tokio` backend is missing.
 //!

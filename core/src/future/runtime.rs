@@ -52,6 +52,19 @@ pub trait AsyncRuntime: Sized + Send + Sync + 'static {
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static;
+    /// Run blocking code (locks that may wait, file or socket I/O) where it cannot stall the
+    /// tasks: tokio runs it on its blocking-thread pool. The default runs `f` in a new task,
+    /// which is right for the checkers' executors, where every task is a modelled thread that
+    /// may block: what `f` blocks on blocks only it, and two such calls can overlap (as two
+    /// calls into a store that is not concurrency-safe do). Aborting the handle does not stop
+    /// `f` once it has started.
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        Self::spawn(Some("blocking"), async move { f() })
+    }
     /// Ask the task to stop at its next await point.
     fn abort<T: Send + 'static>(handle: &Self::JoinHandle<T>);
     /// Let other tasks run.
@@ -103,14 +116,6 @@ pub trait AsyncRuntime: Sized + Send + Sync + 'static {
     fn semaphore_available_permits(semaphore: &Self::Semaphore) -> usize;
     /// Add `n` permits.
     fn semaphore_add_permits(semaphore: &Self::Semaphore, n: usize);
-
-    /// Run the blocking call `f` on a thread meant for blocking calls (tokio's blocking pool),
-    /// not on an executor thread; await the handle for its value. Under checkers `f` runs as a
-    /// task of its own, so its blocking operations block only it.
-    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static;
 
     /// Sending half of a bounded MPSC channel.
     type Sender<T: Send>: Clone + Send + Sync;

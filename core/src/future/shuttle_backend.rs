@@ -142,7 +142,7 @@ impl AsyncRuntime for Shuttle {
 #[cfg(test)]
 mod tests {
     //! The async facade on shuttle needs no tokio: this module is compiled and run by
-    //! `cargo test -p lockstep --no-default-features --features shuttle` too.
+    //! `cargo test -p lockstep-core --no-default-features --features shuttle` too.
     use crate::check::shuttle::check_random;
     use crate::future::{self, mpsc, Mutex};
     use crate::sync::Shuttle;

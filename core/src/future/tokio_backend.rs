@@ -44,6 +44,14 @@ impl AsyncRuntime for Tokio {
     }
 
     #[inline]
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        TokioJoinHandle(tokio::task::spawn_blocking(f))
+    }
+
     fn abort<T: Send + 'static>(handle: &Self::JoinHandle<T>) {
         handle.0.abort()
     }
@@ -134,15 +142,6 @@ impl AsyncRuntime for Tokio {
     #[inline]
     fn semaphore_add_permits(semaphore: &Self::Semaphore, n: usize) {
         semaphore.add_permits(n)
-    }
-
-    #[inline]
-    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        TokioJoinHandle(tokio::task::spawn_blocking(f))
     }
 
     type Sender<T: Send> = tokio::sync::mpsc::Sender<T>;

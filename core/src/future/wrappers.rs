@@ -47,14 +47,37 @@ impl<T: Send, A: AsyncRuntime> Mutex<T, A> {
     /// Wait until the lock is held (first come, first served).
     #[inline]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T, A>> + Send + '_ {
-        let lock = A::mutex_lock(&self.raw);
-        async move { MutexGuard { raw: lock.await } }
+        // A named future, not `async move { .. lock.await }`: compilers before 1.89 cannot
+        // prove such a block `Send` over the runtime's guard type (rust-lang/rust#100013).
+        Lock::<'_, T, A, _> {
+            raw: A::mutex_lock(&self.raw),
+            guard: std::marker::PhantomData,
+        }
     }
 
     /// Take the lock if it is free now.
     #[inline]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T, A>> {
         A::mutex_try_lock(&self.raw).map(|raw| MutexGuard { raw })
+    }
+}
+
+/// [`Mutex::lock`]'s future: the runtime's lock future, its guard wrapped.
+struct Lock<'a, T: Send + 'a, A: AsyncRuntime, F> {
+    raw: F,
+    guard: std::marker::PhantomData<fn() -> MutexGuard<'a, T, A>>,
+}
+
+impl<'a, T: Send + 'a, A: AsyncRuntime, F> Future for Lock<'a, T, A, F>
+where
+    F: Future<Output = A::MutexGuard<'a, T>>,
+{
+    type Output = MutexGuard<'a, T, A>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning of `raw`: it is never moved out of `self`, `Lock` has no
+        // `Drop` and is `Unpin` only if `F` is (`PhantomData<fn() -> _>` is always `Unpin`).
+        let raw = unsafe { self.map_unchecked_mut(|lock| &mut lock.raw) };
+        raw.poll(cx).map(|raw| MutexGuard { raw })
     }
 }
 
@@ -277,10 +300,10 @@ where
     }
 }
 
-/// Run the blocking call `f` off the executor's threads (tokio's `spawn_blocking`); await the
-/// handle for its value. This is how a model says "a blocking call, made for an async caller":
-/// under checkers `f` runs as a task of its own, so what it blocks on blocks only it, and two
-/// such calls can overlap — as two calls into a store that is not concurrency-safe do.
+/// Run blocking code off the async threads (tokio's blocking pool; a modelled thread under
+/// the checkers) and get its result by awaiting the handle. This is how a model says "a
+/// blocking call, made for an async caller": what `f` blocks on blocks only it, and two such
+/// calls can overlap. See [`AsyncRuntime::spawn_blocking`].
 #[inline]
 pub fn spawn_blocking<A: AsyncRuntime, F, T>(f: F) -> JoinHandle<T, A>
 where

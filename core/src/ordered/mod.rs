@@ -23,6 +23,10 @@
 //!   the sink is not called again, and every item whose output did not (all) reach the sink is
 //!   reported failed with the sink's error. (zstash-style monitors hang here: the releaser dies
 //!   holding the turn.)
+//! - **From async tasks.** [`OrderedMonitor::async_writers`] hands out an [`AsyncItemWriter`]
+//!   per item: waiting for the item's turn or for window space is a waker, not a blocked
+//!   thread, and the sink writes run on the runtime's blocking pool
+//!   ([`OrderedMonitor::wait_async`] ends the run).
 //! - **Assignment.** Dynamic (lowest unclaimed item), static (your lists), or
 //!   [`assign_by_size`] (greedy least-loaded, largest first). [`OrderedMonitor::run`] starts no
 //!   more threads than there are items, refuses more than [`MAX_WORKERS`], and returns
@@ -56,6 +60,7 @@
 //! - Log routing ([`CurrentItemWriter`]) uses a std thread-local: production threads only.
 
 mod assign;
+mod async_writer;
 mod check;
 mod config;
 mod ledger;
@@ -65,6 +70,7 @@ mod report;
 mod shared;
 
 pub use assign::{assign_by_size, Assignment, MAX_WORKERS};
+pub use async_writer::{AsyncItemWriter, AsyncWriters};
 pub use check::{assert_items_in_order, check_items_in_order, ItemsInOrder, OrderViolation};
 pub use config::{default_error_line, Config, ErrorLine};
 pub use ledger::{ItemError, OrderedError};

@@ -52,6 +52,11 @@ impl<W: Write + Send + 'static, R: Runtime> OrderedMonitor<W, R> {
         }
     }
 
+    /// The shared state (for the async writers).
+    pub(super) fn shared(&self) -> &Arc<Shared<W, R>, R> {
+        &self.shared
+    }
+
     /// A worker that takes the lowest unclaimed item each time (dynamic assignment).
     pub fn worker(&self) -> Result<Worker<W, R>, OrderedError> {
         self.shared.state.lock().register_worker()?;

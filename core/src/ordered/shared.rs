@@ -18,7 +18,7 @@
 //! Every item some of whose bytes did not reach the sink is recorded and reported failed.
 
 use super::config::{default_error_line, Config};
-use super::ledger::{Batch, Chunk, ItemError, ItemFailure, Ledger};
+use super::ledger::{Batch, Chunk, Claim, ItemError, ItemFailure, Ledger, OrderedError, WriteTo};
 use super::report::Report;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::thread::panic_message;
@@ -26,6 +26,7 @@ use crate::sync::time::Instant;
 use crate::sync::{Condvar, Mutex, MutexGuard, Runtime};
 use std::io::{self, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 /// `streaming` when no item streams.
@@ -42,6 +43,10 @@ pub(crate) struct State<R: Runtime> {
     waiters: usize,
     /// The head `wait()` last saw and whether it was running, if it waits on `settled`.
     waiting_for_end: Option<(usize, bool)>,
+    /// Async tasks waiting for any change (window space, the run's end): woken, and dropped,
+    /// wherever the thread waiters are notified. Registered under the lock after the task saw
+    /// its condition false, so no wakeup is lost.
+    wakers: Vec<Waker>,
 }
 
 impl<R: Runtime> std::ops::Deref for State<R> {
@@ -91,6 +96,7 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
                 ledger: Ledger::new(items, config.window(), config.fail_fast),
                 waiters: 0,
                 waiting_for_end: None,
+                wakers: Vec::new(),
             }),
             changed: Condvar::new(),
             settled: Condvar::new(),
@@ -131,7 +137,8 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
     }
 
     /// Release the lock and wake whoever waits for what may have changed.
-    fn unlock_and_notify(&self, state: Guard<'_, R>) {
+    fn unlock_and_notify(&self, mut state: Guard<'_, R>) {
+        let tasks = std::mem::take(&mut state.wakers);
         let workers = state.waiters > 0;
         let end = state.waiting_for_end.is_some_and(|seen| {
             // With a timeout, wait() also tracks the head's deadline: wake it when the head
@@ -145,6 +152,7 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
         if end {
             self.settled.notify_all();
         }
+        tasks.into_iter().for_each(Waker::wake);
     }
 
     fn publish(&self, state: &State<R>) {
@@ -176,11 +184,14 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
     }
 
     /// Wake the other waiters (this thread may have changed the ledger), then wait.
-    pub(crate) fn wait_announcing<'a>(&self, state: Guard<'a, R>) -> Guard<'a, R> {
+    pub(crate) fn wait_announcing<'a>(&self, mut state: Guard<'a, R>) -> Guard<'a, R> {
         self.publish(&state);
         if state.waiters > 0 {
             self.changed.notify_all();
         }
+        std::mem::take(&mut state.wakers)
+            .into_iter()
+            .for_each(Waker::wake);
         self.wait(state)
     }
 
@@ -363,6 +374,98 @@ impl<W: Write + Send, R: Runtime> Shared<W, R> {
         };
         let out = sink.out.take().expect("the sink is taken once, by wait()");
         (out, flushed.err().map(|e| e.to_string()))
+    }
+}
+
+/// An async writer's attempt to write without waiting.
+pub(crate) enum TryWrite {
+    /// The item streams: write to the sink (a blocking call: off the async threads).
+    Sink,
+    /// This many leading bytes were buffered.
+    Buffered(usize),
+    /// The byte window is full; the task's waker is registered.
+    Pending,
+    /// The item no longer takes output.
+    Rejected(ItemError),
+}
+
+/// The non-blocking steps of the async writer ([`super::AsyncItemWriter`]): each takes the
+/// ledger lock briefly and never waits; where the thread version would wait on `changed`, the
+/// task's waker is registered instead (and the caller returns `Pending`).
+impl<W: Write + Send, R: Runtime> Shared<W, R> {
+    fn park(state: &mut State<R>, waker: &Waker) {
+        if !state.wakers.iter().any(|w| w.will_wake(waker)) {
+            state.wakers.push(waker.clone());
+        }
+    }
+
+    /// Reserve `item` for a new (async) worker, as `static_worker(vec![item])` does.
+    pub(crate) fn reserve_one(&self, item: usize) -> Result<(), OrderedError> {
+        let mut state = self.state.lock();
+        state.reserve(&[item])?;
+        state.register_worker()
+    }
+
+    /// Claim reserved `item`: `Ready(Ok(true))` claimed, `Ready(Ok(false))` it will not run
+    /// (fail-fast stopped the run, or it failed already), `Pending` while it is too far ahead.
+    pub(crate) fn poll_claim(
+        &self,
+        item: usize,
+        waker: &Waker,
+    ) -> Poll<Result<bool, OrderedError>> {
+        let mut state = self.state.lock();
+        match state.claim(item, self.now()) {
+            Ok(Claim::Wait) => {
+                Self::park(&mut state, waker);
+                Poll::Pending
+            }
+            Ok(claim) => {
+                self.settle(state);
+                Poll::Ready(Ok(claim == Claim::Item(item)))
+            }
+            Err(error) => Poll::Ready(Err(error)),
+        }
+    }
+
+    /// Write what can be written of `bytes` without waiting (see [`TryWrite`]).
+    pub(crate) fn try_write(&self, item: usize, bytes: &[u8], waker: &Waker) -> TryWrite {
+        let mut state = self.state.lock();
+        match state.write(item, bytes) {
+            WriteTo::Sink => {
+                self.publish(&state);
+                TryWrite::Sink
+            }
+            WriteTo::Buffered(n) => TryWrite::Buffered(n),
+            WriteTo::Wait => {
+                Self::park(&mut state, waker);
+                TryWrite::Pending
+            }
+            WriteTo::Rejected(error) => TryWrite::Rejected(error),
+        }
+    }
+
+    /// `Ready` once every item is released (the async `wait()`, without item timeouts).
+    pub(crate) fn poll_finished(&self, waker: &Waker) -> Poll<()> {
+        let mut state = self.state.lock();
+        if state.is_finished() {
+            return Poll::Ready(());
+        }
+        Self::park(&mut state, waker);
+        Poll::Pending
+    }
+
+    /// An async worker is done: its item (if unstarted) fails with `reason`.
+    pub(crate) fn exit_worker(&self, unstarted: Option<usize>, reason: &str) {
+        let mut state = self.state.lock();
+        state.worker_exited(unstarted.as_slice(), reason);
+        self.settle(state);
+    }
+
+    /// No more workers will join (`wait()`'s first step).
+    pub(crate) fn close(&self) {
+        let mut state = self.state.lock();
+        state.close();
+        self.settle(state);
     }
 }
 

@@ -22,6 +22,7 @@ macro_rules! atomic_wrapper {
         impl<R: Runtime> $name<R> {
             /// A new atomic holding `value`.
             #[inline]
+            #[track_caller]
             pub fn new(value: $value) -> Self {
                 Self { raw: <R::$raw as RawAtomic>::new(value) }
             }
@@ -58,6 +59,7 @@ macro_rules! atomic_wrapper {
         }
 
         impl<R: Runtime> Default for $name<R> {
+            #[track_caller]
             fn default() -> Self {
                 Self::new(<$value>::default())
             }

@@ -117,6 +117,7 @@ pub struct Receiver<T: Send, R: Runtime = Std> {
 /// assert_eq!(rx.recv(), Ok(2));
 /// assert!(rx.recv().is_err()); // empty and disconnected
 /// ```
+#[track_caller]
 pub fn bounded<T: Send, R: Runtime>(capacity: usize) -> (Sender<T, R>, Receiver<T, R>) {
     assert!(
         capacity > 0,
@@ -126,10 +127,12 @@ pub fn bounded<T: Send, R: Runtime>(capacity: usize) -> (Sender<T, R>, Receiver<
 }
 
 /// A channel without a capacity limit; `send` never blocks.
+#[track_caller]
 pub fn unbounded<T: Send, R: Runtime>() -> (Sender<T, R>, Receiver<T, R>) {
     new_channel(None)
 }
 
+#[track_caller]
 fn new_channel<T: Send, R: Runtime>(capacity: Option<usize>) -> (Sender<T, R>, Receiver<T, R>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {

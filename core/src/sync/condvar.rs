@@ -135,6 +135,7 @@ impl<R: Runtime> Condvar<R> {
 }
 
 impl<R: Runtime> Default for Condvar<R> {
+    #[track_caller]
     fn default() -> Self {
         Self::new()
     }

@@ -66,6 +66,7 @@ impl<T: Send, R: Runtime> Mutex<T, R> {
 }
 
 impl<T: Send + Default, R: Runtime> Default for Mutex<T, R> {
+    #[track_caller]
     fn default() -> Self {
         Self::new(T::default())
     }

@@ -94,14 +94,14 @@ fn pack(generation: u64, id: ObjId) -> u64 {
 
 /// The slot of an object being made: registered now, named by the thread making it, when a
 /// simulation runs (so it has the same name in every execution); otherwise left for
-/// [`object_id`].
+/// [`object_id`]. Its creation site (the caller's, through `#[track_caller]` constructors) names it
+/// in reports.
 #[track_caller]
 pub(crate) fn register_made(kind: ObjKind) -> std::sync::atomic::AtomicU64 {
     let at = Location::caller();
     let packed = state::EXEC.with(|cell| match cell.try_borrow_mut() {
         Ok(mut e) if e.active && !e.tearing_down => {
-            let id = e.made_object(kind);
-            e.objects[id as usize].made_at = Some(at);
+            let id = e.made_object(kind, at);
             pack(e.generation, id)
         }
         _ => 0,

@@ -44,6 +44,7 @@ pub(crate) struct ObjInfo {
     pub(crate) kind: super::ObjKind,
     pub(crate) holder: Option<(ThreadId, &'static Location<'static>)>,
     pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
+    /// Where it was made (objects made outside the execution have no site).
     pub(crate) made_at: Option<&'static Location<'static>>,
     /// A process's copy held by a thread the process does not have (see `crate::process`).
     pub(crate) held_across_fork: bool,
@@ -66,10 +67,7 @@ pub(crate) enum Outcome {
     /// The main thread panicked, or another thread panicked and was never joined.
     Panic(PanicInfo),
     /// No thread can run and no timer is pending.
-    Deadlock {
-        blocked: Vec<Blocked>,
-        panics: Vec<PanicInfo>,
-    },
+    Deadlock { blocked: Vec<Blocked> },
     /// More steps than the bound: a livelock or an unbounded loop.
     Livelock,
     /// The strategy pruned this execution (already covered).
@@ -89,7 +87,11 @@ pub(crate) struct ExecResult {
     /// The recorded choice stream (thread picks with ≥ 2 candidates, options with ≥ 2 values).
     pub(crate) choices: Vec<u32>,
     pub(crate) faults: Vec<(usize, &'static str)>,
+    /// Condvar waiters woken by a notification: (the notifying step, 1-based; the waiter).
+    pub(crate) wakes: Vec<(usize, ThreadId)>,
     pub(crate) preemptions: usize,
+    /// Every panic caught in the execution, in order (collected only when it failed).
+    pub(crate) panics: Vec<PanicInfo>,
 }
 
 thread_local! {
@@ -295,12 +297,18 @@ impl Run<'_> {
                     Wait::Condvar { mutex, .. } => Some(e.key(mutex)),
                     _ => None,
                 };
+                let next = e.threads[id].next;
                 self.views.push(ThreadView {
                     enabled: can_run,
                     finished: matches!(wait, Wait::Finished),
-                    next: e.threads[id].next,
+                    next,
                     wait,
                     wait_key,
+                    // A thread's start touches nothing another thread can see.
+                    next_key: next
+                        .object
+                        .filter(|_| next.kind != OpKind::Start)
+                        .map(|o| e.key(o)),
                 });
             }
             enabled
@@ -341,8 +349,7 @@ impl Run<'_> {
                     at: e.threads[t].blocked_at,
                 })
                 .collect();
-            let panics = e.panics.iter().map(panic_info).collect();
-            Some(Outcome::Deadlock { blocked, panics })
+            Some(Outcome::Deadlock { blocked })
         })
     }
 
@@ -473,7 +480,13 @@ fn finish(
         },
         choices,
         faults: std::mem::take(&mut e.faults),
+        wakes: std::mem::take(&mut e.wakes),
         preemptions,
+        panics: if detailed {
+            e.panics.iter().map(panic_info).collect()
+        } else {
+            Vec::new()
+        },
     });
     let clean = with_exec(|e| {
         e.tearing_down = true;
@@ -505,7 +518,14 @@ pub(crate) fn spawn_thread(
     f: Box<dyn FnOnce() -> Box<dyn Any + Send>>,
     at: &'static Location<'static>,
 ) -> ThreadId {
-    let (thread, stack_size) = with_exec(|e| (e.new_thread(name, at), e.stack_size));
+    let (thread, stack_size) = with_exec(|e| {
+        let thread = e.new_thread(name, at);
+        e.record(
+            crate::access::thread_object(thread),
+            crate::access::Role::Create,
+        );
+        (thread, e.stack_size)
+    });
     let coroutine = coroutine::spawn_coroutine(stack_size, thread_body(thread, f));
     with_exec(|e| e.coroutines[thread] = Some(coroutine));
     thread

@@ -88,7 +88,7 @@ pub(crate) struct ObjRec {
     pub(crate) process: ProcessId,
     /// The object as its slot names it in every process (itself unless this is a copy).
     pub(crate) canonical: ObjId,
-    /// Where the object was made, when known (for reports).
+    /// Where it was made, if it was made inside the execution (for reports).
     pub(crate) made_at: Option<&'static Location<'static>>,
     /// A copy made by a fork while a thread the child does not have held it.
     pub(crate) held_across_fork: bool,
@@ -176,6 +176,9 @@ pub(crate) struct ExecState {
     pub(crate) trace: Vec<StepRec>,
     /// Faults that fired: (step, point).
     pub(crate) faults: Vec<(usize, &'static str)>,
+    /// Condvar waiters woken by a notification: (the notifying step, 1-based; the waiter). For
+    /// reports only (the timeline's notify arrows).
+    pub(crate) wakes: Vec<(usize, ThreadId)>,
     pub(crate) fault_budget: usize,
     /// Panics caught so far, in order.
     pub(crate) panics: Vec<PanicRec>,
@@ -241,6 +244,7 @@ impl ExecState {
             timers: Vec::new(),
             trace: Vec::new(),
             faults: Vec::new(),
+            wakes: Vec::new(),
             fault_budget: 0,
             panics: Vec::new(),
             tearing_down: false,
@@ -266,6 +270,7 @@ impl ExecState {
         self.timers.clear();
         self.trace.clear();
         self.faults.clear();
+        self.wakes.clear();
         self.fault_budget = fault_budget;
         self.panics.clear();
         self.tearing_down = false;
@@ -285,14 +290,16 @@ impl ExecState {
     }
 
     /// A new object made by the running thread (named by it and its count of objects made).
-    pub(crate) fn made_object(&mut self, kind: ObjKind) -> ObjId {
+    pub(crate) fn made_object(&mut self, kind: ObjKind, at: &'static Location<'static>) -> ObjId {
         let thread = self.current;
         if self.made.len() <= thread {
             self.made.resize(thread + 1, 0);
         }
         self.made[thread] += 1;
         let key = access::made(thread, self.made[thread]);
-        self.new_object(kind, key)
+        let id = self.new_object(kind, key);
+        self.objects[id as usize].made_at = Some(at);
+        id
     }
 
     /// A new object known only by address, registered on first use (registrations are
@@ -350,6 +357,7 @@ impl ExecState {
         let id = self.threads.len();
         let process = self.threads.get(self.current).map_or(0, |t| t.process);
         let object = self.new_object(ObjKind::Thread, access::thread_object(id));
+        self.objects[object as usize].made_at = Some(at);
         self.threads.push(ThreadRec {
             name,
             object,

@@ -280,6 +280,12 @@ fn notify(e: &mut crate::exec::state::ExecState, waiter: crate::op::ThreadId) {
     if let Wait::Condvar { notified, .. } = &mut e.threads[waiter].wait {
         *notified = true;
     }
+    // The notification runs inside the notifier's last recorded step (also while it unwinds
+    // from a panic, when operations are no steps of their own).
+    if !e.tearing_down {
+        let step = e.trace.len();
+        e.wakes.push((step, waiter));
+    }
     e.record(access::wake(waiter), Role::Wake { redundant: false });
 }
 

@@ -26,7 +26,9 @@
 
 use super::clock::VClock;
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
-use crate::op::{ObjId, Op, OpKind, ThreadId};
+use crate::access::Key;
+use crate::op::{Op, OpKind, ThreadId};
+use std::collections::HashMap;
 
 /// Thread ids above this cannot be tracked in the bit sets.
 const MAX_THREADS: usize = 64;
@@ -121,13 +123,14 @@ pub(crate) struct Dfs {
     position: usize,
     // Happens-before state of the current execution.
     clocks: Vec<VClock>,
-    objects: Vec<ObjectHistory>,
+    /// Per object (named by its stable key, the same in every execution).
+    objects: HashMap<Key, ObjectHistory>,
     /// The latest fork of the execution: dependent with every operation (see
     /// [`writes_everything`]).
     last_fork: Option<Access>,
     steps: Vec<StepInfo>,
     /// The operation chosen at the previous decision (applied once the next decision comes).
-    pending: Option<(ThreadId, Op, usize)>,
+    pending: Option<(ThreadId, (Op, Option<Key>), usize)>,
     /// Set when the program did not repeat itself on a replayed prefix.
     nondeterminism: Option<String>,
 }
@@ -154,7 +157,7 @@ impl Dfs {
             stack: Vec::new(),
             position: 0,
             clocks: Vec::new(),
-            objects: Vec::new(),
+            objects: HashMap::new(),
             last_fork: None,
             steps: Vec::new(),
             pending: None,
@@ -180,12 +183,18 @@ impl Dfs {
     }
 
     /// Apply the previous step (thread, op) to the clocks and object histories.
-    fn apply(&mut self, thread: ThreadId, op: Op, node: usize, threads_now: usize) {
+    fn apply(
+        &mut self,
+        thread: ThreadId,
+        (op, key): (Op, Option<Key>),
+        node: usize,
+        threads_now: usize,
+    ) {
         if self.clocks.len() <= thread {
             self.clocks.resize(thread + 1, VClock::default());
         }
         let mut clock = self.clocks[thread].clone();
-        if let Some(object) = op.object {
+        if let Some(object) = key {
             let history = self.history(object);
             if let Some(write) = &history.last_write {
                 clock.join(&write.clock);
@@ -200,7 +209,7 @@ impl Dfs {
             clock.join(&fork.clock);
         }
         if writes_everything(op) {
-            for history in &self.objects {
+            for history in self.objects.values() {
                 let accesses = history.last_write.iter().chain(&history.reads);
                 accesses.for_each(|a| clock.join(&a.clock));
             }
@@ -212,7 +221,7 @@ impl Dfs {
             local: clock.get(thread),
             node,
         });
-        if let Some(object) = op.object {
+        if let Some(object) = key {
             let access = Access {
                 step,
                 clock: clock.clone(),
@@ -239,16 +248,12 @@ impl Dfs {
         }
     }
 
-    fn history(&mut self, object: ObjId) -> &mut ObjectHistory {
-        let index = object as usize;
-        if self.objects.len() <= index {
-            self.objects.resize(index + 1, ObjectHistory::default());
-        }
-        &mut self.objects[index]
+    fn history(&mut self, object: Key) -> &mut ObjectHistory {
+        self.objects.entry(object).or_default()
     }
 
     /// The latest step dependent with `p`'s next operation and not ordered before `p`.
-    fn race_with(&self, p: ThreadId, op: Op) -> Option<usize> {
+    fn race_with(&self, p: ThreadId, op: Op, key: Option<Key>) -> Option<usize> {
         let clock = self.clocks.get(p);
         let ordered_before = |a: &Access| {
             let s = &self.steps[a.step];
@@ -258,7 +263,7 @@ impl Dfs {
         let after_fork = fork.filter(|a| self.steps[a.step].thread != p && !ordered_before(a));
         let after_fork = after_fork.map(|a| a.step).max();
         if writes_everything(op) {
-            let all = self.objects.iter();
+            let all = self.objects.values();
             let accesses = all.flat_map(|h| h.last_write.iter().chain(&h.reads));
             let raced = accesses
                 .filter(|a| self.steps[a.step].thread != p && !ordered_before(a))
@@ -266,7 +271,7 @@ impl Dfs {
                 .max();
             return raced.max(after_fork);
         }
-        let Some(history) = op.object.and_then(|o| self.objects.get(o as usize)) else {
+        let Some(history) = key.and_then(|k| self.objects.get(&k)) else {
             return after_fork;
         };
         let mut candidates: Vec<&Access> = history.last_write.iter().collect();
@@ -293,7 +298,11 @@ impl Dfs {
             if view.finished || p >= MAX_THREADS {
                 continue;
             }
-            let Some(step) = self.race_with(p, view.next) else {
+            // A join only waits for its thread's exit, which it can never precede: no race.
+            if view.next.kind == OpKind::Join {
+                continue;
+            }
+            let Some(step) = self.race_with(p, view.next, view.next_key) else {
                 continue;
             };
             let node = self.steps[step].node;
@@ -519,7 +528,8 @@ impl Scheduler for Dfs {
         match self.follow_or_extend(NodeKind::Thread { ops }, enabled, default, decision.last) {
             Ok(t) => {
                 let node = self.position - 1;
-                self.pending = Some((t, decision.threads[t].next, node));
+                let view = &decision.threads[t];
+                self.pending = Some((t, (view.next, view.next_key), node));
                 Pick::Thread(t)
             }
             Err(pick) => pick,
@@ -557,5 +567,17 @@ impl Scheduler for Dfs {
 
     fn exhausted(&self) -> bool {
         self.exhausted
+    }
+
+    fn estimate(&self) -> Option<f64> {
+        // The share of this stage's tree done, were subtrees of a node equally large.
+        let (mut share, mut weight) = (0.0f64, 1.0f64);
+        for node in &self.stack {
+            let width = f64::from((node.backtrack | node.done | bit(node.chosen)).count_ones());
+            share += weight * f64::from((node.done & !bit(node.chosen)).count_ones()) / width;
+            weight /= width;
+        }
+        let share = share + weight;
+        Some((self.executions as f64 / share).min(1e18))
     }
 }

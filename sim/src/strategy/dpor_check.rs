@@ -685,3 +685,62 @@ fn objects_keep_their_names_across_executions() {
         (states, traces, 0)
     );
 }
+
+/// The program as a model that records each execution's final state in `sink` itself (a
+/// parallel search runs executions on several OS threads at once).
+fn recording_model(
+    program: Program,
+    sink: std::sync::Arc<std::sync::Mutex<BTreeSet<Final>>>,
+) -> impl Fn() + Send + Sync + 'static {
+    move || {
+        let log: LogCell = std::sync::Arc::default();
+        model(program.clone(), log.clone())();
+        let finished = log.lock().unwrap().finished.clone().expect("main finished");
+        sink.lock().unwrap().insert(finished);
+    }
+}
+
+#[test]
+fn the_split_search_explores_the_same_executions_on_any_number_of_threads() {
+    let mut rng = Rng::new(0x5eed_0005);
+    let mut checked = 0;
+    while checked < cases() / 4 {
+        let program = random_program(&mut rng);
+        let Some((states, traces)) = reference(&program) else {
+            continue;
+        };
+        if states.iter().any(|s| s.0) {
+            continue; // a deadlock ends a run: keep to programs that always finish
+        }
+        let mut seen = Vec::new();
+        for threads in [1, 2, 3] {
+            let sink: std::sync::Arc<std::sync::Mutex<BTreeSet<Final>>> = std::sync::Arc::default();
+            let mut config = Config::new(Strategy::Dfs {
+                preemption_bound: None,
+                max_executions: None,
+            });
+            config.threads = Some(threads);
+            let model = recording_model(program.clone(), std::sync::Arc::clone(&sink));
+            let session = Session::for_test(&config, std::sync::Arc::new(model));
+            let report = session.run(|_| Ok(())).expect("no failure");
+            let got = sink.lock().unwrap().clone();
+            assert_eq!(
+                got, states,
+                "case {checked}, {threads} threads: {program:?}"
+            );
+            assert!(report.exhausted, "{report:?} on {program:?}");
+            // Every trace explored (split searches may repeat or block a few).
+            assert_eq!(
+                report.executions - report.blocked - report.redundant,
+                traces,
+                "{report:?} on {program:?}"
+            );
+            seen.push((report.executions, report.blocked, report.redundant));
+        }
+        assert!(
+            seen.windows(2).all(|w| w[0] == w[1]),
+            "{seen:?} on {program:?}"
+        );
+        checked += 1;
+    }
+}

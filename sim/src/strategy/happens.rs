@@ -121,7 +121,7 @@ struct Snapshot {
 }
 
 /// The happens-before tracker of one execution (see the module docs).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Tracker {
     pub(crate) events: Vec<Event>,
     clocks: Vec<VClock>,

@@ -38,6 +38,8 @@ pub(crate) struct ThreadView {
     pub(crate) wait: Wait,
     /// The key of the lock it waits to take, if it waits for one.
     pub(crate) wait_key: Option<crate::access::Key>,
+    /// The key of its next operation's object (the same in every execution).
+    pub(crate) next_key: Option<crate::access::Key>,
 }
 
 /// A scheduling decision.
@@ -132,5 +134,9 @@ pub(crate) trait Scheduler {
     /// Executions that repeated a behaviour already explored, where the strategy counts them.
     fn redundant(&self) -> usize {
         0
+    }
+    /// The estimated total number of executions of the run, for progress reports.
+    fn estimate(&self) -> Option<f64> {
+        None
     }
 }

@@ -31,6 +31,10 @@
 //! checked by differential tests: against full enumeration, on random programs
 //! (`dpor_check`).
 
+mod split;
+
+pub(crate) use split::ItemResult;
+
 use super::happens::Tracker;
 use super::wakeup::{weak_initial, Branch, Step, Wut};
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
@@ -57,6 +61,10 @@ struct Sleeper {
 #[derive(Debug, Clone)]
 struct ThreadNode {
     enabled: u64,
+    /// Branches explored here so far (they sleep in the later ones).
+    explored: usize,
+    /// The threads explored here so far.
+    done: u64,
     sleep: Vec<Sleeper>,
     /// The thread explored now, its outcomes' guidance and its step's accesses (union over
     /// the outcomes explored).
@@ -92,8 +100,16 @@ enum Second {
 }
 
 /// The Optimal-DPOR strategy (unbounded).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Optimal {
+    /// Reverse races the source-DPOR way (a race adds one thread that starts its reversal, no
+    /// guidance): complete without wakeup trees, so the search can be split into independent
+    /// work items (see `split`), at the price of some blocked executions.
+    source: bool,
+    /// A work item of a split search explores only the branch of this thread node (see
+    /// [`Optimal::split`]); its insertions above it go to `outbox`.
+    floor: Option<usize>,
+    outbox: Vec<(usize, Vec<Step>)>,
     /// `(index, count)`: explore only the root branches whose rank ≡ index (mod count).
     shard: (usize, usize),
     /// The first thread node with several enabled threads, when sharded.
@@ -117,11 +133,16 @@ pub(crate) struct Optimal {
     // Accounting.
     traces: HashSet<u64>,
     redundant: usize,
+    /// The share of the tree done after the last execution (see `share_done`).
+    share: f64,
 }
 
 impl Optimal {
     pub(crate) fn new(max_executions: Option<usize>, shard: Option<(usize, usize)>) -> Self {
         Self {
+            source: false,
+            floor: None,
+            outbox: Vec::new(),
             shard: shard.unwrap_or((0, 1)),
             root: None,
             max_executions,
@@ -137,6 +158,7 @@ impl Optimal {
             races: Vec::new(),
             traces: HashSet::new(),
             redundant: 0,
+            share: 0.0,
         }
     }
 
@@ -226,17 +248,90 @@ impl Optimal {
                 Second::Blocked(step) => self.tracker.wakeup_sequence(i, None, Some(step)),
             };
             let node = self.tracker.events[i].node;
-            let Node::Thread(n) = &mut self.stack[node] else {
-                continue;
-            };
-            if n.sleep
-                .iter()
-                .any(|s| weak_initial(&v, s.thread, &s.accesses))
-            {
-                continue; // an equivalent execution was explored from here already
+            match self.floor {
+                // Above a work item's branch: the search that split hands it on.
+                Some(floor) if node < floor => {
+                    self.outbox.push((node, v));
+                    continue;
+                }
+                // At the branch itself: every other branch is a work item of its own.
+                Some(floor) if node == floor => continue,
+                _ => {}
             }
-            n.pending.insert(v);
+            self.insert(node, v);
         }
+    }
+
+    /// The source-DPOR search (see `source`), which `split` can divide.
+    pub(crate) fn splittable() -> Self {
+        let mut search = Self::new(None, None);
+        search.source = true;
+        search
+    }
+
+    /// Add wakeup sequence `v` at thread node `node`, unless a thread explored there already
+    /// starts an equivalent execution.
+    fn insert(&mut self, node: usize, v: Vec<Step>) {
+        if self.source {
+            return self.insert_source(node, &v);
+        }
+        let Node::Thread(n) = &mut self.stack[node] else {
+            return;
+        };
+        if n.sleep
+            .iter()
+            .any(|s| weak_initial(&v, s.thread, &s.accesses))
+        {
+            return; // an equivalent execution was explored from here already
+        }
+        n.pending.insert(v);
+    }
+
+    /// Source-DPOR (Abdulla et al., POPL 2014, Algorithm 1): unless a thread that starts `v`
+    /// is already explored or scheduled at `node`, schedule one (that is not asleep there).
+    fn insert_source(&mut self, node: usize, v: &[Step]) {
+        let Node::Thread(n) = &mut self.stack[node] else {
+            return;
+        };
+        let initials: Vec<usize> = (0..v.len())
+            .filter(|&k| super::wakeup::is_initial(v, k))
+            .map(|k| v[k].thread)
+            .collect();
+        let scheduled = n.done
+            | bit(n.current)
+            | n.pending
+                .branches
+                .iter()
+                .fold(0u64, |acc, b| acc | bit(b.thread));
+        if initials.iter().any(|&t| scheduled & bit(t) != 0) {
+            return;
+        }
+        let asleep = n.sleep.iter().fold(0u64, |acc, s| acc | bit(s.thread));
+        let can_start = n.enabled & !asleep;
+        if let Some(&q) = initials.iter().find(|&&t| can_start & bit(t) != 0) {
+            let accesses = v.iter().find(|s| s.thread == q).map(|s| s.accesses.clone());
+            n.pending.branches.push(Branch {
+                thread: q,
+                accesses: accesses.unwrap_or_else(access::unknown),
+                answers: Vec::new(),
+            });
+        }
+    }
+
+    /// The share of the search tree done once the current execution is, were subtrees of a
+    /// node equally large: along the path, each node's explored branches count in full, the
+    /// current one by the share of its own subtree done.
+    fn share_done(&self) -> f64 {
+        let (mut share, mut weight) = (0.0f64, 1.0f64);
+        for node in &self.stack {
+            let (done, width) = match node {
+                Node::Thread(t) => (t.explored, 1 + t.explored + t.pending.branches.len()),
+                Node::Option(o) => (o.n - 1 - o.remaining.len(), o.n),
+            };
+            share += weight * done as f64 / width as f64;
+            weight /= width as f64;
+        }
+        share + weight
     }
 
     // ----- The exploration tree -------------------------------------------------------------
@@ -246,6 +341,9 @@ impl Optimal {
     fn backtrack(&mut self) -> bool {
         while !self.stack.is_empty() {
             let index = self.stack.len() - 1;
+            if self.floor == Some(index) {
+                return false; // this work item's branch is done
+            }
             let changed = match &mut self.stack[index] {
                 Node::Option(o) if !o.remaining.is_empty() => {
                     o.current = o.remaining.remove(0);
@@ -259,6 +357,8 @@ impl Optimal {
                         accesses: std::mem::take(&mut t.current_accesses),
                     };
                     t.sleep.push(done);
+                    t.explored += 1;
+                    t.done |= bit(t.current);
                     self.next_branch(index).then_some(index)
                 }
             };
@@ -372,6 +472,8 @@ impl Optimal {
         };
         self.stack.push(Node::Thread(ThreadNode {
             enabled,
+            explored: 0,
+            done: 0,
             sleep,
             current,
             current_answers: answers,
@@ -517,9 +619,16 @@ impl Scheduler for Optimal {
 
     fn end_execution(&mut self, ended: Ended, _: usize) {
         if ended == Ended::Pruned {
-            self.races.clear();
+            // Source-DPOR reverses the races of every explored prefix, blocked ones included;
+            // the optimal search never runs a blocked execution.
+            if self.source {
+                self.reverse_races();
+            } else {
+                self.races.clear();
+            }
             return;
         }
+        self.share = self.share_done();
         if !self.traces.insert(self.tracker.trace_hash()) {
             self.redundant += 1;
         }
@@ -532,6 +641,10 @@ impl Scheduler for Optimal {
 
     fn redundant(&self) -> usize {
         self.redundant
+    }
+
+    fn estimate(&self) -> Option<f64> {
+        (self.share > 0.0).then(|| (self.executions as f64 / self.share).min(1e18))
     }
 }
 

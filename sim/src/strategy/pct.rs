@@ -18,6 +18,8 @@ pub(crate) struct Pct {
     seed: u64,
     depth: usize,
     indices: Indices,
+    /// Executions the run has in all.
+    total: usize,
     rng: Rng,
     fault_probability: f64,
     /// Priority by thread (higher runs first). Initial priorities are ≥ `depth`; change points
@@ -34,6 +36,7 @@ impl Pct {
         Self {
             seed,
             depth: depth.max(1),
+            total: indices.len(),
             indices,
             rng: Rng::new(seed),
             fault_probability,
@@ -95,6 +98,10 @@ impl Scheduler for Pct {
             OptionKind::Fault => usize::from(self.rng.chance(self.fault_probability)),
             OptionKind::NotifyTarget => self.rng.below(n),
         })
+    }
+
+    fn estimate(&self) -> Option<f64> {
+        Some(self.total as f64)
     }
 
     fn end_execution(&mut self, _: Ended, steps: usize) {

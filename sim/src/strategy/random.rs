@@ -11,6 +11,8 @@ use crate::rng::{mix, Rng};
 pub(crate) struct RandomWalk {
     seed: u64,
     indices: Indices,
+    /// Executions the run has in all.
+    total: usize,
     rng: Rng,
     fault_probability: f64,
 }
@@ -20,6 +22,7 @@ impl RandomWalk {
     pub(crate) fn new(seed: u64, indices: Indices, fault_probability: f64) -> Self {
         Self {
             seed,
+            total: indices.len(),
             indices,
             rng: Rng::new(seed),
             fault_probability,
@@ -49,6 +52,10 @@ impl Scheduler for RandomWalk {
             OptionKind::Fault => usize::from(self.rng.chance(self.fault_probability)),
             OptionKind::NotifyTarget => self.rng.below(n),
         })
+    }
+
+    fn estimate(&self) -> Option<f64> {
+        Some(self.total as f64)
     }
 
     fn end_execution(&mut self, _: Ended, _: usize) {}

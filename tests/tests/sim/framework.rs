@@ -246,3 +246,39 @@ fn dfs_shards_cover_the_whole_search() {
         .count();
     assert!(found >= 1, "some shard finds the deadlock");
 }
+
+#[test]
+fn a_spawned_threads_assertion_is_the_reported_cause() {
+    let failure = Builder::dfs(None)
+        .run(|| {
+            let shared = Arc::<_, Sim>::new(Mutex::<_, Sim>::new(Vec::<u32>::new()));
+            let worker = {
+                let shared = shared.clone();
+                thread::Builder::<Sim>::new()
+                    .name("checker")
+                    .spawn(move || {
+                        let seen = shared.lock().len();
+                        assert_eq!(seen, 0, "the worker saw {seen} item(s)");
+                    })
+            };
+            shared.lock().push(7);
+            worker.join().unwrap();
+        })
+        .unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Panic, "{failure}");
+    // The summary names the worker's assertion, not main's unwrap of the join.
+    assert!(
+        failure.message.contains("the worker saw 1 item(s)"),
+        "{failure}"
+    );
+    assert_eq!(failure.thread.as_deref(), Some("checker"));
+    let at = failure.location.as_deref().expect("where it panicked");
+    assert!(at.starts_with("tests/tests/sim/framework.rs:"), "{at}");
+    // Both panics are kept, in order: the cause, then main's unwrap of the join.
+    let threads: Vec<&str> = failure.panics.iter().map(|p| p.thread.as_str()).collect();
+    assert_eq!(threads, ["checker", "main"], "{failure}");
+    assert!(failure.panics[1].message.contains("unwrap"), "{failure}");
+    assert_eq!(failure.panic_step, failure.panics[0].step);
+    let text = failure.to_string();
+    assert!(text.contains("then thread `main` panicked"), "{text}");
+}

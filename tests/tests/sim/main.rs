@@ -2,9 +2,12 @@
 //! framework's own guarantees (replay, determinism, shrinking, reports, virtual time).
 
 mod acceptance;
+mod async_components;
 mod compat;
 mod components;
 mod framework;
+mod optimal;
 mod ported;
 mod process;
 mod seeds;
+mod timeline;

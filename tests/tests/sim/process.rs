@@ -115,7 +115,7 @@ fn a_lock_held_across_fork_is_reported_with_the_thread_the_child_lacks() {
     let report = failure.to_string();
     assert!(
         report.contains("thread `child` waits to lock mutex")
-            && report.contains("was held across fork by thread `logger`")
+            && report.contains("held across fork by thread `logger`")
             && report.contains("which does not exist in the child")
             && report.contains("made at tests/tests/sim/process.rs"),
         "{report}"

@@ -1,5 +1,6 @@
 //! The production backends (std threads, tokio): stress runs and the feature-unification guard.
 
+mod async_components;
 mod block;
 mod compat;
 mod external_backend;

@@ -61,6 +61,7 @@ impl BarrierWaitResult {
 
 impl<R: Runtime> Barrier<R> {
     /// A barrier for `n` threads.
+    #[track_caller]
     pub fn new(n: usize) -> Self {
         Self {
             state: sync::Mutex::new(Round {

@@ -39,6 +39,7 @@ pub struct Condvar<R: Runtime = Std> {
 impl<R: Runtime> Condvar<R> {
     /// A new condition variable.
     #[inline]
+    #[track_caller]
     pub fn new() -> Self {
         Self {
             inner: sync::Condvar::new(),
@@ -119,6 +120,7 @@ impl<R: Runtime> Condvar<R> {
 }
 
 impl<R: Runtime> Default for Condvar<R> {
+    #[track_caller]
     fn default() -> Self {
         Self::new()
     }

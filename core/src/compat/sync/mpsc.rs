@@ -51,6 +51,7 @@ pub struct Receiver<T: Send, R: Runtime = Std> {
 
 /// A channel without a capacity limit: `send` never blocks.
 #[inline]
+#[track_caller]
 pub fn channel<T: Send, R: Runtime>() -> (Sender<T, R>, Receiver<T, R>) {
     let (tx, rx) = facade::unbounded();
     (Sender { inner: tx }, Receiver { inner: rx })
@@ -61,6 +62,7 @@ pub fn channel<T: Send, R: Runtime>() -> (Sender<T, R>, Receiver<T, R>) {
 /// # Panics
 /// If `bound` is zero: std's rendezvous channel is not offered.
 #[inline]
+#[track_caller]
 pub fn sync_channel<T: Send, R: Runtime>(bound: usize) -> (SyncSender<T, R>, Receiver<T, R>) {
     assert!(
         bound > 0,

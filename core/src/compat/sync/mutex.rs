@@ -30,6 +30,7 @@ impl<T: Send, R: Runtime> Mutex<T, R> {
     /// A new unlocked mutex holding `value`. Unlike std's, not a `const fn`: a checker's mutex
     /// must be created inside the execution that uses it, never in a `static`.
     #[inline]
+    #[track_caller]
     pub fn new(value: T) -> Self {
         Self {
             inner: sync::Mutex::new(value),
@@ -102,6 +103,7 @@ impl<T: Send, R: Runtime> From<sync::Mutex<T, R>> for Mutex<T, R> {
 }
 
 impl<T: Send + Default, R: Runtime> Default for Mutex<T, R> {
+    #[track_caller]
     fn default() -> Self {
         Self::new(T::default())
     }

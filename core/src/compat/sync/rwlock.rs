@@ -26,6 +26,7 @@ pub struct RwLock<T: Send + Sync, R: Runtime = Std> {
 impl<T: Send + Sync, R: Runtime> RwLock<T, R> {
     /// A new unlocked lock. Not a `const fn` (see [`Mutex::new`](super::Mutex::new)).
     #[inline]
+    #[track_caller]
     pub fn new(value: T) -> Self {
         Self {
             inner: sync::RwLock::new(value),
@@ -85,6 +86,7 @@ impl<T: Send + Sync, R: Runtime> From<T> for RwLock<T, R> {
 }
 
 impl<T: Send + Sync + Default, R: Runtime> Default for RwLock<T, R> {
+    #[track_caller]
     fn default() -> Self {
         Self::new(T::default())
     }
