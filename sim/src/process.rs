@@ -432,11 +432,12 @@ pub(crate) fn explain_held_across_fork(
     }
     let (holder, locked_at) = info.holder.or_else(|| info.readers.first().copied())?;
     let name = |t: ThreadId| result.thread_names.get(t).cloned().unwrap_or_default();
+    // Named as the program knows it (the parent's object), not by the child's copy.
+    let object = crate::report::object_title(result, info.canonical);
     Some(format!(
-        "thread `{}` waits to lock {} (at {waiting_at}), held across fork by thread `{}` \
+        "thread `{}` waits to lock {object} (at {waiting_at}), held across fork by thread `{}` \
          (locked at {locked_at}), which does not exist in the child",
         name(waiter),
-        crate::report::object_title(result, lock),
         name(holder),
     ))
 }

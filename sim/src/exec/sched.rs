@@ -48,6 +48,8 @@ pub(crate) struct ObjInfo {
     pub(crate) made_at: Option<&'static Location<'static>>,
     /// A process's copy held by a thread the process does not have (see `crate::process`).
     pub(crate) held_across_fork: bool,
+    /// The object as the program names it (itself unless this is a process's copy).
+    pub(crate) canonical: ObjId,
 }
 
 /// A caught panic.
@@ -473,6 +475,7 @@ fn finish(
                     readers: o.readers.clone(),
                     made_at: o.made_at,
                     held_across_fork: o.held_across_fork,
+                    canonical: o.canonical,
                 })
                 .collect()
         } else {
