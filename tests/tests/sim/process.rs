@@ -4,7 +4,7 @@
 
 use lockstep::sync::atomic::{AtomicUsize, Ordering};
 use lockstep::sync::{thread, Arc, Mutex};
-use lockstep_sim::{process, Builder, FailureKind, Sim};
+use lockstep_sim::{process, Builder, FailureKind, Sim, StepOp};
 use std::collections::BTreeSet;
 
 type Shared<T> = Arc<Mutex<T, Sim>, Sim>;
@@ -121,6 +121,17 @@ fn a_lock_held_across_fork_is_reported_with_the_thread_the_child_lacks() {
         "{report}"
     );
     assert!(report.contains(" forks "), "{report}");
+    // The timeline links the fork to the child's one thread, and the child starts after it.
+    let fork = failure.trace.iter().find(|s| s.op == StepOp::Fork);
+    let fork = fork.expect("a fork step");
+    let child = fork
+        .links
+        .thread
+        .expect("the fork names its child's thread");
+    let start = failure.trace.iter().find(|s| s.thread_id == child);
+    let start = start.expect("the child runs");
+    assert_eq!((start.op, start.thread.as_str()), (StepOp::Start, "child"));
+    assert!(start.index > fork.index, "{failure}");
 }
 
 #[test]
