@@ -13,6 +13,7 @@ use crate::html::PageDir;
 use crate::outcome::{Outcome, Row, Summary};
 use crate::output::Out;
 use crate::registry::{Model, Registry};
+use crate::verdict::{Expect, Verdict};
 use indicatif::{ProgressBar, ProgressStyle};
 use lockstep::check::{loom, Backend, Checker};
 use lockstep_sim::Knobs;
@@ -32,10 +33,12 @@ pub(crate) const MAX_DEPTH: usize = 1000;
 /// Most shards a run may be split into.
 const MAX_SHARDS: usize = 1 << 20;
 
-/// Which checkers `check` runs: one, or every checker that applies to each model.
+/// Which checkers `check` runs: one, or every checker that applies to each model (without
+/// `--checker`: the simulator's portfolio, loom and shuttle).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckerChoice {
-    /// Every checker that applies.
+    /// Every checker that applies, each separately: every simulator strategy (the portfolio's
+    /// members), loom, shuttle random and PCT.
     All,
     /// This one.
     One(Checker),
@@ -87,10 +90,12 @@ pub(crate) fn parse_shard(text: &str) -> Result<(usize, usize), String> {
 pub struct CheckArgs {
     /// Models to check (see `list`); all when none are given.
     pub models: Vec<String>,
-    /// Which checker: `all`, or one of sim-random, sim-pct, sim-dfs, loom, shuttle-random,
-    /// shuttle-pct.
-    #[arg(long, value_parser = parse_checker, default_value = "all")]
-    pub checker: CheckerChoice,
+    /// Which checker: one of sim-portfolio, sim-random, sim-pct, sim-pos, sim-urw, sim-surw,
+    /// sim-delay, sim-dfs, loom, shuttle-random, shuttle-pct, shuttle-dfs; or `all`, every one
+    /// of them separately. Without it: sim-portfolio (every simulator strategy, interleaved),
+    /// loom and shuttle.
+    #[arg(long, value_parser = parse_checker)]
+    pub checker: Option<CheckerChoice>,
     /// Schedules per randomised check [env: LOCKSTEP_ITERATIONS; default: the model's own, else
     /// 1000].
     #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
@@ -156,7 +161,9 @@ pub(crate) fn check(registry: &Registry, args: CheckArgs) -> ExitCode {
     }
 }
 
-/// Run every planned check; `Ok(all verdicts met)`.
+/// Run every planned check; `Ok(all verdicts met)`. A model variant's checks stop at its first
+/// failure, and its verdict combines them: a buggy variant is caught when any checker finds the
+/// bug, a fixed one passes when none does (and no check failed to run).
 fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     let env = Knobs::from_env()?;
     let models = chosen_models(registry, &args.models)?;
@@ -164,50 +171,40 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     if plans.is_empty() {
         return Err(CliError::NothingToRun);
     }
-    let pages = args.html.as_deref().map(PageDir::open).transpose()?;
-    let mut corpus = Corpus::open(&args.db)?;
-    let mut out = Out::stdout();
-    let width = plans
-        .iter()
-        .map(|p| p.model.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("MODEL".len());
+    let mut run = Running {
+        corpus: Corpus::open(&args.db)?,
+        pages: args.html.as_deref().map(PageDir::open).transpose()?,
+        out: Out::stdout(),
+        width: plans
+            .iter()
+            .map(|p| p.model.name.len())
+            .max()
+            .unwrap_or(0)
+            .max("MODEL".len()),
+        json: args.json,
+        done: 0,
+    };
     if !args.json {
-        print_header(&mut out, width)?;
+        print_header(&mut run.out, run.width)?;
     }
-    let mut bars = Bars::new(width);
+    let mut bars = Bars::new(run.width);
     let mut all_ok = true;
-    for (done, plan) in plans.iter().enumerate() {
-        let bar = bars.for_model(&plans, plan);
-        bar.set_message(format!("{} {}", plan.model.variant, plan.checker));
-        let known = known_tokens(&corpus, plan)?;
-        let started_at = now_unix();
-        let start = Instant::now();
-        let outcome = run_child(plan, &known, &bar);
-        let row = Row::new(
-            plan.model,
-            plan.checker,
-            &outcome,
-            start.elapsed().as_secs_f64(),
-        );
-        bar.inc(1);
-        all_ok &= row.ok();
-        let recorded = record(&mut corpus, plan, &row, &outcome, started_at);
-        let printed = bar.suspend(|| print_row(&mut out, &row, args.json, width));
-        if let Err(cause) = recorded {
-            // The lost result is the error to report, whether or not the output still works.
-            bars.clear();
-            let _ = print_summary(&mut out, args.json, Ending::Unrecorded);
-            return Err(CliError::Unrecorded {
-                unrecorded: 1,
-                total: done + 1,
-                cause,
-            });
-        }
-        printed?;
-        if let Some(pages) = &pages {
-            write_page(pages, &bar, &mut out, (&row, &outcome), args.json, width)?;
+    for variant in plans.chunk_by(|a, b| std::ptr::eq(a.model, b.model)) {
+        let rows = run.variant(&plans, variant, &mut bars)?;
+        let ok = combined_ok(variant[0].model.expect, rows.iter().map(|(row, _)| row));
+        all_ok &= ok;
+        if !args.json {
+            for (row, page) in &rows {
+                let unexpected = !ok && !row.ok();
+                bars.suspend(|| print_row(&mut run.out, row, false, run.width, unexpected))?;
+                if let Some(page) = page {
+                    let width = run.width;
+                    bars.suspend(|| {
+                        run.out
+                            .line(format_args!("{:<width$} html: {}", "", page.display()))
+                    })?;
+                }
+            }
         }
     }
     bars.clear();
@@ -216,24 +213,87 @@ fn run(registry: &Registry, args: &CheckArgs) -> Result<bool, CliError> {
     } else {
         Ending::Unexpected
     };
-    print_summary(&mut out, args.json, ending)?;
+    print_summary(&mut run.out, args.json, ending)?;
     Ok(all_ok)
 }
 
-/// Write a failure row's page (`--html`) and, in a table, say where.
-fn write_page(
-    pages: &PageDir,
-    bar: &ProgressBar,
-    out: &mut Out,
-    (row, outcome): (&Row, &Outcome),
-    json: bool,
-    width: usize,
-) -> Result<(), CliError> {
-    match pages.write_row(row, outcome)? {
-        Some(page) if !json => {
-            bar.suspend(|| out.line(format_args!("{:<width$} html: {}", "", page.display())))
+/// Whether a model variant's rows meet its expectation together: some row found the bug of a
+/// buggy variant; no row found one in a fixed variant; no check failed to run.
+fn combined_ok<'r>(expect: Expect, rows: impl Iterator<Item = &'r Row> + Clone) -> bool {
+    let errors = rows.clone().any(|r| r.verdict == Verdict::Error);
+    let found = rows.into_iter().any(|r| r.verdict == Verdict::BugFound);
+    !errors
+        && match expect {
+            Expect::Bug => found,
+            Expect::Pass => !found,
         }
-        _ => Ok(()),
+}
+
+/// What a run of `check` carries from check to check.
+struct Running {
+    corpus: Corpus,
+    /// Where `--html` writes a page per failure.
+    pages: Option<PageDir>,
+    out: Out,
+    width: usize,
+    json: bool,
+    /// Checks run so far.
+    done: usize,
+}
+
+impl Running {
+    /// Run one model variant's checks until the first failure; record each, print it at once
+    /// with `--json` (a table row waits for the variant's verdict), and return the rows, each
+    /// with the page `--html` wrote for it.
+    fn variant(
+        &mut self,
+        plans: &[Plan<'_>],
+        variant: &[Plan<'_>],
+        bars: &mut Bars,
+    ) -> Result<Vec<(Row, Option<PathBuf>)>, CliError> {
+        let mut rows = Vec::new();
+        for plan in variant {
+            let bar = bars.for_model(plans, plan);
+            bar.set_message(format!("{} {}", plan.model.variant, plan.checker));
+            let known = known_tokens(&self.corpus, plan)?;
+            let started_at = now_unix();
+            let start = Instant::now();
+            let outcome = run_child(plan, &known, &bar);
+            let seconds = start.elapsed().as_secs_f64();
+            let row = Row::new(plan.model, plan.checker, &outcome, seconds);
+            bar.inc(1);
+            self.done += 1;
+            if let Err(cause) = record(&mut self.corpus, plan, &row, &outcome, started_at) {
+                // The lost result is the error to report, whether or not the output still works;
+                // the row is still shown, marked as not met.
+                bars.clear();
+                if !self.json {
+                    for (earlier, _) in &rows {
+                        let _ = print_row(&mut self.out, earlier, false, self.width, false);
+                    }
+                }
+                let _ = print_row(&mut self.out, &row, self.json, self.width, !row.ok());
+                let _ = print_summary(&mut self.out, self.json, Ending::Unrecorded);
+                return Err(CliError::Unrecorded {
+                    unrecorded: 1,
+                    total: self.done,
+                    cause,
+                });
+            }
+            if self.json {
+                bar.suspend(|| print_row(&mut self.out, &row, true, self.width, false))?;
+            }
+            let page = match &self.pages {
+                Some(pages) => pages.write_row(&row, &outcome)?,
+                None => None,
+            };
+            let found = row.verdict == Verdict::BugFound;
+            rows.push((row, page));
+            if found {
+                break;
+            }
+        }
+        Ok(rows)
     }
 }
 
@@ -263,8 +323,9 @@ fn plans<'a>(
     env: &Knobs,
 ) -> Result<Vec<Plan<'a>>, CliError> {
     let checkers: Vec<Checker> = match args.checker {
-        CheckerChoice::All => default_checkers().to_vec(),
-        CheckerChoice::One(checker) => vec![checker],
+        None => DEFAULT_CHECKERS.to_vec(),
+        Some(CheckerChoice::All) => ALL_CHECKERS.to_vec(),
+        Some(CheckerChoice::One(checker)) => vec![checker],
     };
     let mut plans = Vec::new();
     for model in models {
@@ -281,17 +342,29 @@ fn plans<'a>(
     Ok(plans)
 }
 
-/// The checkers `--checker all` runs, in report order.
-fn default_checkers() -> &'static [Checker] {
-    &[
-        Checker::SimRandom,
-        Checker::SimPct,
-        Checker::SimDfs,
-        Checker::Loom,
-        Checker::ShuttleRandom,
-        Checker::ShuttlePct,
-    ]
-}
+/// The checkers `check` runs without `--checker`, in report order: the simulator's portfolio
+/// (every strategy, interleaved), loom and shuttle.
+pub(crate) const DEFAULT_CHECKERS: [Checker; 4] = [
+    Checker::SimPortfolio,
+    Checker::Loom,
+    Checker::ShuttleRandom,
+    Checker::ShuttlePct,
+];
+
+/// The checkers `--checker all` runs, each separately, in report order: every simulator
+/// strategy (the portfolio's members), loom and shuttle.
+pub(crate) const ALL_CHECKERS: [Checker; 10] = [
+    Checker::SimRandom,
+    Checker::SimPct,
+    Checker::SimPos,
+    Checker::SimUrw,
+    Checker::SimSurw,
+    Checker::SimDelay,
+    Checker::SimDfs,
+    Checker::Loom,
+    Checker::ShuttleRandom,
+    Checker::ShuttlePct,
+];
 
 /// The resolved settings of one check: flag, then environment, then the model's limit, then
 /// the default. A resolved setting the checker cannot take (a loom preemption bound over 255
@@ -579,6 +652,14 @@ impl Bars {
         bar
     }
 
+    /// Run `f` (which prints) with the current bar hidden.
+    fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        match &self.current {
+            Some((_, bar)) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
     fn clear(&mut self) {
         if let Some((_, bar)) = self.current.take() {
             bar.finish_and_clear();
@@ -593,12 +674,19 @@ fn print_header(out: &mut Out, width: usize) -> Result<(), CliError> {
     ))
 }
 
-fn print_row(out: &mut Out, row: &Row, json: bool, width: usize) -> Result<(), CliError> {
+/// Print one row; `unexpected` marks a table row that makes its variant miss its expectation.
+fn print_row(
+    out: &mut Out,
+    row: &Row,
+    json: bool,
+    width: usize,
+    unexpected: bool,
+) -> Result<(), CliError> {
     if json {
         let line = serde_json::to_string(row).expect("a row serializes");
         return out.line(format_args!("{line}"));
     }
-    let mark = if row.ok() { "" } else { "  <-- UNEXPECTED" };
+    let mark = if unexpected { "  <-- UNEXPECTED" } else { "" };
     out.line(format_args!(
         "{:<width$} {:<7} {:<14} {:<6} {:<10} {:>9} {:>8.2}  {}{mark}",
         row.model,
@@ -652,4 +740,35 @@ pub(crate) fn program_name() -> String {
             || "lockstep".to_owned(),
             |name| name.to_string_lossy().into_owned(),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Outcome;
+    use crate::registry::Model;
+
+    fn row(expect: Expect, verdict: Verdict) -> Row {
+        let model = Model::new("m", "v", expect, "");
+        let mut outcome = Outcome::clean(1, false, false);
+        outcome.verdict = verdict;
+        Row::new(&model, Checker::SimPortfolio, &outcome, 0.0)
+    }
+
+    #[test]
+    fn any_checker_catches_a_bug_and_none_may_flag_a_fixed_twin() {
+        use Verdict::*;
+        let bug = |vs: &[Verdict]| {
+            let rows: Vec<Row> = vs.iter().map(|&v| row(Expect::Bug, v)).collect();
+            combined_ok(Expect::Bug, rows.iter())
+        };
+        let pass = |vs: &[Verdict]| {
+            let rows: Vec<Row> = vs.iter().map(|&v| row(Expect::Pass, v)).collect();
+            combined_ok(Expect::Pass, rows.iter())
+        };
+        assert!(bug(&[BugFound]) && bug(&[Passed, Exhausted, BugFound]));
+        assert!(!bug(&[Passed, Passed]) && !bug(&[Error, BugFound]) && !bug(&[]));
+        assert!(pass(&[Passed, Exhausted]) && pass(&[]));
+        assert!(!pass(&[Passed, BugFound]) && !pass(&[Error]));
+    }
 }

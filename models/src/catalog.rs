@@ -8,7 +8,7 @@
 
 use crate::acceptance::{
     abba::Abba, atomicity::Tickets, depth3::Depth3, gather::Gather, retry::Retry,
-    timeout_progress::Supervisor,
+    rotation::Rotation, timeout_progress::Supervisor,
 };
 use crate::block::{Arvados, ArvadosBug, BlockPath, ManagerRace};
 use crate::bzfs::{Bzfs, BzfsBug};
@@ -62,6 +62,7 @@ macro_rules! backend_type {
 pub fn registry() -> Registry {
     let mut r = Registry::new();
     acceptance(&mut r);
+    rotation(&mut r);
     zstash(&mut r);
     arvados(&mut r);
     bzfs(&mut r);
@@ -181,6 +182,34 @@ fn acceptance(r: &mut Registry) {
         "release before awaiting",
         [sim, shuttle]
     );
+}
+
+/// The bug that needs three preemptions (PCT depth 4): the bounded searches get a bound of 3.
+fn rotation(r: &mut Registry) {
+    for (variant, expect, buggy, what) in [
+        (
+            "buggy",
+            Expect::Bug,
+            true,
+            "three threads advance a shared stage by compare-exchange in two rounds; it goes \
+             round twice only in strict rotation (3 preemptions)",
+        ),
+        (
+            "fixed",
+            Expect::Pass,
+            false,
+            "each thread's two claims under one lock",
+        ),
+    ] {
+        let model = Rotation { buggy };
+        r.add(
+            Model::new("rotation", variant, expect, what)
+                .sim(program!(model.model::<Sim>()))
+                .loom(program!(model.model::<Loom>()))
+                .shuttle(program!(model.model::<Shuttle>()))
+                .preemptions(3),
+        );
+    }
 }
 
 /// zstash: loom checks the twins that need neither a clock that moves (timeouts, I/O time)

@@ -43,6 +43,46 @@ impl Builder {
         Self::with_strategy(Strategy::Pct { iterations, depth })
     }
 
+    /// `iterations` executions of partial-order sampling, POS (a default:
+    /// `LOCKSTEP_ITERATIONS` overrides it).
+    pub fn pos(iterations: usize) -> Self {
+        Self::with_strategy(Strategy::Pos { iterations })
+    }
+
+    /// `iterations` executions of the uniform random walk over interleavings, URW (a default:
+    /// `LOCKSTEP_ITERATIONS` overrides it).
+    pub fn urw(iterations: usize) -> Self {
+        Self::with_strategy(Strategy::Urw { iterations })
+    }
+
+    /// `iterations` executions of the selectively uniform random walk, SURW (a default:
+    /// `LOCKSTEP_ITERATIONS` overrides it).
+    pub fn surw(iterations: usize) -> Self {
+        Self::with_strategy(Strategy::Surw { iterations })
+    }
+
+    /// At most `iterations` executions of the delay-bounded search, with no bound on delays:
+    /// every schedule with 0 delays, then 1, then 2, ... (a default: `LOCKSTEP_ITERATIONS`
+    /// overrides it). `Builder::with_strategy(Strategy::Delay { .. })` sets a bound.
+    pub fn delay(iterations: usize) -> Self {
+        Self::with_strategy(Strategy::Delay {
+            iterations,
+            max_delays: None,
+        })
+    }
+
+    /// The default portfolio: `iterations` executions in all, dealt in a fixed rotation to
+    /// every simulator strategy — SURW (12 slots of 20), DFS (unbounded, optimal DPOR), PCT of
+    /// depth 3, URW, PCT of depth 4, POS, random walk, PCT of depth 2 and the delay-bounded
+    /// search (one slot each) — stopping at the first failure, which names the strategy that
+    /// found it ([`Failure::checker`] and its token), or once DFS has covered everything. A
+    /// default: `LOCKSTEP_ITERATIONS` overrides it.
+    ///
+    /// [`Failure::checker`]: crate::Failure::checker
+    pub fn portfolio(iterations: usize) -> Self {
+        Self::with_strategy(Strategy::Portfolio { iterations })
+    }
+
     /// Exhaustive DFS with DPOR within `preemption_bound` (`None`: unbounded; a default that
     /// `LOCKSTEP_PREEMPTIONS` overrides).
     pub fn dfs(preemption_bound: Option<usize>) -> Self {

@@ -21,7 +21,7 @@ use std::time::Duration;
 pub mod env {
     /// Seed of the randomised strategies.
     pub const SEED: &str = "LOCKSTEP_SEED";
-    /// Executions of the randomised strategies.
+    /// Executions of the randomised strategies, the delay-bounded search and the portfolio.
     pub const ITERATIONS: &str = "LOCKSTEP_ITERATIONS";
     /// PCT depth.
     pub const DEPTH: &str = "LOCKSTEP_DEPTH";
@@ -37,9 +37,12 @@ pub mod env {
     pub const SHRINK: &str = "LOCKSTEP_SHRINK";
     /// A wall-clock budget for a run, in seconds (a run cut short is never `exhausted`).
     pub const MAX_DURATION: &str = "LOCKSTEP_MAX_DURATION";
+    /// The progress line: `0` off, `1` on, `lines` machine-readable (see
+    /// [`progress`](crate::progress)).
+    pub const PROGRESS: &str = crate::progress::PROGRESS;
 
     /// Every variable above.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         SEED,
         ITERATIONS,
         DEPTH,
@@ -49,6 +52,7 @@ pub mod env {
         FAULT_PROBABILITY,
         SHRINK,
         MAX_DURATION,
+        PROGRESS,
     ];
 }
 
@@ -77,6 +81,40 @@ pub enum Strategy {
         /// Ordering constraints the bugs sought need (1 = no preemption, 2 = one, ...).
         depth: usize,
     },
+    /// Partial-order sampling (Yuan, Yang, Gu; CAV 2018): a random priority per pending
+    /// event, re-drawn for the events that race with the one just executed.
+    Pos {
+        /// Executions to run.
+        iterations: usize,
+    },
+    /// Uniform random walk over interleavings (Zhao et al., ASPLOS 2025): the next thread is
+    /// drawn with probability proportional to its remaining steps, estimated from earlier
+    /// executions.
+    Urw {
+        /// Executions to run.
+        iterations: usize,
+    },
+    /// Selectively uniform random walk: URW over the events of interest (steps that touch an
+    /// object more than one thread touched); other steps run first.
+    Surw {
+        /// Executions to run.
+        iterations: usize,
+    },
+    /// Delay-bounded deterministic search (Emmi, Qadeer, Rakamarić; POPL 2011): every
+    /// schedule of a round-robin scheduler with 0 delays, then 1, then 2, ...
+    Delay {
+        /// Executions to run (at most).
+        iterations: usize,
+        /// Most delays per execution (`None`: no bound; the search ends when the budget does
+        /// or every schedule was run).
+        max_delays: Option<usize>,
+    },
+    /// The default portfolio: every simulator strategy, interleaved execution by execution
+    /// over one budget (see [`Builder::portfolio`](crate::Builder::portfolio)).
+    Portfolio {
+        /// Executions to run, in all.
+        iterations: usize,
+    },
     /// Exhaustive depth-first search with DPOR, optionally preemption-bounded.
     Dfs {
         /// Most preemptions per execution (`None`: unbounded, fully exhaustive).
@@ -92,6 +130,11 @@ impl Strategy {
         match self {
             Strategy::Random { .. } => Checker::SimRandom,
             Strategy::Pct { .. } => Checker::SimPct,
+            Strategy::Pos { .. } => Checker::SimPos,
+            Strategy::Urw { .. } => Checker::SimUrw,
+            Strategy::Surw { .. } => Checker::SimSurw,
+            Strategy::Delay { .. } => Checker::SimDelay,
+            Strategy::Portfolio { .. } => Checker::SimPortfolio,
             Strategy::Dfs { .. } => Checker::SimDfs,
         }
     }
@@ -145,7 +188,7 @@ impl Config {
             fault_budget: 0,
             fault_probability: 0.1,
             shrink: true,
-            shrink_runs: 300,
+            shrink_runs: 1_000,
             stack_size: 256 * 1024,
             shard: None,
             label: String::new(),
@@ -165,7 +208,12 @@ impl Config {
             self.max_duration = knobs.max_duration;
         }
         match &mut self.strategy {
-            Strategy::Random { iterations } => set(iterations, knobs.iterations),
+            Strategy::Random { iterations }
+            | Strategy::Pos { iterations }
+            | Strategy::Urw { iterations }
+            | Strategy::Surw { iterations }
+            | Strategy::Delay { iterations, .. }
+            | Strategy::Portfolio { iterations } => set(iterations, knobs.iterations),
             Strategy::Pct { iterations, depth } => {
                 set(iterations, knobs.iterations);
                 set(depth, knobs.depth);
@@ -188,8 +236,23 @@ impl Config {
             Strategy::Pct { depth, .. } if !(1..=MAX_DEPTH).contains(&depth) => {
                 return Err(format!("PCT depth {depth} is not in 1..={MAX_DEPTH}"))
             }
-            Strategy::Random { iterations: 0 } | Strategy::Pct { iterations: 0, .. } => {
+            Strategy::Random { iterations: 0 }
+            | Strategy::Pct { iterations: 0, .. }
+            | Strategy::Pos { iterations: 0 }
+            | Strategy::Urw { iterations: 0 }
+            | Strategy::Surw { iterations: 0 }
+            | Strategy::Delay { iterations: 0, .. }
+            | Strategy::Portfolio { iterations: 0 } => {
                 return Err("at least one iteration is needed".into())
+            }
+            Strategy::Delay {
+                max_delays: Some(bound),
+                ..
+            } if bound > MAX_PREEMPTIONS => {
+                return Err(format!(
+                    "delay bound {bound} is over {MAX_PREEMPTIONS} (ask for an unbounded \
+                     search instead)"
+                ))
             }
             Strategy::Dfs {
                 preemption_bound: Some(bound),
@@ -293,6 +356,12 @@ impl Knobs {
     /// source, for tests and tools.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Knobs, KnobError> {
         let get = |name: &'static str| lookup(name).map(|value| (name, value));
+        // The progress line is read where a run starts; its value is checked with the others.
+        if let Some(value) = lookup(env::PROGRESS) {
+            if !matches!(value.as_str(), "0" | "1" | "lines") {
+                return Err(refuse(env::PROGRESS, &value, "expected 0, 1 or lines"));
+            }
+        }
         Ok(Knobs {
             seed: get(env::SEED).map(number).transpose()?,
             iterations: get(env::ITERATIONS).map(positive).transpose()?,
@@ -430,6 +499,7 @@ mod tests {
             (env::FAULT_PROBABILITY, "0.5"),
             (env::SHRINK, "0"),
             (env::MAX_DURATION, "1.5"),
+            (env::PROGRESS, "lines"),
         ])
         .unwrap();
         assert_eq!(k.seed, Some(7));
@@ -463,6 +533,8 @@ mod tests {
             (env::SHRINK, "yes please"),
             (env::MAX_DURATION, "0"),
             (env::MAX_DURATION, "soon"),
+            (env::PROGRESS, "yes"),
+            (env::PROGRESS, ""),
         ] {
             let err = knobs(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name);

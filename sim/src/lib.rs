@@ -4,14 +4,17 @@
 //! code that ships — components generic over `lockstep::sync::Runtime` — on [`Sim`], whose every
 //! operation is a scheduling point of a controlled scheduler:
 //!
-//! - **Strategies**: random walk ([`check_random`]), PCT ([`check_pct`]) and exhaustive DFS with
-//!   dynamic partial-order reduction and an optional preemption bound ([`check_dfs`]).
-//!   The same configuration and seed give the same executions, bit for bit.
+//! - **Strategies**: random walk ([`check_random`]), PCT ([`check_pct`]), exhaustive DFS with
+//!   dynamic partial-order reduction and an optional preemption bound ([`check_dfs`]), partial
+//!   order sampling ([`Builder::pos`]), (selectively) uniform random walk ([`Builder::urw`],
+//!   [`Builder::surw`]), delay-bounded search ([`Builder::delay`]), and the default portfolio of
+//!   all of them interleaved ([`Builder::portfolio`]). The same configuration and seed give the
+//!   same executions, bit for bit.
 //! - **Replay tokens**: a failure carries one printable string; [`replay`] (or
 //!   `lockstep replay TOKEN`) reproduces the execution exactly, and refuses a token recorded for
 //!   another program.
-//! - **Shrinking**: failing schedules are minimised (fewer preemptions, then fewer steps, then
-//!   fewer faults) before they are reported.
+//! - **Shrinking**: failing schedules are minimised — to the fewest preemptions any schedule
+//!   failing the same way needs, then fewer steps, then fewer faults — before they are reported.
 //! - **Reports that explain**: the failing schedule as numbered steps with thread names, objects
 //!   and source locations; for a deadlock, who holds which lock (acquired where), who waits for
 //!   what, and the wait-for cycle. Failures are ordinary results or test panics — the process is

@@ -9,8 +9,10 @@ use crate::op::OpKind;
 use crate::progress::Progress;
 use crate::report::{blocked_threads, explain_deadlock, trace_steps, wait_for_cycle};
 use crate::shrink;
+use crate::strategy::portfolio::{Portfolio, Setup};
 use crate::strategy::{
-    dfs::Dfs, optimal::Optimal, pct::Pct, random::RandomWalk, Indices, Scheduler,
+    delay::Delay, dfs::Dfs, optimal::Optimal, pct::Pct, pos::Pos, random::RandomWalk, urw::Urw,
+    Indices, Scheduler,
 };
 use crate::token::{fnv1a, Body, SimSchedule, Token, FNV_OFFSET};
 use lockstep::check::Checker;
@@ -136,7 +138,31 @@ impl<'c> Session<'c> {
 
     fn scheduler(&self) -> Box<dyn Scheduler> {
         let c = self.config;
+        let (seed, p) = (c.seed, c.fault_probability);
         match c.strategy {
+            Strategy::Pos { iterations } => Box::new(Pos::new(seed, self.indices(iterations), p)),
+            Strategy::Urw { iterations } => {
+                Box::new(Urw::new(seed, self.indices(iterations), p, false))
+            }
+            Strategy::Surw { iterations } => {
+                Box::new(Urw::new(seed, self.indices(iterations), p, true))
+            }
+            Strategy::Delay {
+                iterations,
+                max_delays,
+            } => Box::new(Delay::new(
+                max_delays,
+                self.indices(iterations).len(),
+                c.shard,
+            )),
+            Strategy::Portfolio { iterations } => Box::new(Portfolio::new(
+                Setup {
+                    seed,
+                    shard: c.shard,
+                    fault_probability: p,
+                },
+                self.indices(iterations),
+            )),
             Strategy::Random { iterations } => Box::new(RandomWalk::new(
                 c.seed,
                 self.indices(iterations),
@@ -209,7 +235,13 @@ impl<'c> Session<'c> {
             match &result.outcome {
                 Outcome::Ok { .. } => {
                     if let Err(message) = after(&result) {
-                        return Err(self.failure(result, report.executions, Some(message)));
+                        let found_by = scheduler.checker();
+                        return Err(self.failure(
+                            result,
+                            report.executions,
+                            Some(message),
+                            found_by,
+                        ));
                     }
                 }
                 Outcome::Pruned => {}
@@ -220,7 +252,10 @@ impl<'c> Session<'c> {
                         message.clone(),
                     ))
                 }
-                _ => return Err(self.failure(result, report.executions, None)),
+                _ => {
+                    let found_by = scheduler.checker();
+                    return Err(self.failure(result, report.executions, None, found_by));
+                }
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 report.out_of_time = true;
@@ -255,19 +290,29 @@ impl<'c> Session<'c> {
                 self.config.seed,
                 message.clone(),
             ),
-            _ => self.failure(result, executions, None),
+            _ => self.failure(result, executions, None, None),
         }
     }
 
-    /// Shrink (if enabled) and explain a failing execution, with a token recorded from it.
-    fn failure(&self, result: ExecResult, executions: usize, mismatch: Option<String>) -> Failure {
+    /// Shrink (if enabled) and explain a failing execution, with a token recorded from it;
+    /// `found_by` names the strategy that found it when the run's is a portfolio.
+    fn failure(
+        &self,
+        result: ExecResult,
+        executions: usize,
+        mismatch: Option<String>,
+        found_by: Option<Checker>,
+    ) -> Failure {
         let (result, shrunk) = if self.config.shrink && mismatch.is_none() {
             let (best, stats) = shrink::shrink(self, result, self.config.shrink_runs);
             (best, Some(stats))
         } else {
             (result, None)
         };
-        let token = self.token(&result);
+        let mut token = self.token(&result);
+        if let Some(checker) = found_by {
+            token.checker = checker;
+        }
         let mut failure = self.explain(result, &token, mismatch);
         failure.executions = executions;
         failure.shrunk = shrunk;

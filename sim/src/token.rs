@@ -355,6 +355,13 @@ mod tests {
     }
 
     #[test]
+    fn no_checker_takes_the_legacy_code() {
+        assert!(Checker::ALL
+            .iter()
+            .all(|c| u64::from(c.code()) != LEGACY_REPLAY));
+    }
+
+    #[test]
     fn tokens_round_trip() {
         let t = token();
         let text = t.encode();

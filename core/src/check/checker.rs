@@ -39,7 +39,8 @@ macro_rules! checkers {
                 }
             }
 
-            /// A stable number for compact encodings (replay tokens). Never reused.
+            /// A stable number for compact encodings (replay tokens). Never reused; 3 is taken
+            /// (lockstep 0.1's tokens of replayed executions, read as `sim-dfs`).
             pub const fn code(self) -> u8 {
                 match self {
                     $(Checker::$variant => $code,)*
@@ -76,8 +77,18 @@ checkers! {
     SimRandom = 0, "sim-random", Sim, false;
     /// lockstep-sim, PCT.
     SimPct = 1, "sim-pct", Sim, false;
+    /// lockstep-sim, partial-order sampling (POS).
+    SimPos = 4, "sim-pos", Sim, false;
+    /// lockstep-sim, uniform random walk over interleavings (URW).
+    SimUrw = 5, "sim-urw", Sim, false;
+    /// lockstep-sim, selectively uniform random walk (SURW).
+    SimSurw = 6, "sim-surw", Sim, false;
+    /// lockstep-sim, delay-bounded deterministic search.
+    SimDelay = 7, "sim-delay", Sim, false;
     /// lockstep-sim, exhaustive DFS with partial-order reduction.
     SimDfs = 2, "sim-dfs", Sim, true;
+    /// lockstep-sim, the default portfolio: every simulator strategy, interleaved.
+    SimPortfolio = 8, "sim-portfolio", Sim, false;
     /// loom, exhaustive within a preemption bound.
     Loom = 16, "loom", Loom, true;
     /// shuttle, random scheduling.

@@ -189,6 +189,7 @@ pub(crate) fn run_execution(
         views: Vec::new(),
         choices: Vec::new(),
         last: None,
+        last_op: None,
         preemptions: 0,
         accesses: Vec::new(),
         clock_jumped: false,
@@ -210,6 +211,8 @@ struct Run<'s> {
     views: Vec<ThreadView>,
     choices: Vec<u32>,
     last: Option<ThreadId>,
+    /// The kind of operation the previous step ran.
+    last_op: Option<OpKind>,
     preemptions: usize,
     /// The previous step's accesses, copied out of the execution state for the strategy.
     accesses: Vec<Access>,
@@ -230,6 +233,7 @@ impl Run<'_> {
                         self.strategy.final_state(&Decision {
                             threads: &self.views,
                             last: self.last,
+                            last_op: self.last_op,
                             step,
                             accesses: &self.accesses,
                             clock_jumped: self.clock_jumped,
@@ -246,6 +250,7 @@ impl Run<'_> {
             let decision = Decision {
                 threads: &self.views,
                 last: self.last,
+                last_op: self.last_op,
                 step,
                 accesses: &self.accesses,
                 clock_jumped: self.clock_jumped,
@@ -306,11 +311,7 @@ impl Run<'_> {
                     next,
                     wait,
                     wait_key,
-                    // A thread's start touches nothing another thread can see.
-                    next_key: next
-                        .object
-                        .filter(|_| next.kind != OpKind::Start)
-                        .map(|o| e.key(o)),
+                    key: next.object.map(|o| e.key(o)),
                 });
             }
             enabled
@@ -419,6 +420,7 @@ impl Run<'_> {
             with_exec(|e| e.coroutines[thread] = Some(coroutine));
         }
         self.last = Some(thread);
+        self.last_op = Some(op.kind);
         Ok(())
     }
 }

@@ -302,7 +302,7 @@ impl Dfs {
             if view.next.kind == OpKind::Join {
                 continue;
             }
-            let Some(step) = self.race_with(p, view.next, view.next_key) else {
+            let Some(step) = self.race_with(p, view.next, view.race_key()) else {
                 continue;
             };
             let node = self.steps[step].node;
@@ -529,7 +529,7 @@ impl Scheduler for Dfs {
             Ok(t) => {
                 let node = self.position - 1;
                 let view = &decision.threads[t];
-                self.pending = Some((t, (view.next, view.next_key), node));
+                self.pending = Some((t, (view.next, view.race_key()), node));
                 Pick::Thread(t)
             }
             Err(pick) => pick,

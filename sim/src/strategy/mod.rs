@@ -7,6 +7,7 @@
 //! replay an execution exactly.
 
 pub(crate) mod clock;
+pub(crate) mod delay;
 pub(crate) mod dfs;
 #[cfg(test)]
 mod dpor_check;
@@ -18,7 +19,14 @@ pub(crate) mod guided;
 pub(crate) mod happens;
 pub(crate) mod optimal;
 pub(crate) mod pct;
+pub(crate) mod pending;
+pub(crate) mod portfolio;
+pub(crate) mod pos;
 pub(crate) mod random;
+pub(crate) mod seeded;
+#[cfg(test)]
+mod textbook;
+pub(crate) mod urw;
 pub(crate) mod wakeup;
 
 use crate::access::Access;
@@ -38,8 +46,18 @@ pub(crate) struct ThreadView {
     pub(crate) wait: Wait,
     /// The key of the lock it waits to take, if it waits for one.
     pub(crate) wait_key: Option<crate::access::Key>,
-    /// The key of its next operation's object (the same in every execution).
-    pub(crate) next_key: Option<crate::access::Key>,
+    /// The key of the object its next operation touches, if it touches one (see
+    /// [`pending::accesses`]); the same in every execution.
+    pub(crate) key: Option<crate::access::Key>,
+}
+
+impl ThreadView {
+    /// The key its next operation races on: none for a thread's start, which touches nothing
+    /// another thread can see.
+    pub(crate) fn race_key(&self) -> Option<crate::access::Key> {
+        self.key
+            .filter(|_| self.next.kind != crate::op::OpKind::Start)
+    }
 }
 
 /// A scheduling decision.
@@ -49,6 +67,8 @@ pub(crate) struct Decision<'a> {
     pub(crate) threads: &'a [ThreadView],
     /// The thread that ran the previous step.
     pub(crate) last: Option<ThreadId>,
+    /// The kind of operation that step ran.
+    pub(crate) last_op: Option<crate::op::OpKind>,
     /// Steps taken so far in this execution.
     pub(crate) step: usize,
     /// What the previous step accessed (see [`crate::access`]).
@@ -137,6 +157,12 @@ pub(crate) trait Scheduler {
     }
     /// The estimated total number of executions of the run, for progress reports.
     fn estimate(&self) -> Option<f64> {
+        None
+    }
+
+    /// The checker driving the current execution, when the strategy combines several (the
+    /// portfolio); `None`: the run's own.
+    fn checker(&self) -> Option<lockstep::check::Checker> {
         None
     }
 }

@@ -7,6 +7,7 @@ mod facade;
 mod facade_async;
 mod handoff;
 mod ordered;
+mod pct_gap;
 mod ported;
 mod spinning;
 mod tasktree;

@@ -1,6 +1,6 @@
 use lockstep_models::acceptance::{
     abba::Abba, atomicity::Tickets, depth3::Depth3, gather::Gather, retry::Retry,
-    timeout_progress::Supervisor,
+    rotation::Rotation, timeout_progress::Supervisor,
 };
 use lockstep_models::handoff::Handoff;
 use lockstep_sim::{Builder, Failure, FailureKind, Report, Sim};
@@ -183,4 +183,102 @@ fn async_lock_held_across_an_await_in_a_gather() {
         FailureKind::Deadlock,
     );
     exhausted(Builder::dfs(None).check(Gather { buggy: false }.model::<Sim>()));
+}
+
+#[test]
+fn bug_that_needs_three_preemptions() {
+    let model = || Rotation { buggy: true }.model::<Sim>();
+    let failure = bug(Builder::pct(2000, 4), model(), FailureKind::Panic);
+    assert!(failure.message.contains("went round twice"), "{failure}");
+    assert_eq!(failure.preemptions, 3, "{failure}");
+    bug(Builder::portfolio(1000), model(), FailureKind::Panic);
+    // A preemption bound of 2 is not enough.
+    exhausted(Builder::dfs(Some(2)).check(model()));
+    exhausted(Builder::dfs(None).check(Rotation { buggy: false }.model::<Sim>()));
+}
+
+/// Every buggy acceptance model with the settings it needs: (name, model, fault budget).
+fn buggy_models() -> Vec<(&'static str, lockstep_sim::ModelFn, usize)> {
+    use std::sync::Arc;
+    vec![
+        ("handoff", Arc::new(Handoff::buggy(3, 1).model::<Sim>()), 0),
+        (
+            "abba",
+            Arc::new(
+                Abba {
+                    buggy: true,
+                    rounds: 0,
+                }
+                .model::<Sim>(),
+            ),
+            0,
+        ),
+        (
+            "abba-after-rounds",
+            Arc::new(
+                Abba {
+                    buggy: true,
+                    rounds: 5,
+                }
+                .model::<Sim>(),
+            ),
+            0,
+        ),
+        (
+            "atomicity",
+            Arc::new(Tickets { buggy: true }.model::<Sim>()),
+            0,
+        ),
+        ("depth3", Arc::new(Depth3 { buggy: true }.model::<Sim>()), 0),
+        (
+            "timeout-progress",
+            Arc::new(Supervisor { buggy: true }.model::<Sim>()),
+            0,
+        ),
+        ("retry", Arc::new(Retry { buggy: true }.model::<Sim>()), 2),
+        ("gather", Arc::new(Gather { buggy: true }.model::<Sim>()), 0),
+        (
+            "rotation",
+            Arc::new(Rotation { buggy: true }.model::<Sim>()),
+            0,
+        ),
+    ]
+}
+
+/// Issue 13.4: a shrunk failure has the fewest preemptions any schedule failing the same way
+/// needs — the smallest bound at which preemption-bounded DFS finds that kind of failure —
+/// whichever strategy found it, and the shrunk token replays it.
+#[test]
+fn shrunk_failures_have_the_fewest_preemptions() {
+    for (name, model, faults) in buggy_models() {
+        let found = Builder::random(5_000)
+            .seed(7)
+            .fault_budget(faults)
+            .fault_probability(0.3)
+            .run_shared(model.clone())
+            .expect_err(name);
+        let fewest = (0..=4)
+            .find(|&bound| {
+                let dfs = Builder::dfs(Some(bound)).fault_budget(faults).shrink(false);
+                dfs.run_shared(model.clone())
+                    .is_err_and(|f| f.kind == found.kind)
+            })
+            .expect("DFS finds every acceptance bug within 4 preemptions");
+        let shrunk = found.shrunk.expect("shrinking is on");
+        assert_eq!(found.preemptions, fewest, "{name}: {found}");
+        assert_eq!(shrunk.preemptions.1, fewest, "{name}");
+        let (before, after) = (
+            (shrunk.preemptions.0, shrunk.steps.0),
+            (shrunk.preemptions.1, shrunk.steps.1),
+        );
+        assert!(after <= before, "{name}: {shrunk:?}");
+        let replayed = lockstep_sim::try_replay_token(
+            &lockstep_sim::Token::decode(&found.token).unwrap(),
+            model,
+        );
+        assert!(
+            matches!(replayed, Ok(lockstep_sim::Replayed::Failed(_))),
+            "{name}"
+        );
+    }
 }

@@ -10,4 +10,5 @@ mod optimal;
 mod ported;
 mod process;
 mod seeds;
+mod strategies;
 mod timeline;
