@@ -125,7 +125,9 @@ fn the_bounded_queue_is_exhausted_with_one_execution_per_trace() {
 /// `blocks-store-faults`, a `BlockFile` over a store whose puts fail and are retried after a
 /// backoff): a thread whose fault, when it fires, makes it sleep before retrying, racing a
 /// thread that locks, sleeps and locks again. Exhaustive and without redundant executions, but
-/// one of its 5 executions is blocked. Ignored until the search handles it.
+/// one of its 5 executions is blocked. The test pins that known gap (at most that one blocked
+/// execution, none redundant, the search complete) so that it cannot grow unseen; when the
+/// search handles it, tighten it to `(0, 0)`.
 ///
 /// Diagnosis: main locks first (executions 1-3, the retrying thread's fault fired or not);
 /// reversing the race of the two first locks starts the retrying thread first with the fault
@@ -138,8 +140,7 @@ fn the_bounded_queue_is_exhausted_with_one_execution_per_trace() {
 /// outcome only where the search extends freely — to be proven by adding faults and sleeps to
 /// the differential check (`sim/src/strategy/dpor_check.rs`), which has neither today.
 #[test]
-#[ignore = "known gap of the optimal search: a fault outcome that decides a sleep"]
-fn fault_outcome_that_decides_a_sleep_runs_no_blocked_execution() {
+fn fault_outcome_that_decides_a_sleep_runs_at_most_one_blocked_execution() {
     let program = || {
         let m: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
         let m2 = m.clone();
@@ -159,5 +160,7 @@ fn fault_outcome_that_decides_a_sleep_runs_no_blocked_execution() {
     };
     let report = Builder::dfs(None).fault_budget(1).check(program);
     assert!(report.exhausted, "{report:?}");
-    assert_eq!((report.redundant, report.blocked), (0, 0), "{report:?}");
+    assert_eq!(report.redundant, 0, "{report:?}");
+    assert!(report.blocked <= 1, "{report:?}");
+    assert_eq!(report.executions - report.blocked, 4, "the four traces: {report:?}");
 }
