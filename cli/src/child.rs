@@ -276,28 +276,12 @@ fn run_shuttle(
             Ok(_) => {}
         }
     }
-    let iterations = match job.shard {
-        Some((index, count)) => {
-            job.iterations / count + usize::from(index < job.iterations % count)
-        }
-        None => job.iterations,
-    };
-    if iterations == 0 && checker != Checker::ShuttleDfs {
+    let Some(strategy) = shuttle_strategy(job, checker) else {
         // A shard with no schedules of its own (more shards than iterations), as on the
         // simulator: nothing to run, not an error.
         let mut outcome = Outcome::clean(replayed, false, false);
         outcome.stale = stale;
         return outcome;
-    }
-    let strategy = match checker {
-        Checker::ShuttlePct => shuttle::Strategy::Pct {
-            iterations,
-            depth: job.depth,
-        },
-        Checker::ShuttleDfs => shuttle::Strategy::Dfs {
-            max_iterations: Some(job.max_executions),
-        },
-        _ => shuttle::Strategy::Random { iterations },
     };
     let program = build();
     let mut outcome = Outcome::from_check(
@@ -308,6 +292,28 @@ fn run_shuttle(
     outcome.schedules += replayed;
     outcome.stale = stale;
     outcome
+}
+
+/// The shuttle strategy of `checker` for this job (this shard's share of the iterations);
+/// `None` when the shard has no schedules of its own.
+fn shuttle_strategy(job: &Job, checker: Checker) -> Option<shuttle::Strategy> {
+    let iterations = match job.shard {
+        Some((index, count)) => {
+            job.iterations / count + usize::from(index < job.iterations % count)
+        }
+        None => job.iterations,
+    };
+    Some(match checker {
+        Checker::ShuttleDfs => shuttle::Strategy::Dfs {
+            max_iterations: Some(job.max_executions),
+        },
+        _ if iterations == 0 => return None,
+        Checker::ShuttlePct => shuttle::Strategy::Pct {
+            iterations,
+            depth: job.depth,
+        },
+        _ => shuttle::Strategy::Random { iterations },
+    })
 }
 
 /// A distinct, reproducible seed per shard.

@@ -132,6 +132,8 @@ fn replay_shuttle(
         }
         Err(mut failure) => {
             failure.replay = None;
+            // Named by the checker that recorded the schedule, as the row of the check was.
+            failure.checker = token.checker().name();
             out.line(format_args!(
                 "{failure}\nreproduce: lockstep replay {token}"
             ))?;

@@ -16,7 +16,7 @@
 //! std threads, and the tests run the very same function under lockstep-sim's PCT and random
 //! schedules, with archives, store and index in memory.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod archives;
 pub mod demo;

@@ -14,7 +14,8 @@
 //!
 //! with optional `"y_label"` and `"title"` (for the chart; the last one given wins) and
 //! `"y": null` for "not found" (drawn as ✕). A benchmark whose lines have `x` is a line chart,
-//! otherwise a grouped bar chart; the y axis is logarithmic when the values span more than a
+//! otherwise a grouped bar chart (the x axis of a line chart is logarithmic when its values span
+//! more than a factor of 20); the y axis is logarithmic when the values span more than a
 //! factor of 20. The lines `cargo bench -p lockstep-sim --bench compare -- --json` prints are
 //! read as they are: `exhaustive` and `find_bug_dfs` (executions per checker and preemption
 //! bound, plus a `CHECKER traces` series where a line has a `traces` count), `find_bug` (median
@@ -431,8 +432,12 @@ fn line_chart(svg: &mut String, chart: &Chart, scale: &Scale) -> Vec<String> {
     let (lo, hi) = xs
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let x_of = |x: f64| LEFT + 20.0 + (x - lo) / span * (WIDTH - LEFT - RIGHT - 40.0);
+    // Logarithmic, like the y axis, when the x values span more than a factor of 20 (N from 2
+    // to 100): a linear axis would crowd the small N together.
+    let log = lo > 0.0 && hi / lo > 20.0;
+    let at = |x: f64| if log { x.ln() } else { x };
+    let span = if hi > lo { at(hi) - at(lo) } else { 1.0 };
+    let x_of = |x: f64| LEFT + 20.0 + (at(x) - at(lo)) / span * (WIDTH - LEFT - RIGHT - 40.0);
     for x in distinct(xs.iter().map(|x| format_value(*x))) {
         let value: f64 = x.replace(',', "").parse().unwrap_or(lo);
         let _ = writeln!(
@@ -517,6 +522,31 @@ mod tests {
         assert_eq!(render(&charts[0]), render(&charts[0].clone()));
         assert!(render(&charts[0]).contains("65,332") && render(&charts[1]).contains("<polyline"));
         assert_eq!(file_stem("a/b"), "a_b");
+    }
+
+    /// N from 2 to 100: each doubling of N takes the same width (a log axis), so N = 2, 4 and 8
+    /// are not crowded into the first few pixels.
+    #[test]
+    fn a_wide_x_range_is_drawn_on_a_log_axis() {
+        let mut charts = Vec::new();
+        for n in [2, 4, 8, 100] {
+            let line = format!(
+                r#"{{"bench":"scaling","program":"reorder","strategy":"pct3","x":{n},"y":5}}"#
+            );
+            add_line(&mut charts, &serde_json::from_str(&line).unwrap());
+        }
+        let svg = render(&charts[0]);
+        let at = |n: &str| -> f64 {
+            let label = format!("text-anchor=\"middle\" fill=\"#333\">{n}</text>");
+            let end = svg.find(&label).expect("an x label");
+            let start = svg[..end].rfind("x=\"").unwrap() + 3;
+            svg[start..].split('"').next().unwrap().parse().unwrap()
+        };
+        let (two, four, eight) = (at("2"), at("4"), at("8"));
+        assert!(
+            ((four - two) - (eight - four)).abs() < 0.2,
+            "{two} {four} {eight}"
+        );
     }
 
     #[test]

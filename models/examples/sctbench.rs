@@ -216,20 +216,46 @@ fn json_row(program: &Program, kind: Kind, trials: &Option<Vec<Trial>>) -> Strin
         .map(|t| t.found.map_or("null".into(), |e| e.to_string()))
         .collect();
     let ms: Vec<String> = trials.iter().map(|t| format!("{:.3}", t.ms)).collect();
+    let median = median_found(trials).map_or("null".into(), |m| m.to_string());
+    let scaling = family(program.name).map_or(String::new(), |(family, n)| {
+        // The scaling families also as a line chart over N (`docs/plots`).
+        format!(
+            "\n{{\"bench\":\"scaling\",\"title\":\"reorder_N and twostage_N: median \
+             schedules to the bug (20 seeds, 1,000 per trial)\",\"y_label\":\"schedules\",\
+             \"program\":\"{family}\",\"strategy\":\"{}\",\"x\":{n},\"y\":{median}}}",
+            kind.name()
+        )
+    });
     format!(
-        "{{\"program\":\"{}\",\"strategy\":\"{}\",\"runs\":true,\"found\":{},\"trials\":{},\
+        "{{\"bench\":\"sctbench\",\"title\":\"SCTBench CS: median schedules to the bug (20 \
+         seeds, 1,000 per trial)\",\"y_label\":\"schedules\",\"y\":{median},\
+         \"program\":\"{}\",\"strategy\":\"{}\",\"runs\":true,\"found\":{},\"trials\":{},\
          \"median_schedules\":{},\"median_ms\":{:.3},\"kind_ok\":{},\"schedules\":[{}],\
          \"ms\":[{}]}}",
         program.name,
         kind.name(),
         found_count(trials),
         trials.len(),
-        median_found(trials).map_or("null".into(), |m| m.to_string()),
+        median,
         median_ms(trials),
         trials.iter().all(|t| t.kind_ok),
         schedules.join(","),
         ms.join(",")
-    )
+    ) + &scaling
+}
+
+/// `reorder_N` / `twostage_N` (and `twostage`, N = 2): the family and N.
+fn family(name: &str) -> Option<(&'static str, usize)> {
+    if name == "twostage" {
+        return Some(("twostage", 2));
+    }
+    let (family, n) = name.rsplit_once('_')?;
+    let family = match family {
+        "reorder" => "reorder",
+        "twostage" => "twostage",
+        _ => return None,
+    };
+    Some((family, n.parse().ok()?))
 }
 
 /// Per strategy: the geometric mean of the finite medians (and how many), bugs found in every

@@ -1,26 +1,32 @@
-//! Models of the block component: the Arvados bugs as small buggy/fixed twins, and harnesses
-//! that run the real [`BlockManager`] through the races the issue names.
+//! Models of the block component: the Arvados bugs as buggy/fixed twins, and harnesses that
+//! run the real [`BlockManager`] through the races and paths the issue names.
 //!
-//! Bug twins ([`Arvados`]), each the smallest program that shows the bug, written once against
-//! the facade:
+//! Each twin's buggy side is the smallest program that shows the bug, written once against the
+//! facade; its fixed side runs lockstep's real [`BlockManager`] / [`BlockFile`](lockstep::block::BlockFile)
+//! through the same workload (`block/fixed.rs`):
 //! - [`ArvadosBug::StateRace`]: `state()` then `set_state()` as two critical sections; two
-//!   commits of a block in `Error` both see `Error` and both re-arm it (the second hits the
-//!   illegal `Pending -> Pending`). Fixed: one atomic check-and-transition.
+//!   commits of a block in `Error` both see `Error` and both re-arm it. Needs a preemption.
 //! - [`ArvadosBug::NotifyQueueDeadlock`]: a FUSE handler holds an inode lock and pushes two
 //!   invalidations into a bounded notify queue whose consumer needs that lock to drain it.
-//!   Fixed: push after releasing the lock (no blocking call under a lock).
 //! - [`ArvadosBug::PendingSyncCommit`]: a sync commit of a block already `Pending` returns at
-//!   once. Fixed: it waits for the outcome.
+//!   once.
 //! - [`ArvadosBug::UploadThreadDeath`]: an upload thread that fails a put exits without
-//!   `task_done()`, and `join()` on the queue waits for ever. Fixed: every job is marked done.
+//!   `task_done()`, and `join()` on the queue waits for ever.
 //! - [`ArvadosBug::StopRacingCommit`]: a commit marks the block `Pending`, `stop` removes the
-//!   queue, the commit finds no queue and returns: the block stays `Pending` for ever. Fixed: the
-//!   commit holds a sender while it sends (the workers drain it before exiting), or uploads on
-//!   its own thread once the queue is gone.
+//!   queue, the commit finds no queue and returns: the block stays `Pending` for ever.
+//! - [`ArvadosBug::SwallowedStateError`]: `flush(wait)` finds a block uncommitted, logs it and
+//!   reports success. Needs a preemption.
+//! - [`ArvadosBug::LazyThreadStart`]: upload threads started lazily from a locked method that
+//!   takes the (non-re-entrant) lock again. Needs a preemption.
+//! - [`ArvadosBug::RepackDanglingReference`]: repacking deletes the small blocks before it
+//!   rewrites the files' references. Needs a preemption.
+//! - [`ArvadosBug::StopOrderDeadlock`]: `stop_threads` joins the upload threads holding the lock
+//!   an upload needs to finish. Needs a preemption.
 //!
 //! Harnesses of the real manager ([`ManagerRace`]): concurrent sync and async commits of one
 //! block with a failing-then-succeeding store; `stop` racing a commit; `commit_all` racing a
-//! commit with a store that always fails.
+//! commit with a store that always fails; and the shipped paths ([`BlockPath`]): a file's
+//! writes with repacking, back-pressure, a panicking store and a store the simulator fails.
 
 use lockstep::block::{
     BlockError, BlockManager, BlockState, BlockStore, Config, Fault, FaultStore, MemoryStore,
@@ -30,6 +36,12 @@ use lockstep::sync::atomic::AtomicUsize;
 use lockstep::sync::{channel, thread, Arc, Condvar, Mutex, Runtime};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+mod fixed;
+mod lifecycle;
+mod paths;
+
+pub use paths::BlockPath;
 
 /// Which Arvados bug a twin shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,16 +56,28 @@ pub enum ArvadosBug {
     UploadThreadDeath,
     /// `stop` racing an asynchronous commit left the block `Pending` for ever.
     StopRacingCommit,
+    /// `flush(wait)` logged uncommitted blocks and reported success.
+    SwallowedStateError,
+    /// Upload threads started lazily from a locked method re-taking its lock.
+    LazyThreadStart,
+    /// Repacking deleted small blocks before rewriting the files' references to them.
+    RepackDanglingReference,
+    /// `stop_threads` joined the upload threads holding the lock an upload needs.
+    StopOrderDeadlock,
 }
 
 impl ArvadosBug {
     /// Every bug, in a stable order.
-    pub const ALL: [ArvadosBug; 5] = [
+    pub const ALL: [ArvadosBug; 9] = [
         ArvadosBug::StateRace,
         ArvadosBug::NotifyQueueDeadlock,
         ArvadosBug::PendingSyncCommit,
         ArvadosBug::UploadThreadDeath,
         ArvadosBug::StopRacingCommit,
+        ArvadosBug::SwallowedStateError,
+        ArvadosBug::LazyThreadStart,
+        ArvadosBug::RepackDanglingReference,
+        ArvadosBug::StopOrderDeadlock,
     ];
 
     /// A short name (`state-race`, ...).
@@ -64,35 +88,88 @@ impl ArvadosBug {
             ArvadosBug::PendingSyncCommit => "pending-sync-commit",
             ArvadosBug::UploadThreadDeath => "upload-thread-death",
             ArvadosBug::StopRacingCommit => "stop-racing-commit",
+            ArvadosBug::SwallowedStateError => "swallowed-state-error",
+            ArvadosBug::LazyThreadStart => "lazy-thread-start",
+            ArvadosBug::RepackDanglingReference => "repack-dangling-reference",
+            ArvadosBug::StopOrderDeadlock => "stop-order-deadlock",
         }
     }
 
-    /// What Arvados did wrong, in one line (the catalogue's summary of the buggy twin).
+    /// What Arvados did wrong, in one line, with the upstream reference (the catalogue's
+    /// summary of the buggy twin; the story is Arvados #3198 "Writable streaming arv-mount",
+    /// its reviews in notes #33-#42, and the FUSE notify-queue deadlock in note #43).
     pub fn summary(self) -> &'static str {
         match self {
             ArvadosBug::StateRace => {
-                "Arvados: state() then set_state(): two commits of an Error block both retry it"
+                "Arvados #3198 note 33: state() then set_state(); two commits of an Error block \
+                 both retry it"
             }
             ArvadosBug::NotifyQueueDeadlock => {
-                "Arvados: a blocking put into a full queue while holding the lock its consumer needs"
+                "Arvados #3198 note 43 (arv-mount _notify_queue): a blocking put into a full \
+                 queue under the inode lock"
             }
             ArvadosBug::PendingSyncCommit => {
-                "Arvados: a sync commit of a Pending block returns before the upload finished"
+                "Arvados #3198 note 33: a sync commit of a Pending block returns before the \
+                 upload finished"
             }
             ArvadosBug::UploadThreadDeath => {
-                "Arvados: an upload thread dies without task_done(); join() waits for ever"
+                "Arvados _BlockManager: an upload thread dies without task_done(); join() waits \
+                 for ever"
             }
             ArvadosBug::StopRacingCommit => {
-                "Arvados: stop racing an async commit leaves the block Pending for ever"
+                "Arvados _BlockManager: stop racing an async commit leaves the block Pending \
+                 for ever"
+            }
+            ArvadosBug::SwallowedStateError => {
+                "Arvados #3198 note 33: flush(wait) logs uncommitted blocks and still reports \
+                 success"
+            }
+            ArvadosBug::LazyThreadStart => {
+                "Arvados #3198 note 33: put threads started lazily under a lock that is taken \
+                 again"
+            }
+            ArvadosBug::RepackDanglingReference => {
+                "Arvados repack_small_blocks: small blocks deleted before the files' references \
+                 move"
+            }
+            ArvadosBug::StopOrderDeadlock => {
+                "Arvados #3198 notes 41-42 (shutdown order): stop_threads joins uploads holding \
+                 their lock"
             }
         }
+    }
+
+    /// The preemption bound within which DFS explores the twins exhaustively in `lockstep
+    /// check`: 2, but 1 for the flush with two upload workers (whose fixed twin, the real
+    /// manager, has over 20,000 schedules with 2 preemptions; its bug needs only 1).
+    pub fn preemption_bound(self) -> usize {
+        match self {
+            ArvadosBug::SwallowedStateError => 1,
+            _ => 2,
+        }
+    }
+
+    /// Whether the buggy twin fails only on schedules with a preemption (every non-preemptive
+    /// schedule passes), as the real bug needed a particular interleaving.
+    pub fn needs_interleaving(self) -> bool {
+        matches!(
+            self,
+            ArvadosBug::StateRace
+                | ArvadosBug::SwallowedStateError
+                | ArvadosBug::LazyThreadStart
+                | ArvadosBug::RepackDanglingReference
+                | ArvadosBug::StopOrderDeadlock
+        )
     }
 
     /// How a checker sees the buggy twin fail: `true` for a deadlock, `false` for a panic.
     pub fn buggy_deadlocks(self) -> bool {
         matches!(
             self,
-            ArvadosBug::NotifyQueueDeadlock | ArvadosBug::UploadThreadDeath
+            ArvadosBug::NotifyQueueDeadlock
+                | ArvadosBug::UploadThreadDeath
+                | ArvadosBug::LazyThreadStart
+                | ArvadosBug::StopOrderDeadlock
         )
     }
 }
@@ -135,13 +212,29 @@ impl Arvados {
     /// Run on backend `R`; panics (or, for the deadlocks, hangs — a checker reports it) when the
     /// bug strikes.
     pub fn run<R: Runtime>(&self) {
-        let buggy = self.variant == Variant::Buggy;
-        match self.bug {
-            ArvadosBug::StateRace => state_race::<R>(buggy),
-            ArvadosBug::NotifyQueueDeadlock => notify_queue::<R>(buggy),
-            ArvadosBug::PendingSyncCommit => pending_sync_commit::<R>(buggy),
-            ArvadosBug::UploadThreadDeath => upload_thread_death::<R>(buggy),
-            ArvadosBug::StopRacingCommit => stop_racing_commit::<R>(buggy),
+        match self.variant {
+            Variant::Buggy => match self.bug {
+                ArvadosBug::StateRace => state_race::<R>(),
+                ArvadosBug::NotifyQueueDeadlock => notify_queue::<R>(),
+                ArvadosBug::PendingSyncCommit => pending_sync_commit::<R>(),
+                ArvadosBug::UploadThreadDeath => upload_thread_death::<R>(),
+                ArvadosBug::StopRacingCommit => stop_racing_commit::<R>(),
+                ArvadosBug::SwallowedStateError => lifecycle::flush_swallows_uncommitted::<R>(),
+                ArvadosBug::LazyThreadStart => lifecycle::lazy_thread_start::<R>(),
+                ArvadosBug::RepackDanglingReference => lifecycle::repack_dangling_reference::<R>(),
+                ArvadosBug::StopOrderDeadlock => lifecycle::stop_order_deadlock::<R>(),
+            },
+            Variant::Fixed => match self.bug {
+                ArvadosBug::StateRace => fixed::state_race::<R>(),
+                ArvadosBug::NotifyQueueDeadlock => fixed::notify_queue::<R>(),
+                ArvadosBug::PendingSyncCommit => fixed::pending_sync_commit::<R>(),
+                ArvadosBug::UploadThreadDeath => fixed::upload_thread_death::<R>(),
+                ArvadosBug::StopRacingCommit => manager_stop_racing_commit::<R>(),
+                ArvadosBug::SwallowedStateError => fixed::flush_waits_for_every_block::<R>(),
+                ArvadosBug::LazyThreadStart => fixed::workers_start_with_the_manager::<R>(),
+                ArvadosBug::RepackDanglingReference => fixed::repack_keeps_references::<R>(),
+                ArvadosBug::StopOrderDeadlock => fixed::stop_during_upload::<R>(),
+            },
         }
     }
 
@@ -151,7 +244,9 @@ impl Arvados {
     }
 }
 
-fn join_all<T: Send + 'static, R: Runtime>(handles: Vec<thread::JoinHandle<T, R>>) -> Vec<T> {
+pub(crate) fn join_all<T: Send + 'static, R: Runtime>(
+    handles: Vec<thread::JoinHandle<T, R>>,
+) -> Vec<T> {
     handles
         .into_iter()
         .map(|h| {
@@ -162,7 +257,7 @@ fn join_all<T: Send + 'static, R: Runtime>(handles: Vec<thread::JoinHandle<T, R>
 }
 
 /// Two commits of a block in `Error`; each that re-arms the block queues one upload.
-fn state_race<R: Runtime>(buggy: bool) {
+fn state_race<R: Runtime>() {
     let block: Arc<Mutex<BlockState, R>, R> = Arc::new(Mutex::new(BlockState::Error));
     let queued: Arc<AtomicUsize<R>, R> = Arc::new(AtomicUsize::new(0));
     let committers = (0..2)
@@ -171,25 +266,14 @@ fn state_race<R: Runtime>(buggy: bool) {
             thread::Builder::<R>::new()
                 .name(format!("commit-{i}"))
                 .spawn(move || {
-                    let rearm = if buggy {
-                        let seen = *block.lock(); // state()
-                        seen == BlockState::Error && {
-                            let mut state = block.lock(); // set_state(PENDING)
-                            if let Err(err) = state.check_transition(BlockState::Pending) {
-                                panic!("set_state after state(): {err}");
-                            }
-                            *state = BlockState::Pending;
-                            true
+                    let seen = *block.lock(); // state()
+                    let rearm = seen == BlockState::Error && {
+                        let mut state = block.lock(); // set_state(PENDING)
+                        if let Err(err) = state.check_transition(BlockState::Pending) {
+                            panic!("set_state after state(): {err}");
                         }
-                    } else {
-                        let mut state = block.lock(); // one check-and-transition
-                        *state == BlockState::Error && {
-                            state
-                                .check_transition(BlockState::Pending)
-                                .expect("checked under the same lock");
-                            *state = BlockState::Pending;
-                            true
-                        }
+                        *state = BlockState::Pending;
+                        true
                     };
                     if rearm {
                         queued.fetch_add(1, Ordering::SeqCst);
@@ -207,7 +291,7 @@ fn state_race<R: Runtime>(buggy: bool) {
 
 /// A handler holding an inode lock sends two invalidations into a full notify queue of one
 /// slot; the consumer takes the inode lock for each notification it drains.
-fn notify_queue<R: Runtime>(buggy: bool) {
+fn notify_queue<R: Runtime>() {
     let inode: Arc<Mutex<u32, R>, R> = Arc::new(Mutex::new(0));
     let (notify, queue) = channel::bounded::<u8, R>(1);
     notify.send(0).expect("the consumer is alive"); // the queue is full
@@ -228,17 +312,9 @@ fn notify_queue<R: Runtime>(buggy: bool) {
             .name("fuse-handler")
             .spawn(move || {
                 let held = inode.lock(); // e.g. unlink() holds the parent inode
-                if buggy {
-                    notify.send(1).expect("consumer alive"); // invalidate_entry() under the lock
-                    notify.send(2).expect("consumer alive");
-                    drop(held);
-                } else {
-                    let pending = [1, 2]; // collected under the lock, sent after it
-                    drop(held);
-                    for n in pending {
-                        notify.send(n).expect("consumer alive");
-                    }
-                }
+                notify.send(1).expect("consumer alive"); // invalidate_entry() under the lock
+                notify.send(2).expect("consumer alive");
+                drop(held);
             })
     };
     join_all(vec![consumer, handler]);
@@ -267,7 +343,7 @@ impl<R: Runtime> Slot<R> {
 }
 
 /// Commit a block async, then sync; the sync commit must return only once it is committed.
-fn pending_sync_commit<R: Runtime>(buggy: bool) {
+fn pending_sync_commit<R: Runtime>() {
     let slot: Arc<Slot<R>, R> = Arc::new(Slot::new(BlockState::Writable));
     let (queue, jobs) = channel::bounded::<(), R>(1);
     let worker = {
@@ -282,13 +358,7 @@ fn pending_sync_commit<R: Runtime>(buggy: bool) {
     slot.set(BlockState::Pending);
     queue.send(()).expect("worker alive");
     // commit(sync=True)
-    let state = if buggy {
-        *slot.state.lock() // PENDING: returned at once
-    } else {
-        *slot
-            .settled
-            .wait_while(slot.state.lock(), |s| *s == BlockState::Pending)
-    };
+    let state = *slot.state.lock(); // PENDING: returned at once
     assert_eq!(
         state,
         BlockState::Committed,
@@ -304,25 +374,21 @@ struct Tasks<R: Runtime> {
 }
 
 /// Two uploads queued, the first put fails; `join()` must return.
-fn upload_thread_death<R: Runtime>(buggy: bool) {
+fn upload_thread_death<R: Runtime>() {
     let tasks: Arc<Tasks<R>, R> = Arc::new(Tasks {
         unfinished: Mutex::new(0),
         all_done: Condvar::new(),
     });
-    let failures: Arc<AtomicUsize<R>, R> = Arc::new(AtomicUsize::new(0));
     let (queue, jobs) = channel::bounded::<u8, R>(2);
     // Python's queue outlives its consumer thread: puts still succeed after the thread died.
     let queue_object = jobs.clone();
     let worker = {
-        let (tasks, failures) = (tasks.clone(), failures.clone());
+        let tasks = tasks.clone();
         thread::Builder::<R>::new().name("upload").spawn(move || {
             while let Ok(job) = jobs.recv() {
                 let put_failed = job == 0;
                 if put_failed {
-                    if buggy {
-                        return; // the exception escaped run(): no task_done()
-                    }
-                    failures.fetch_add(1, Ordering::SeqCst); // recorded on the block
+                    return; // the exception escaped run(): no task_done()
                 }
                 let mut unfinished = tasks.unfinished.lock(); // task_done()
                 *unfinished -= 1;
@@ -341,13 +407,12 @@ fn upload_thread_death<R: Runtime>(buggy: bool) {
             .all_done
             .wait_while(tasks.unfinished.lock(), |n| *n > 0),
     ); // queue.join()
-    assert_eq!(failures.load(Ordering::SeqCst), 1);
     drop((queue, queue_object));
     join_all(vec![worker]);
 }
 
 /// An async commit races `stop`; afterwards the block must not be `Pending`.
-fn stop_racing_commit<R: Runtime>(buggy: bool) {
+fn stop_racing_commit<R: Runtime>() {
     let slot: Arc<Slot<R>, R> = Arc::new(Slot::new(BlockState::Writable));
     let (sender, jobs) = channel::bounded::<(), R>(1);
     let queue: Arc<Mutex<Option<channel::Sender<(), R>>, R>, R> =
@@ -363,20 +428,11 @@ fn stop_racing_commit<R: Runtime>(buggy: bool) {
     let committer = {
         let (slot, queue) = (slot.clone(), queue.clone());
         thread::Builder::<R>::new().name("commit").spawn(move || {
-            if buggy {
-                slot.set(BlockState::Pending);
-                let queue = queue.lock();
-                if let Some(sender) = queue.as_ref() {
-                    sender.send(()).expect("worker alive");
-                } // else: the queue is gone; the block stays PENDING
-            } else {
-                let sender = queue.lock().clone(); // hold a sender while sending
-                slot.set(BlockState::Pending);
-                match sender {
-                    Some(sender) => sender.send(()).expect("workers drain before exiting"),
-                    None => slot.set(BlockState::Committed), // upload on this thread
-                }
-            }
+            slot.set(BlockState::Pending);
+            let queue = queue.lock();
+            if let Some(sender) = queue.as_ref() {
+                sender.send(()).expect("worker alive");
+            } // else: the queue is gone; the block stays PENDING
         })
     };
     // stop(): close the queue, join the worker.
@@ -438,11 +494,11 @@ impl ManagerRace {
     }
 }
 
-type TestStore<R> = Arc<FaultStore<MemoryStore<R>, R>, R>;
+pub(crate) type TestStore<R> = Arc<FaultStore<MemoryStore<R>, R>, R>;
 
 /// One worker, one queue slot, tiny blocks; `attempts` puts per round, 1 ms backoff (facade
 /// time: virtual under checkers); failed blocks are retried by a later commit or reported.
-fn small_manager<R: Runtime>(
+pub(crate) fn small_manager<R: Runtime>(
     attempts: u32,
     on_error: OnError,
 ) -> (TestStore<R>, Arc<BlockManager<R>, R>) {

@@ -1,6 +1,7 @@
 //! The built-in models, as a [`Registry`] for the `lockstep` command: the simulator's
-//! acceptance models, the real-bug models of the three components' origins (zstash, Arvados)
-//! and the components' own harnesses, each buildable for every backend it applies to.
+//! acceptance models, the real-bug models of the seed systems (zstash, Arvados, bzfs, zarr,
+//! Parsl; each named by its origin, its summary citing the upstream issue, commit or file) and
+//! the components' own harnesses, each buildable for every backend it applies to.
 //!
 //! Which checkers apply: loom has no async backend and no clock that fires, shuttle has no fault
 //! injection, so models that need those are checked by lockstep-sim (and shuttle where it can).
@@ -9,10 +10,14 @@ use crate::acceptance::{
     abba::Abba, atomicity::Tickets, depth3::Depth3, gather::Gather, retry::Retry,
     rotation::Rotation, timeout_progress::Supervisor,
 };
-use crate::block::{Arvados, ArvadosBug, ManagerRace};
+use crate::block::{Arvados, ArvadosBug, BlockPath, ManagerRace};
+use crate::bzfs::{Bzfs, BzfsBug};
 use crate::handoff::Handoff;
-use crate::ordered::{OrderedRun, PanicAt, Zstash, ZstashBug};
+use crate::ordered::{OrderedOption, OrderedRun, PanicAt};
+use crate::parsl::{Parsl, ParslStart};
 use crate::tasktree::TaskTreeModel;
+use crate::zarr::{Zarr, ZarrGetMany};
+use crate::zstash::{Zstash, ZstashBug};
 use lockstep::sync::{Loom, Shuttle};
 use lockstep_cli::{Expect, Model, Registry};
 use lockstep_sim::Sim;
@@ -60,6 +65,9 @@ pub fn registry() -> Registry {
     rotation(&mut r);
     zstash(&mut r);
     arvados(&mut r);
+    bzfs(&mut r);
+    zarr(&mut r);
+    parsl(&mut r);
     components(&mut r);
     r
 }
@@ -204,58 +212,131 @@ fn rotation(r: &mut Registry) {
     }
 }
 
+/// zstash: loom checks the twins that need neither a clock that moves (timeouts, I/O time)
+/// nor a polling main loop; shuttle all but the latency twins (its logical clock adds up every
+/// thread's sleeps, so it has no makespan); lockstep-sim all of them.
 fn zstash(r: &mut Registry) {
-    for (name, bug, what) in [
-        (
-            "zstash-wait-turn-twice",
-            ZstashBug::WaitTurnTwice,
-            "zstash: a worker waits for its turn again after advancing it",
-        ),
-        (
-            "zstash-empty-tar",
-            ZstashBug::EmptyItemNeverReleased,
-            "zstash: the turn advances only after printing; a silent tar is never released",
-        ),
-        (
-            "zstash-dead-worker",
-            ZstashBug::DeadWorkerHoldsTurn,
-            "zstash: a worker dies holding the turn; the others wait for ever",
-        ),
-    ] {
-        pair!(
-            r,
-            name,
-            Zstash::buggy(bug),
-            Zstash::fixed(bug),
-            what,
-            "the same workload on OrderedMonitor",
-            [sim, loom, shuttle]
-        );
+    for bug in ZstashBug::ALL {
+        let loom = !bug.needs_time() && !bug.spins();
+        let shuttle = !bug.has_io();
+        for (variant, expect, twin, what) in [
+            ("buggy", Expect::Bug, Zstash::buggy(bug), bug.summary()),
+            (
+                "fixed",
+                Expect::Pass,
+                Zstash::fixed(bug),
+                "the same workload on lockstep's OrderedMonitor",
+            ),
+        ] {
+            let mut model = Model::new(bug.name(), variant, expect, what)
+                .version(2)
+                .sim(program!(twin.model::<Sim>()));
+            if shuttle {
+                model = model.shuttle(program!(twin.model::<Shuttle>()));
+            }
+            if loom {
+                model = model.loom(program!(twin.model::<Loom>()));
+            }
+            r.add(model);
+        }
     }
 }
 
+/// Arvados: every twin on every checker (the fixed twins run the real BlockManager).
 fn arvados(r: &mut Registry) {
     for bug in ArvadosBug::ALL {
         let name = format!("arvados-{}", bug.name());
         let (buggy, fixed) = (Arvados::buggy(bug), Arvados::fixed(bug));
         r.add(
             Model::new(name.clone(), "buggy", Expect::Bug, bug.summary())
+                .version(2)
                 .sim(program!(buggy.model::<Sim>()))
                 .loom(program!(buggy.model::<Loom>()))
                 .shuttle(program!(buggy.model::<Shuttle>()))
-                .preemptions(2),
+                .preemptions(bug.preemption_bound()),
         );
         r.add(
             Model::new(
                 name,
                 "fixed",
                 Expect::Pass,
-                "lockstep's BufferBlock / BlockManager",
+                "the same workload on lockstep's BlockManager / BlockFile",
             )
+            .version(2)
+            .iterations(if bug == ArvadosBug::UploadThreadDeath {
+                300
+            } else {
+                1000
+            })
             .sim(program!(fixed.model::<Sim>()))
             .loom(program!(fixed.model::<Loom>()))
             .shuttle(program!(fixed.model::<Shuttle>()))
-            .preemptions(2),
+            .preemptions(bug.preemption_bound()),
+        );
+    }
+}
+
+/// bzfs: the buggy twin is a port of bzfs's barrier algorithm, the fixed twin lockstep's
+/// TaskTree on its thread pool; both judged by the same oracle.
+fn bzfs(r: &mut Registry) {
+    for bug in BzfsBug::ALL {
+        for (variant, expect, buggy, what) in [
+            ("buggy", Expect::Bug, true, bug.summary()),
+            (
+                "fixed",
+                Expect::Pass,
+                false,
+                "the same jobs on lockstep's TaskTree (thread pool)",
+            ),
+        ] {
+            let twin = Bzfs { bug, buggy };
+            r.add(
+                Model::new(bug.name(), variant, expect, what)
+                    .sim(program!(twin.model::<Sim>()))
+                    .loom(program!(twin.model::<Loom>()))
+                    .shuttle(program!(twin.model::<Shuttle>()))
+                    .preemptions(2),
+            );
+        }
+    }
+}
+
+/// zarr: async, so lockstep-sim's and shuttle's executors (loom has no async backend here).
+fn zarr(r: &mut Registry) {
+    for get_many in ZarrGetMany::ALL {
+        let expect = match get_many {
+            ZarrGetMany::Gather => Expect::Bug,
+            _ => Expect::Pass,
+        };
+        let zarr = Zarr { get_many };
+        r.add(
+            Model::new(
+                "zarr-gather-metadata",
+                get_many.variant(),
+                expect,
+                get_many.summary(),
+            )
+            .sim(program!(zarr.model::<Sim>()))
+            .shuttle(program!(zarr.model::<Shuttle>())),
+        );
+    }
+}
+
+/// Parsl: processes exist only on lockstep-sim.
+fn parsl(r: &mut Registry) {
+    for start in ParslStart::ALL {
+        let expect = match start {
+            ParslStart::Fork => Expect::Bug,
+            _ => Expect::Pass,
+        };
+        r.add(
+            Model::new(
+                "parsl-fork-logging-lock",
+                start.variant(),
+                expect,
+                start.summary(),
+            )
+            .sim(program!(Parsl { start }.model())),
         );
     }
 }
@@ -285,6 +366,20 @@ fn components(r: &mut Registry) {
             .model::<Shuttle>()))
         .preemptions(2),
     );
+    for option in OrderedOption::ALL {
+        let mut model = Model::new(option.name(), "fixed", Expect::Pass, option.summary())
+            .sim(program!(option.model::<Sim>()))
+            .preemptions(2);
+        // Log routing needs threads the backend tells apart: loom's and shuttle's share OS
+        // threads without saying which runs (lockstep's Runtime::thread_key).
+        if option == OrderedOption::FailFast {
+            model = model
+                .loom(program!(option.model::<Loom>()))
+                .shuttle(program!(option.model::<Shuttle>()))
+                .preemptions(1);
+        }
+        r.add(model);
+    }
     for race in ManagerRace::ALL {
         r.add(
             Model::new(
@@ -299,6 +394,33 @@ fn components(r: &mut Registry) {
             .preemptions(2),
         );
     }
+    for path in BlockPath::ALL {
+        let mut model = Model::new(path.name(), "fixed", Expect::Pass, path.summary())
+            .sim(program!(path.model::<Sim>()))
+            .preemptions(path.preemption_bound());
+        if path == BlockPath::PanickingStore {
+            model = model.iterations(300); // every schedule catches a panic: slow under shuttle
+        }
+        model = match path {
+            // Faults are injected by lockstep-sim only: one or two failed puts per execution.
+            BlockPath::InjectedStoreFaults => model.fault_budget(2),
+            _ => model
+                .loom(program!(path.model::<Loom>()))
+                .shuttle(program!(path.model::<Shuttle>())),
+        };
+        r.add(model);
+    }
+    r.add(
+        Model::new(
+            "tasktree-async",
+            "fixed",
+            Expect::Pass,
+            "barrier scheduler's run_async: jobs as tasks on the checker's async executor",
+        )
+        .sim(program!(TaskTreeModel::small().model_async::<Sim>()))
+        .shuttle(program!(TaskTreeModel::small().model_async::<Shuttle>()))
+        .preemptions(2),
+    );
     r.add(
         Model::new(
             "tasktree",
@@ -311,4 +433,57 @@ fn components(r: &mut Registry) {
         .shuttle(program!(TaskTreeModel::small().model::<Shuttle>()))
         .preemptions(2),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// The seed systems and how their models are named.
+    const ORIGINS: [&str; 5] = ["zstash-", "arvados-", "bzfs-", "zarr-", "parsl-"];
+
+    #[test]
+    fn seed_models_are_named_by_origin_cite_upstream_and_have_both_twins() {
+        let registry = registry();
+        // name -> (has a buggy twin, has a fixed twin)
+        let mut seeds: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
+        for model in registry.models() {
+            let Some(origin) = ORIGINS.iter().find(|o| model.name.starts_with(*o)) else {
+                continue;
+            };
+            let twins = seeds.entry(&model.name).or_default();
+            match model.expect {
+                Expect::Bug => {
+                    twins.0 = true;
+                    // The summary names the system and an upstream issue, PR, commit (hash) or file.
+                    let system = origin.trim_end_matches('-');
+                    let summary = model.summary.to_lowercase();
+                    assert!(summary.starts_with(system), "{}: {}", model.name, summary);
+                    assert!(
+                        summary.contains('#')
+                            || summary.contains(".py")
+                            || summary.contains('_')
+                            || summary.split(|c: char| !c.is_alphanumeric()).any(|word| {
+                                word.len() >= 7 && word.chars().all(|c| c.is_ascii_hexdigit())
+                            }),
+                        "{}: no upstream reference in {:?}",
+                        model.name,
+                        model.summary
+                    );
+                }
+                Expect::Pass => twins.1 = true,
+            }
+        }
+        for (name, twins) in &seeds {
+            assert_eq!(*twins, (true, true), "{name}: both twins");
+        }
+        assert!(seeds.len() >= 20, "{} seed models", seeds.len());
+        for origin in ORIGINS {
+            assert!(
+                seeds.keys().any(|name| name.starts_with(origin)),
+                "no {origin} model"
+            );
+        }
+    }
 }

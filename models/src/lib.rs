@@ -8,9 +8,13 @@
 pub mod acceptance;
 pub mod bench;
 pub mod block;
+pub mod bzfs;
 pub mod catalog;
 pub mod cli;
 pub mod handoff;
 pub mod ordered;
+pub mod parsl;
 pub mod sctbench;
 pub mod tasktree;
+pub mod zarr;
+pub mod zstash;

@@ -3,21 +3,13 @@
 //! - [`OrderedRun`]: the component's own harness — `workers` threads run `items` items through
 //!   [`OrderedMonitor`]; the output must equal the sequential output, even when a worker panics
 //!   part-way through an item.
-//! - [`Zstash`]: zstash's `PrintMonitor` bugs, each as a *buggy* twin (a turn counter on one
-//!   `Mutex` + `Condvar`, as zstash wrote it) and a *fixed* twin (the same workload on
-//!   [`OrderedMonitor`]):
-//!   - [`ZstashBug::WaitTurnTwice`]: a worker waits for its turn before extracting a tar and
-//!     again before printing it — after it has already advanced the turn: deadlock;
-//!   - [`ZstashBug::EmptyItemNeverReleased`]: the turn advances only when the head printed
-//!     something, so a tar with no output is never released: deadlock;
-//!   - [`ZstashBug::DeadWorkerHoldsTurn`]: a worker dies holding the turn; everyone else waits
-//!     forever (zstash's main loop spun meanwhile): deadlock.
+//! - [`ZstashLike`]: the zstash-like workload of the snapshot tests.
 //!
-//! The third zstash monitor problem — polling the counter every 10 ms — is correct, only slow;
-//! it is measured, not modelled: see `lockstep bench ordered` and `models/benches/ordered.rs`.
+//! zstash's own bugs, each with a buggy twin and a fixed twin on [`OrderedMonitor`], are in
+//! [`crate::zstash`].
 
 use lockstep::ordered::{Assignment, Config, OrderedMonitor, Report};
-use lockstep::sync::{thread, Arc, Condvar, Mutex, Runtime};
+use lockstep::sync::Runtime;
 use std::io::Write;
 
 /// Where a worker panics, if it does.
@@ -143,209 +135,6 @@ impl OrderedRun {
     }
 }
 
-/// One of zstash's `PrintMonitor` bugs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ZstashBug {
-    /// Waiting for the turn again after having advanced it.
-    WaitTurnTwice,
-    /// The turn advances only after printing something; an empty tar is never released.
-    EmptyItemNeverReleased,
-    /// A worker dies holding the turn.
-    DeadWorkerHoldsTurn,
-}
-
-/// Buggy (zstash's turn counter) or fixed (the same workload on [`OrderedMonitor`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// zstash's turn counter.
-    Buggy,
-    /// [`OrderedMonitor`].
-    Fixed,
-}
-
-/// A zstash-like extraction: 3 tars over 2 workers, statically assigned (worker 0: tars 0 and
-/// 2, worker 1: tar 1), each printing `Opening archive 00000k.tar` and `Extracting dir/filek`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Zstash {
-    /// Which bug the workload provokes.
-    pub bug: ZstashBug,
-    /// Buggy or fixed.
-    pub variant: Variant,
-}
-
-const TARS: usize = 3;
-const LISTS: [&[usize]; 2] = [&[0, 2], &[1]];
-
-struct TurnCounter<R: Runtime> {
-    current: Mutex<usize, R>,
-    changed: Condvar<R>,
-    out: Mutex<String, R>,
-}
-
-impl<R: Runtime> TurnCounter<R> {
-    fn wait_turn(&self, tar: usize) {
-        drop(self.changed.wait_while(self.current.lock(), |c| *c != tar));
-    }
-    fn advance(&self, tar: usize) {
-        *self.current.lock() = tar + 1;
-        self.changed.notify_all();
-    }
-    fn print(&self, lines: &[String]) {
-        let mut out = self.out.lock();
-        lines.iter().for_each(|l| out.push_str(l));
-    }
-}
-
-impl Zstash {
-    /// The buggy twin.
-    pub fn buggy(bug: ZstashBug) -> Self {
-        Self {
-            bug,
-            variant: Variant::Buggy,
-        }
-    }
-
-    /// The fixed twin.
-    pub fn fixed(bug: ZstashBug) -> Self {
-        Self {
-            bug,
-            variant: Variant::Fixed,
-        }
-    }
-
-    /// What tar `tar` prints, and whether its worker dies after the first line.
-    fn lines(&self, tar: usize) -> (Vec<String>, bool) {
-        match (self.bug, tar) {
-            (ZstashBug::EmptyItemNeverReleased, 1) => (Vec::new(), false),
-            (ZstashBug::DeadWorkerHoldsTurn, 1) => {
-                (vec![format!("Opening archive {tar:06}.tar\n")], true)
-            }
-            _ => (
-                vec![
-                    format!("Opening archive {tar:06}.tar\n"),
-                    format!("Extracting dir/file{tar}\n"),
-                ],
-                false,
-            ),
-        }
-    }
-
-    /// The correct output.
-    pub fn expected(&self) -> String {
-        let mut out = String::new();
-        for tar in 0..TARS {
-            let (lines, dies) = self.lines(tar);
-            lines.iter().for_each(|l| out.push_str(l));
-            if dies {
-                out.push_str(&format!(
-                    "error: item {tar} failed: its writer was dropped before finish() \
-                     (the worker panicked or returned early)\n"
-                ));
-            }
-        }
-        out
-    }
-
-    /// Run on backend `R` and return the output.
-    pub fn run<R: Runtime>(&self) -> String {
-        match self.variant {
-            Variant::Buggy => self.run_turn_counter::<R>(),
-            Variant::Fixed => self.run_monitor::<R>(),
-        }
-    }
-
-    fn run_turn_counter<R: Runtime>(&self) -> String {
-        let turn: Arc<TurnCounter<R>, R> = Arc::new(TurnCounter {
-            current: Mutex::new(0),
-            changed: Condvar::new(),
-            out: Mutex::new(String::new()),
-        });
-        let this = *self;
-        let handles: Vec<_> = LISTS
-            .iter()
-            .enumerate()
-            .map(|(k, list)| {
-                let turn = turn.clone();
-                thread::Builder::<R>::new()
-                    .name(format!("zstash-worker-{k}"))
-                    .spawn(move || {
-                        for &tar in *list {
-                            let (lines, dies) = this.lines(tar);
-                            match this.bug {
-                                ZstashBug::WaitTurnTwice => {
-                                    turn.wait_turn(tar); // before extracting
-                                    turn.print(&lines);
-                                    turn.advance(tar);
-                                    turn.wait_turn(tar); // again, before "print_all_contents"
-                                }
-                                ZstashBug::EmptyItemNeverReleased => {
-                                    if !lines.is_empty() {
-                                        turn.wait_turn(tar);
-                                        turn.print(&lines);
-                                        turn.advance(tar);
-                                    }
-                                }
-                                ZstashBug::DeadWorkerHoldsTurn => {
-                                    turn.wait_turn(tar);
-                                    turn.print(&lines);
-                                    if dies {
-                                        return; // the worker process died: no advance, no report
-                                    }
-                                    turn.advance(tar);
-                                }
-                            }
-                        }
-                    })
-            })
-            .collect();
-        for handle in handles {
-            let _ = handle.join();
-        }
-        let out = turn.out.lock().clone();
-        out
-    }
-
-    fn run_monitor<R: Runtime>(&self) -> String {
-        let monitor =
-            OrderedMonitor::<Vec<u8>, R>::with_runtime(TARS, Vec::new(), Config::default());
-        let workers: Vec<_> = LISTS
-            .iter()
-            .map(|list| monitor.static_worker(list.to_vec()).expect("valid lists"))
-            .collect();
-        let this = *self;
-        let handles: Vec<_> = workers
-            .into_iter()
-            .enumerate()
-            .map(|(k, mut worker)| {
-                thread::Builder::<R>::new()
-                    .name(format!("zstash-worker-{k}"))
-                    .spawn(move || {
-                        while let Some(mut out) = worker.next_item() {
-                            let (lines, dies) = this.lines(out.item());
-                            for line in &lines {
-                                out.write_all(line.as_bytes()).expect("item output");
-                            }
-                            if dies {
-                                return; // dies: the writer's drop guard fails the item
-                            }
-                            let _ = out.finish();
-                        }
-                    })
-            })
-            .collect();
-        let (_, out) = monitor.wait();
-        for handle in handles {
-            let _ = handle.join();
-        }
-        String::from_utf8(out).expect("utf-8 output")
-    }
-
-    /// A model for a checker: run on `R`; the output must be the correct one.
-    pub fn model<R: Runtime>(self) -> impl Fn() + Send + Sync + 'static {
-        move || assert_eq!(self.run::<R>(), self.expected(), "{self:?}")
-    }
-}
-
 /// The zstash-like workload of the snapshot test: 5 archives of different sizes extracted by
 /// `workers` workers, statically assigned by size (largest first, least loaded); archive 3 has a
 /// corrupt member and fails part-way; archive 4 is empty and prints nothing.
@@ -361,10 +150,16 @@ impl ZstashLike {
 
     /// Run on backend `R`; return the output and the report.
     pub fn run<R: Runtime>(&self) -> (String, Report) {
+        let (out, report) = self.run_into::<Vec<u8>, R>(Vec::new());
+        (String::from_utf8(out).expect("utf-8 output"), report)
+    }
+
+    /// Run on backend `R` writing to `sink` (for example lockstep-sim's `Output`, whose writes
+    /// the same-output oracle compares across schedules); return the sink and the report.
+    pub fn run_into<W: Write + Send + 'static, R: Runtime>(&self, sink: W) -> (W, Report) {
         let sizes: Vec<u64> = Self::FILES.iter().map(|&f| f as u64).collect();
         let config = Config::default().window_items(2).window_bytes(256);
-        let monitor =
-            OrderedMonitor::<Vec<u8>, R>::with_runtime(Self::FILES.len(), Vec::new(), config);
+        let monitor = OrderedMonitor::<W, R>::with_runtime(Self::FILES.len(), sink, config);
         let (report, out) = monitor
             .run(Assignment::by_size(&sizes, self.workers), |tar, out| {
                 let files = Self::FILES[tar];
@@ -384,12 +179,98 @@ impl ZstashLike {
                 writeln!(out, "Closed archive {tar:06}.tar").map_err(|e| e.to_string())
             })
             .expect("by_size lists are valid");
-        (String::from_utf8(out).expect("utf-8 output"), report)
+        (out, report)
     }
 
     /// The archive a line belongs to (for `assert_items_in_order`).
     pub fn tar_of_line(line: &str) -> Option<usize> {
         let at = line.find(".tar")?;
         line.get(at.checked_sub(6)?..at)?.parse().ok()
+    }
+}
+
+/// The monitor's shipped options under the checkers: fail-fast and log routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderedOption {
+    /// [`Config::fail_fast`]: item 2 of 5 fails; nothing after it is written, and its error
+    /// line is the last output, whatever the workers had run ahead.
+    FailFast,
+    /// [`Config::route_logs`]: each item logs through
+    /// [`CurrentItemWriter`](lockstep::ordered::CurrentItemWriter) (as a worker's logger would)
+    /// and writes through its writer; both land in the item, in item order. Needs a backend
+    /// that tells its threads apart ([`Runtime::thread_key`]): production and lockstep-sim.
+    LogRouting,
+}
+
+impl OrderedOption {
+    /// Every option.
+    pub const ALL: [OrderedOption; 2] = [OrderedOption::FailFast, OrderedOption::LogRouting];
+
+    /// The catalogue name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderedOption::FailFast => "ordered-fail-fast",
+            OrderedOption::LogRouting => "ordered-log-routing",
+        }
+    }
+
+    /// One line for the catalogue.
+    pub fn summary(self) -> &'static str {
+        match self {
+            OrderedOption::FailFast => "OrderedMonitor fail_fast: nothing after the first failure",
+            OrderedOption::LogRouting => {
+                "OrderedMonitor route_logs: CurrentItemWriter lands in the worker's item"
+            }
+        }
+    }
+
+    /// The only correct output.
+    pub fn expected(self) -> String {
+        match self {
+            OrderedOption::FailFast => {
+                "item 0\nitem 1\nerror: item 2 failed: corrupt member\n".to_owned()
+            }
+            OrderedOption::LogRouting => (0..4)
+                .map(|item| format!("log: item {item}\nitem {item}\n"))
+                .collect(),
+        }
+    }
+
+    /// Run on backend `R`; the output and the report.
+    pub fn run<R: Runtime>(self) -> (String, Report) {
+        let (items, config) = match self {
+            OrderedOption::FailFast => (5, Config::default().fail_fast(true).window_items(2)),
+            OrderedOption::LogRouting => (4, Config::default().route_logs(true)),
+        };
+        let monitor = OrderedMonitor::<Vec<u8>, R>::with_runtime(items, Vec::new(), config);
+        let (report, out) = monitor
+            .run(Assignment::dynamic(2), move |item, out| {
+                if self == OrderedOption::LogRouting {
+                    let mut log = lockstep::ordered::CurrentItemWriter;
+                    writeln!(log, "log: item {item}").map_err(|e| e.to_string())?;
+                }
+                if self == OrderedOption::FailFast && item == 2 {
+                    return Err("corrupt member".to_owned());
+                }
+                writeln!(out, "item {item}").map_err(|e| e.to_string())
+            })
+            .expect("dynamic assignment cannot be refused");
+        (String::from_utf8(out).expect("utf-8 output"), report)
+    }
+
+    /// A model for a checker: the output must be [`Self::expected`].
+    pub fn model<R: Runtime>(self) -> impl Fn() + Send + Sync + 'static {
+        move || {
+            let (out, report) = self.run::<R>();
+            assert_eq!(out, self.expected(), "{self:?}");
+            let failed: Vec<usize> = report.failed.iter().map(|f| f.item).collect();
+            match self {
+                OrderedOption::FailFast => {
+                    assert_eq!(failed, [2], "{report:?}");
+                    assert!(report.completed >= 2, "{report:?}");
+                }
+                OrderedOption::LogRouting => assert!(report.is_success(), "{report:?}"),
+            }
+        }
     }
 }

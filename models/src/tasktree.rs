@@ -1,6 +1,7 @@
 //! Models of the barrier scheduler for the checkers: a small job tree run on the real thread
-//! pool ([`Runner::run`] with [`Executor::Threads`]) on any backend `R`, recording a trace, and
-//! an oracle that checks the trace against the scheduling rules:
+//! pool ([`Runner::run`] with [`Executor::Threads`]) on any backend `R`, or as async tasks
+//! ([`Runner::run_async`], [`TaskTreeModel::run_async`]) on a checker's async executor,
+//! recording a trace, and an oracle that checks the trace against the scheduling rules:
 //!
 //! 1. no job starts before its nearest ancestor job completed (with `no_skip`);
 //! 2. no barrier job `X/~/J` starts before `X` and every job of `X`'s non-barrier subtree
@@ -15,6 +16,7 @@
 //! The jobs are written as strings such as `"a/~/b skip"` (`skip`: completion returns
 //! `no_skip = false`; `fail`: returns `fail = true`).
 
+use lockstep::future::{self, AsyncRuntime};
 use lockstep::sync::{thread, Arc, Mutex, Runtime};
 use lockstep::tasktree::{Executor, Outcome, Report, Runner, TaskTree, Termination};
 use std::collections::{BTreeMap, BTreeSet};
@@ -165,6 +167,59 @@ impl TaskTreeModel {
         }
         let trace = std::mem::take(&mut *trace.lock());
         Run { trace, report }
+    }
+
+    /// Run the model with async jobs ([`Runner::run_async`]) on the async executor of `A`
+    /// (lockstep-sim's or shuttle's under checkers; tokio's in production) and return the
+    /// trace. Each job is a task; it records its start, yields, and records its end.
+    pub fn run_async<A: AsyncRuntime + Runtime>(&self) -> Run {
+        let tree = TaskTree::new(self.names()).expect("a valid model tree");
+        let outcomes = self.outcomes();
+        let trace: Arc<Mutex<Vec<Event>, A>, A> = Arc::new(Mutex::new(Vec::new()));
+        let stop: Termination<A> = Termination::with_runtime();
+        if self.terminate == Terminate::Before {
+            stop.terminate();
+            trace.lock().push(Event::Terminated);
+        }
+        let (job_trace, submit_trace) = (trace.clone(), trace.clone());
+        let report = future::block_on::<A, _>(async {
+            Runner::<A>::with_runtime(&tree)
+                .max_workers(self.workers)
+                .termination(&stop)
+                .spacing(move |name, _| {
+                    submit_trace.lock().push(Event::Submit(name.to_owned()));
+                    0
+                })
+                .run_async::<A, _, _, _, _>(
+                    move |job| {
+                        let trace = job_trace.clone();
+                        async move {
+                            trace.lock().push(Event::Start(job.name().to_owned()));
+                            future::yield_now::<A>().await;
+                            trace.lock().push(Event::End(job.name().to_owned()));
+                        }
+                    },
+                    |name, (), _ctl| {
+                        let outcome = outcomes[name];
+                        trace.lock().push(Event::Complete(name.to_owned(), outcome));
+                        outcome
+                    },
+                )
+                .await
+        })
+        .expect("the model's callbacks do not panic");
+        let trace = std::mem::take(&mut *trace.lock());
+        Run { trace, report }
+    }
+
+    /// A model for a checker: the async run on `A`, every rule asserted.
+    pub fn model_async<A: AsyncRuntime + Runtime>(self) -> impl Fn() + Send + Sync + 'static {
+        move || {
+            let run = self.run_async::<A>();
+            if let Err(broken) = self.check(&run) {
+                panic!("scheduling rule broken: {broken}\ntrace: {:?}", run.trace);
+            }
+        }
     }
 
     /// The jobs an uninterrupted run starts: the oracle for "exactly the reachable jobs".

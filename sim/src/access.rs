@@ -50,6 +50,30 @@ pub(crate) fn outside(address: usize) -> Key {
 pub(crate) fn registered(count: u64) -> Key {
     REGISTERED | count
 }
+/// The key of process `process`'s copy of the lock named `key` (see `crate::process`): the
+/// model's own process keeps the key, every other process has its own, the same in every
+/// execution (processes are numbered in creation order, which is kept like spawn order). Two
+/// keys colliding (odds 2^-64 a pair) would only merge two objects' histories.
+pub(crate) fn in_process(key: Key, process: usize) -> Key {
+    if process == 0 {
+        return key;
+    }
+    spread(key ^ (process as Key).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The key of the Rust data behind the lock named `key`: one value, whichever process's copy
+/// of the lock guards it (recorded only when an execution has several processes).
+pub(crate) fn data(key: Key) -> Key {
+    spread(key ^ 0xD6E8_FEB8_6659_FD93)
+}
+
+/// A 64-bit mix (splitmix64's finaliser) kept away from [`ANY`].
+fn spread(mut z: Key) -> Key {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)).min(ANY - 1)
+}
+
 /// The virtual clock.
 pub(crate) const CLOCK: Key = 1 << 41;
 /// The fault budget, shared by every fault point of an execution.
@@ -160,7 +184,10 @@ pub(crate) fn of_op(
     let accesses = match op.kind {
         OpKind::Start => [on(Role::Write), None],
         OpKind::TryLock => [None, None],
-        OpKind::Spawn => [Some(Access::new(SPAWN, Role::Write)), None],
+        // A fork also writes every lock it copies (recorded as it runs, see `crate::process`).
+        OpKind::Spawn | OpKind::Fork | OpKind::SpawnProcess => {
+            [Some(Access::new(SPAWN, Role::Write)), None]
+        }
         OpKind::Join => [on(Role::Join), None],
         OpKind::Yield => [
             Some(Access::new(CLOCK, Role::MoveClock { from: now })),
@@ -182,7 +209,8 @@ pub(crate) fn of_op(
         | OpKind::AtomicStore
         | OpKind::AtomicRmw
         | OpKind::AsyncOp
-        | OpKind::Output => [on(Role::Write), None],
+        | OpKind::Output
+        | OpKind::Reinit => [on(Role::Write), None],
         OpKind::Fault => [Some(Access::new(FAULTS, Role::Write)), None],
         OpKind::Park => [Some(Access::new(wake(thread), Role::Consume)), None],
         OpKind::Exit => [on(Role::Exit), None],

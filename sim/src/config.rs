@@ -37,9 +37,12 @@ pub mod env {
     pub const SHRINK: &str = "LOCKSTEP_SHRINK";
     /// A wall-clock budget for a run, in seconds (a run cut short is never `exhausted`).
     pub const MAX_DURATION: &str = "LOCKSTEP_MAX_DURATION";
+    /// The progress line: `0` off, `1` on, `lines` machine-readable (see
+    /// [`progress`](crate::progress)).
+    pub const PROGRESS: &str = crate::progress::PROGRESS;
 
     /// Every variable above.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         SEED,
         ITERATIONS,
         DEPTH,
@@ -49,6 +52,7 @@ pub mod env {
         FAULT_PROBABILITY,
         SHRINK,
         MAX_DURATION,
+        PROGRESS,
     ];
 }
 
@@ -367,6 +371,12 @@ impl Knobs {
     /// source, for tests and tools.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Knobs, KnobError> {
         let get = |name: &'static str| lookup(name).map(|value| (name, value));
+        // The progress line is read where a run starts; its value is checked with the others.
+        if let Some(value) = lookup(env::PROGRESS) {
+            if !matches!(value.as_str(), "0" | "1" | "lines") {
+                return Err(refuse(env::PROGRESS, &value, "expected 0, 1 or lines"));
+            }
+        }
         Ok(Knobs {
             seed: get(env::SEED).map(number).transpose()?,
             iterations: get(env::ITERATIONS).map(positive).transpose()?,
@@ -504,6 +514,7 @@ mod tests {
             (env::FAULT_PROBABILITY, "0.5"),
             (env::SHRINK, "0"),
             (env::MAX_DURATION, "1.5"),
+            (env::PROGRESS, "lines"),
         ])
         .unwrap();
         assert_eq!(k.seed, Some(7));
@@ -537,6 +548,8 @@ mod tests {
             (env::SHRINK, "yes please"),
             (env::MAX_DURATION, "0"),
             (env::MAX_DURATION, "soon"),
+            (env::PROGRESS, "yes"),
+            (env::PROGRESS, ""),
         ] {
             let err = knobs(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name);

@@ -66,10 +66,13 @@ impl Effect {
             | OpKind::NotifyOne
             | OpKind::NotifyAll
             | OpKind::Output
+            | OpKind::Reinit
             | OpKind::Exit => Effect::Write,
             OpKind::AtomicRmw | OpKind::AsyncOp => Effect::Update,
             OpKind::Start
             | OpKind::Spawn
+            | OpKind::Fork
+            | OpKind::SpawnProcess
             | OpKind::Yield
             | OpKind::Sleep
             | OpKind::Fault

@@ -31,6 +31,9 @@
 //! - **Faults**: named [`fault`] points whose firing the strategy explores like an interleaving.
 //! - **Output oracle**: [`Builder::run_same_output`] requires every schedule to write the same
 //!   bytes.
+//! - **Processes**: [`process::fork`] gives a child a copy of every lock's state and one thread
+//!   (the bug behind Parsl's hangs: a lock held across fork by a thread the child does not
+//!   have), [`process::spawn`] starts a fresh one.
 //! - **std's API**: [`std::sync`], [`std::thread`] and [`std::time`] have std's signatures
 //!   (`lock().unwrap()`, `thread::spawn(f)`, `join().unwrap()`), so a std program moves here by
 //!   its `use` lines; [`sync`] and [`thread`] are the facade's shape with `Sim` fixed
@@ -90,6 +93,7 @@ mod html;
 mod op;
 mod output;
 mod parallel;
+pub mod process;
 pub mod progress;
 mod report;
 mod rng;

@@ -47,6 +47,12 @@ pub(crate) enum OpKind {
     AsyncOp,
     /// A write to a captured output.
     Output,
+    /// Fork the process (see `crate::process`).
+    Fork,
+    /// Start a fresh process.
+    SpawnProcess,
+    /// Re-initialise a lock in a forked child (CPython's `_at_fork_reinit`).
+    Reinit,
     /// The thread's last step (its result becomes joinable).
     Exit,
 }
@@ -82,6 +88,9 @@ impl OpKind {
             OpKind::Park => "parks",
             OpKind::AsyncOp => "uses",
             OpKind::Output => "writes to",
+            OpKind::Fork => "forks",
+            OpKind::SpawnProcess => "starts a process",
+            OpKind::Reinit => "re-initialises after fork",
             OpKind::Exit => "exits",
         }
     }

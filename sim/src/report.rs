@@ -307,10 +307,16 @@ pub(crate) fn explain_deadlock(result: &ExecResult, blocked: &[BlockedThread]) -
             _ => String::new(),
         };
         let text = match b.waiting {
-            Waiting::Lock => format!(
-                "thread {who} waits to lock {} (at {at}){by}",
-                obj(&b.object)
-            ),
+            // A lock held across a fork by a thread the child does not have says so.
+            Waiting::Lock => b
+                .object
+                .and_then(|o| crate::process::explain_held_across_fork(result, b.thread, o.id, at))
+                .unwrap_or_else(|| {
+                    format!(
+                        "thread {who} waits to lock {} (at {at}){by}",
+                        obj(&b.object)
+                    )
+                }),
             Waiting::Relock => format!(
                 "thread {who} was woken and waits to re-lock {} (at {at}){by}",
                 obj(&b.object)

@@ -87,14 +87,21 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// Where to run.
     pub containment: Containment,
+    /// A [`PREEMPTIONS_ENV`] value that did not parse: the check refuses to run with it
+    /// (unless [`preemption_bound`](Self::preemption_bound) overrides it).
+    env_error: Option<String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
+        let (preemption_bound, env_error) =
+            match super::env_knob(PREEMPTIONS_ENV, "a number of preemptions") {
+                Ok(bound) => (bound, None),
+                Err(why) => (None, Some(why)),
+            };
         Self {
-            preemption_bound: std::env::var(PREEMPTIONS_ENV)
-                .ok()
-                .and_then(|v| v.parse().ok()),
+            preemption_bound,
+            env_error,
             max_permutations: None,
             timeouts: Timeouts::Never,
             containment: Containment::ChildProcess,
@@ -106,6 +113,7 @@ impl Config {
     /// Bound the preemptions per execution.
     pub fn preemption_bound(mut self, bound: usize) -> Self {
         self.preemption_bound = Some(bound);
+        self.env_error = None;
         self
     }
     /// Stop after `n` executions.
@@ -217,6 +225,15 @@ fn prior_result(index: usize) -> Result<Report, Failure> {
 /// Why loom cannot run with `config`, as a [`FailureKind::Invalid`] failure: never loom's own
 /// panic reported as a bug of the model.
 fn validate(config: &Config) -> Result<(), Failure> {
+    if let Some(why) = &config.env_error {
+        return Err(Failure {
+            checker: "loom",
+            kind: FailureKind::Invalid,
+            message: why.clone(),
+            replay: None,
+            executions: 0,
+        });
+    }
     match config.preemption_bound {
         Some(bound) if bound > MAX_PREEMPTION_BOUND => Err(Failure {
             checker: "loom",

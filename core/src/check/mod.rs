@@ -20,6 +20,21 @@ pub mod shuttle;
 pub use checker::{Backend, Checker, UnknownChecker};
 use std::fmt;
 
+/// An adapter's setting from the environment variable `name`: `Ok(None)` when unset, an error
+/// naming the variable when its value does not parse (never silently ignored).
+#[cfg(any(feature = "loom", feature = "shuttle"))]
+fn env_knob<T: std::str::FromStr>(name: &str, expected: &str) -> Result<Option<T>, String> {
+    match std::env::var(name) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name}: not valid UTF-8")),
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("{name}={text:?}: expected {expected}")),
+    }
+}
+
 /// What a completed check explored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -96,5 +111,28 @@ impl fmt::Display for Failure {
             write!(f, "\nreplay it with the schedule: {replay}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(all(test, any(feature = "loom", feature = "shuttle")))]
+mod tests {
+    use super::env_knob;
+
+    /// A value that does not parse is an error naming the variable, never taken for unset.
+    #[test]
+    fn an_unparsable_knob_is_refused_naming_its_variable() {
+        // Variables of this test alone: no other test reads them.
+        std::env::set_var("LOCKSTEP_TEST_KNOB_BAD", "two");
+        std::env::set_var("LOCKSTEP_TEST_KNOB_GOOD", " 3 ");
+        let bad = env_knob::<usize>("LOCKSTEP_TEST_KNOB_BAD", "a number").unwrap_err();
+        assert!(bad.starts_with("LOCKSTEP_TEST_KNOB_BAD=\"two\""), "{bad}");
+        assert_eq!(
+            env_knob::<usize>("LOCKSTEP_TEST_KNOB_GOOD", "a number"),
+            Ok(Some(3))
+        );
+        assert_eq!(
+            env_knob::<usize>("LOCKSTEP_TEST_KNOB_UNSET", "a number"),
+            Ok(None)
+        );
     }
 }

@@ -27,7 +27,7 @@
 //! Shuttle installs a process-wide panic hook on first use; keep shuttle tests in a test binary
 //! of their own (not beside loom tests).
 
-use super::{Failure, FailureKind, Report};
+use super::{Checker, Failure, FailureKind, Report};
 use crate::sync::poison::lock;
 use crate::sync::thread::panic_message;
 use crate::sync::Timeouts;
@@ -69,12 +69,15 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// The name reports give the run: the checker's, from the one name table; a replay is
+    /// named by the mode (the schedule does not say which strategy recorded it — a caller that
+    /// knows, such as `lockstep replay` from a token, renames the failure).
     fn checker_name(&self) -> &'static str {
         match self {
-            Strategy::Random { .. } => "shuttle-random",
-            Strategy::Pct { .. } => "shuttle-pct",
-            Strategy::Dfs { .. } => "shuttle-dfs",
-            Strategy::Replay { .. } => "shuttle-replay",
+            Strategy::Random { .. } => Checker::ShuttleRandom.name(),
+            Strategy::Pct { .. } => Checker::ShuttlePct.name(),
+            Strategy::Dfs { .. } => Checker::ShuttleDfs.name(),
+            Strategy::Replay { .. } => "shuttle replay",
         }
     }
 }
@@ -89,14 +92,22 @@ pub struct Config {
     pub seed: Option<u64>,
     /// Fail an execution that takes more steps than this (a livelock).
     pub max_steps: usize,
+    /// A [`SEED_ENV`] value that did not parse: the check refuses to run with it (unless
+    /// [`seed`](Self::seed) overrides it).
+    env_error: Option<String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
+        let (seed, env_error) = match super::env_knob(SEED_ENV, "a seed (an unsigned integer)") {
+            Ok(seed) => (seed, None),
+            Err(why) => (None, Some(why)),
+        };
         Self {
             timeouts: Timeouts::Explore,
-            seed: std::env::var(SEED_ENV).ok().and_then(|v| v.parse().ok()),
+            seed,
             max_steps: 1_000_000,
+            env_error,
         }
     }
 }
@@ -110,6 +121,7 @@ impl Config {
     /// Fix the seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self.env_error = None;
         self
     }
 }
@@ -181,6 +193,9 @@ where
         replay: None,
         executions: 0,
     };
+    if let Some(why) = &config.env_error {
+        return Err(invalid(why.clone()));
+    }
     validate(&strategy).map_err(invalid)?;
     let is_replay = matches!(strategy, Strategy::Replay { .. });
     let (scheduler, timeouts) = scheduler(strategy, config).map_err(invalid)?;

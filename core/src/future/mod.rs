@@ -1,5 +1,5 @@
-//! The async facade: tasks, blocking sections ([`spawn_blocking`]), mutex, notify, mpsc
-//! channel, sleep and timeout over an [`AsyncRuntime`], with `Tokio` as the default runtime
+//! The async facade: tasks, blocking sections ([`spawn_blocking`]), mutex, notify, semaphore,
+//! mpsc channel, sleep and timeout over an [`AsyncRuntime`], with `Tokio` as the default runtime
 //! when the `tokio` feature is on (it is by default). The facade itself — the trait, the wrappers, [`mpsc`] and the [`checked`]
 //! primitives — needs no feature: without `tokio` the runtime is always named (a checker's, or
 //! the user's own), and only the `Tokio` backend is missing.
@@ -51,5 +51,5 @@ pub use shuttle_backend::{ShuttleJoinHandle, ShuttlePoint};
 pub use tokio_backend::{Tokio, TokioJoinHandle};
 pub use wrappers::{
     block_on, sleep, spawn, spawn_blocking, spawn_named, timeout, yield_now, JoinHandle, Mutex,
-    MutexGuard, Notify,
+    MutexGuard, Notify, Semaphore, SemaphorePermit,
 };

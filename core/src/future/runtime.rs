@@ -36,7 +36,8 @@ impl Debug for JoinError {
 #[error("deadline has elapsed")]
 pub struct Elapsed;
 
-/// A family of async primitives: tasks, mutex, notify, mpsc channel, time.
+/// A family of async primitives: tasks, blocking calls, mutex, notify, semaphore, mpsc channel,
+/// time.
 ///
 /// Implemented by `Tokio` (production, feature `tokio`), `Shuttle` (feature `shuttle`) and
 /// `lockstep_sim::Sim`. Component code uses the wrappers in [`crate::future`].
@@ -54,7 +55,9 @@ pub trait AsyncRuntime: Sized + Send + Sync + 'static {
     /// Run blocking code (locks that may wait, file or socket I/O) where it cannot stall the
     /// tasks: tokio runs it on its blocking-thread pool. The default runs `f` in a new task,
     /// which is right for the checkers' executors, where every task is a modelled thread that
-    /// may block. Aborting the handle does not stop `f` once it has started.
+    /// may block: what `f` blocks on blocks only it, and two such calls can overlap (as two
+    /// calls into a store that is not concurrency-safe do). Aborting the handle does not stop
+    /// `f` once it has started.
     fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -96,6 +99,23 @@ pub trait AsyncRuntime: Sized + Send + Sync + 'static {
     fn notify_waiters(notify: &Self::Notify);
     /// Wait for a notification.
     fn notified(notify: &Self::Notify) -> impl Future<Output = ()> + Send + '_;
+
+    /// A counting semaphore, fair: permits go to waiters first come, first served.
+    type Semaphore: Send + Sync;
+    /// A permit of a [`AsyncRuntime::Semaphore`]; dropping it returns the permit.
+    type SemaphorePermit<'a>: Send;
+    /// A semaphore with `permits` permits.
+    fn semaphore_new(permits: usize) -> Self::Semaphore;
+    /// Wait for a permit.
+    fn semaphore_acquire(
+        semaphore: &Self::Semaphore,
+    ) -> impl Future<Output = Self::SemaphorePermit<'_>> + Send + '_;
+    /// Take a permit if one is free now (and nobody queues for one).
+    fn semaphore_try_acquire(semaphore: &Self::Semaphore) -> Option<Self::SemaphorePermit<'_>>;
+    /// Permits free right now.
+    fn semaphore_available_permits(semaphore: &Self::Semaphore) -> usize;
+    /// Add `n` permits.
+    fn semaphore_add_permits(semaphore: &Self::Semaphore, n: usize);
 
     /// Sending half of a bounded MPSC channel.
     type Sender<T: Send>: Clone + Send + Sync;

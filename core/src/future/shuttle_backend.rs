@@ -63,6 +63,15 @@ impl AsyncRuntime for Shuttle {
         handle.0.abort()
     }
 
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        // A shuttle task blocks on shuttle's primitives like a thread: the call blocks only it.
+        ShuttleJoinHandle(shuttle::future::spawn(async move { f() }))
+    }
+
     fn yield_now() -> impl Future<Output = ()> + Send {
         shuttle::future::yield_now()
     }

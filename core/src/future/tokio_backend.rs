@@ -113,6 +113,37 @@ impl AsyncRuntime for Tokio {
         notify.notified()
     }
 
+    type Semaphore = tokio::sync::Semaphore;
+    type SemaphorePermit<'a> = tokio::sync::SemaphorePermit<'a>;
+
+    #[inline]
+    fn semaphore_new(permits: usize) -> Self::Semaphore {
+        tokio::sync::Semaphore::new(permits)
+    }
+
+    #[inline]
+    async fn semaphore_acquire(semaphore: &Self::Semaphore) -> Self::SemaphorePermit<'_> {
+        semaphore
+            .acquire()
+            .await
+            .expect("the facade never closes a semaphore")
+    }
+
+    #[inline]
+    fn semaphore_try_acquire(semaphore: &Self::Semaphore) -> Option<Self::SemaphorePermit<'_>> {
+        semaphore.try_acquire().ok()
+    }
+
+    #[inline]
+    fn semaphore_available_permits(semaphore: &Self::Semaphore) -> usize {
+        semaphore.available_permits()
+    }
+
+    #[inline]
+    fn semaphore_add_permits(semaphore: &Self::Semaphore, n: usize) {
+        semaphore.add_permits(n)
+    }
+
     type Sender<T: Send> = tokio::sync::mpsc::Sender<T>;
     type Receiver<T: Send> = tokio::sync::mpsc::Receiver<T>;
 

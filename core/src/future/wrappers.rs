@@ -157,6 +157,93 @@ impl<A: AsyncRuntime> fmt::Debug for Notify<A> {
     }
 }
 
+/// A counting semaphore on runtime `A` (tokio's by default, with the `tokio` feature): fair,
+/// permits go to waiters first come, first served.
+///
+/// ```
+/// # #[cfg(feature = "tokio")] {
+/// use lockstep::future::{self, Semaphore, Tokio};
+///
+/// future::block_on::<Tokio, _>(async {
+///     let one_at_a_time: Semaphore = Semaphore::new(1);
+///     let permit = one_at_a_time.acquire().await;
+///     assert!(one_at_a_time.try_acquire().is_none());
+///     drop(permit);
+///     assert_eq!(one_at_a_time.available_permits(), 1);
+/// });
+/// # }
+/// ```
+pub struct Semaphore<
+    #[cfg(feature = "tokio")] A: AsyncRuntime = Tokio,
+    #[cfg(not(feature = "tokio"))] A: AsyncRuntime,
+> {
+    raw: A::Semaphore,
+}
+
+/// A permit of a [`Semaphore`]; dropping it returns the permit.
+pub struct SemaphorePermit<
+    'a,
+    #[cfg(feature = "tokio")] A: AsyncRuntime = Tokio,
+    #[cfg(not(feature = "tokio"))] A: AsyncRuntime,
+> {
+    _raw: A::SemaphorePermit<'a>,
+}
+
+impl<A: AsyncRuntime> Semaphore<A> {
+    /// A semaphore with `permits` permits.
+    #[inline]
+    pub fn new(permits: usize) -> Self {
+        Self {
+            raw: A::semaphore_new(permits),
+        }
+    }
+
+    /// Wait for a permit.
+    #[inline]
+    pub fn acquire(&self) -> impl Future<Output = SemaphorePermit<'_, A>> + Send + '_ {
+        let acquire = A::semaphore_acquire(&self.raw);
+        async move {
+            SemaphorePermit {
+                _raw: acquire.await,
+            }
+        }
+    }
+
+    /// Take a permit if one is free now and nobody waits for one.
+    #[inline]
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_, A>> {
+        A::semaphore_try_acquire(&self.raw).map(|raw| SemaphorePermit { _raw: raw })
+    }
+
+    /// Permits free right now.
+    #[inline]
+    pub fn available_permits(&self) -> usize {
+        A::semaphore_available_permits(&self.raw)
+    }
+
+    /// Add `n` permits.
+    #[inline]
+    pub fn add_permits(&self, n: usize) {
+        A::semaphore_add_permits(&self.raw, n)
+    }
+}
+
+impl<A: AsyncRuntime> fmt::Debug for Semaphore<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("runtime", &A::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: AsyncRuntime> fmt::Debug for SemaphorePermit<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphorePermit")
+            .field("runtime", &A::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Handle to a spawned task; await it for the task's output.
 pub struct JoinHandle<
     T: Send + 'static,
@@ -214,8 +301,9 @@ where
 }
 
 /// Run blocking code off the async threads (tokio's blocking pool; a modelled thread under
-/// the checkers) and get its result by awaiting the handle. See
-/// [`AsyncRuntime::spawn_blocking`].
+/// the checkers) and get its result by awaiting the handle. This is how a model says "a
+/// blocking call, made for an async caller": what `f` blocks on blocks only it, and two such
+/// calls can overlap. See [`AsyncRuntime::spawn_blocking`].
 #[inline]
 pub fn spawn_blocking<A: AsyncRuntime, F, T>(f: F) -> JoinHandle<T, A>
 where

@@ -12,8 +12,11 @@
 //! # }
 //! ```
 //!
-//! Limitation: the current item lives in a std thread-local, so routing is for production
-//! threads. Under loom and shuttle all modelled threads share OS threads; leave it off there.
+//! The current item lives in a std thread-local, keyed by the backend's
+//! [`Runtime::thread_key`](crate::sync::Runtime::thread_key): production threads are OS
+//! threads, and lockstep-sim tells its simulated threads apart, so routing is checked there.
+//! Limitation: loom and shuttle run their modelled threads on OS threads they share without
+//! telling them apart; leave routing off under them.
 
 use super::shared::Shared;
 use crate::sync::{Arc, Runtime};
@@ -25,11 +28,16 @@ type RouteFn = Box<dyn FnMut(&[u8]) -> io::Result<usize>>;
 struct Route {
     /// Address of the monitor's shared state and the item: identifies the route.
     owner: (usize, usize),
+    /// The backend thread it belongs to ([`Runtime::thread_key`]), and how to ask which one
+    /// runs: several simulated threads share one OS thread, and so this thread-local.
+    thread: Option<(u64, u64)>,
+    running: fn() -> Option<(u64, u64)>,
     write: RouteFn,
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Route>> = const { RefCell::new(None) };
+    /// The routes of the backend threads on this OS thread (one, in production).
+    static CURRENT: RefCell<Vec<Route>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Make `item` of `shared` this thread's current item. Returns whether it was installed.
@@ -40,18 +48,34 @@ where
 {
     let owner = (&*shared as *const Shared<W, R> as usize, item);
     let write: RouteFn = Box::new(move |bytes| shared.write(item, bytes));
+    let thread = R::thread_key();
     CURRENT
-        .try_with(|current| *current.borrow_mut() = Some(Route { owner, write }))
-        .is_ok()
+        .try_with(|current| {
+            let Ok(mut routes) = current.try_borrow_mut() else {
+                return false;
+            };
+            // A thread has one current item; routes of an earlier run are stale (a checker
+            // may abandon an execution's threads without unwinding them, so no guard removed
+            // them).
+            routes.retain(|r| r.thread != thread && r.thread.map(|t| t.0) == thread.map(|t| t.0));
+            routes.push(Route {
+                owner,
+                thread,
+                running: R::thread_key,
+                write,
+            });
+            true
+        })
+        .unwrap_or(false)
 }
 
-/// Remove the route of `(shared address, item)` if it is still this thread's current one.
+/// Remove the route of `(shared address, item)` if it is still installed.
 pub(crate) fn unroute(shared: usize, item: usize) {
     let _ = CURRENT.try_with(|current| {
-        let mut current = current.borrow_mut();
-        if current.as_ref().is_some_and(|r| r.owner == (shared, item)) {
-            *current = None;
-        }
+        let removed = current
+            .try_borrow_mut()
+            .map(|mut routes| routes.retain(|r| r.owner != (shared, item)));
+        drop(removed);
     });
 }
 
@@ -63,21 +87,28 @@ pub(crate) fn unroute(shared: usize, item: usize) {
 /// `tracing_subscriber::fmt().with_writer(|| CurrentItemWriter)` (any `Fn() -> impl Write` is a
 /// `MakeWriter`), or env_logger's `Target::Pipe(Box::new(CurrentItemWriter))`.
 ///
-/// Limitation: the current item lives in a std thread-local, so routing is for production
-/// threads; under loom and shuttle all modelled threads share OS threads — leave it off there.
+/// Limitation: the current item lives in a std thread-local, kept per backend thread where the
+/// backend tells its threads apart (production, lockstep-sim); under loom and shuttle all
+/// modelled threads share OS threads — leave it off there.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CurrentItemWriter;
 
 impl Write for CurrentItemWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let routed = CURRENT.try_with(|current| {
-            current
-                .try_borrow_mut()
-                .ok()
-                .and_then(|mut route| route.as_mut().map(|r| (r.write)(buf)))
+        // The route is taken out while it writes: the write may switch to another simulated
+        // thread of this OS thread, which must find the list free.
+        let taken = CURRENT.try_with(|current| {
+            let mut routes = current.try_borrow_mut().ok()?;
+            let at = routes.iter().position(|r| (r.running)() == r.thread)?;
+            Some(routes.swap_remove(at))
+        });
+        let routed = taken.ok().flatten().map(|mut route| {
+            let result = (route.write)(buf);
+            let _ = CURRENT.try_with(|current| current.borrow_mut().push(route));
+            result
         });
         match routed {
-            Ok(Some(result)) => result,
+            Some(result) => result,
             _ => io::stderr().write(buf),
         }
     }

@@ -51,6 +51,13 @@ impl<T: Send, R: Runtime> Mutex<T, R> {
         R::mutex_try_lock(&self.raw).map(|raw| MutexGuard { raw })
     }
 
+    /// The backend's own mutex, for an operation only that backend offers (for example
+    /// `lockstep_sim::process::reinit`, which re-initialises a mutex in a forked child process).
+    #[inline]
+    pub fn as_raw(&self) -> &R::Mutex<T> {
+        &self.raw
+    }
+
     /// Consume the mutex, returning its data.
     #[inline]
     pub fn into_inner(self) -> T {

@@ -153,6 +153,19 @@ pub trait Runtime: Sized + Send + Sync + 'static {
     /// Let at least `duration` pass on the backend's clock.
     fn sleep(duration: Duration);
 
+    // ----- thread identity -------------------------------------------------------------------------
+
+    /// Which of the backend's threads is running, when the backend runs several of its threads
+    /// on one OS thread (lockstep-sim's coroutines): state kept per OS thread (a thread-local)
+    /// must then be kept per backend thread. `(run, thread)`: `run` names the execution (state
+    /// kept for another run is stale: that execution is over), `thread` the thread within it.
+    /// `None` (the default) when every backend thread is an OS thread of its own, or the
+    /// backend does not tell.
+    #[inline]
+    fn thread_key() -> Option<(u64, u64)> {
+        None
+    }
+
     // ----- fault injection ------------------------------------------------------------------------
 
     /// A named fault point: `true` when the backend decides the fault fires here. Test doubles

@@ -145,13 +145,16 @@ fn run(args: &PlanArgs, out: &mut Lines<impl Write>) -> Result<(), PlanError> {
         &jobs[at]
     };
     let json = args.json;
+    // The events are printed once the whole simulation succeeded: a run that ends in an error
+    // (a clock overflow) prints the error alone, not half a schedule first.
+    let mut events = Vec::new();
     let simulation = Runner::new(&tree)
         .max_workers(args.workers)
         .priority(|name: &str| find(name).priority)
         .simulate(
             |name| find(name).duration,
             |name, _ctl| find(name).outcome,
-            |event| write_event(out, json, event),
+            |event| events.push((event.at, event.kind, event.job.to_owned())),
         )
         .map_err(|e| PlanError {
             // A clock overflow names its job: point at the job's line.
@@ -161,6 +164,17 @@ fn run(args: &PlanArgs, out: &mut Lines<impl Write>) -> Result<(), PlanError> {
             },
             message: e.to_string(),
         })?;
+    for (at, kind, job) in &events {
+        write_event(
+            out,
+            json,
+            SimEvent {
+                at: *at,
+                kind: *kind,
+                job,
+            },
+        );
+    }
     let makespan = simulation.makespan.as_secs_f64();
     let failed = simulation.report.failed;
     if json {

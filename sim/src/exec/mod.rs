@@ -65,17 +65,26 @@ pub(crate) fn step(kind: OpKind, object: Option<ObjId>) -> Option<usize> {
 /// it was made inside this execution ([`register_made`]); an id from another execution (an
 /// object made outside the simulation, or reused across executions) is replaced by a fresh
 /// registration named by the slot's address (the same object in every execution).
+///
+/// With more than one process in the execution, a lock's id is the running process's copy of
+/// it (see [`crate::process`]): each process has its own lock state.
 pub(crate) fn object_id(slot: &std::sync::atomic::AtomicU64, kind: ObjKind) -> ObjId {
     use std::sync::atomic::Ordering::Relaxed;
     with_exec(|e| {
         let packed = slot.load(Relaxed);
-        if packed >> 32 == e.generation & 0xFFFF_FFFF && packed != 0 {
-            return (packed & 0xFFFF_FFFF) as ObjId;
+        let id = if packed >> 32 == e.generation & 0xFFFF_FFFF && packed != 0 {
+            (packed & 0xFFFF_FFFF) as ObjId
+        } else {
+            let key = crate::access::outside(slot as *const _ as usize);
+            let id = e.new_object(kind, key);
+            slot.store(pack(e.generation, id), Relaxed);
+            id
+        };
+        if e.processes.len() > 1 && kind.has_lock_state() {
+            crate::process::local_object(e, id)
+        } else {
+            id
         }
-        let key = crate::access::outside(slot as *const _ as usize);
-        let id = e.new_object(kind, key);
-        slot.store(pack(e.generation, id), Relaxed);
-        id
     })
 }
 

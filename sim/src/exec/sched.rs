@@ -46,6 +46,10 @@ pub(crate) struct ObjInfo {
     pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
     /// Where it was made (objects made outside the execution have no site).
     pub(crate) made_at: Option<&'static Location<'static>>,
+    /// A process's copy held by a thread the process does not have (see `crate::process`).
+    pub(crate) held_across_fork: bool,
+    /// The object as the program names it (itself unless this is a process's copy).
+    pub(crate) canonical: ObjId,
 }
 
 /// A caught panic.
@@ -475,6 +479,8 @@ fn finish(
                     holder: o.holder,
                     readers: o.readers.clone(),
                     made_at: o.made_at,
+                    held_across_fork: o.held_across_fork,
+                    canonical: o.canonical,
                 })
                 .collect()
         } else {

@@ -54,6 +54,12 @@ pub(crate) enum ObjKind {
 }
 
 impl ObjKind {
+    /// Whether each process has its own copy of the object's state (locks and condition
+    /// variables do; atomics and async primitives are data, shared by reference).
+    pub(crate) fn has_lock_state(self) -> bool {
+        matches!(self, ObjKind::Mutex | ObjKind::Condvar | ObjKind::RwLock)
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             ObjKind::Mutex => "mutex",
@@ -78,8 +84,24 @@ pub(crate) struct ObjRec {
     pub(crate) readers: Vec<(ThreadId, &'static Location<'static>)>,
     /// Threads waiting on a condvar (not yet notified).
     pub(crate) waiters: Vec<ThreadId>,
-    /// Where it was made, if it was made inside the execution.
+    /// The process whose copy of the object this record is (see [`crate::process`]).
+    pub(crate) process: ProcessId,
+    /// The object as its slot names it in every process (itself unless this is a copy).
+    pub(crate) canonical: ObjId,
+    /// Where it was made, if it was made inside the execution (for reports).
     pub(crate) made_at: Option<&'static Location<'static>>,
+    /// A copy made by a fork while a thread the child does not have held it.
+    pub(crate) held_across_fork: bool,
+}
+
+/// Index of a simulated process in its execution (0: the model's own).
+pub(crate) type ProcessId = usize;
+
+/// A simulated process: its copies of the lock state of objects it did not make.
+#[derive(Debug, Default)]
+pub(crate) struct ProcessRec {
+    /// Canonical object -> this process's copy.
+    pub(crate) copies: std::collections::HashMap<ObjId, ObjId>,
 }
 
 /// A simulated thread.
@@ -109,6 +131,8 @@ pub(crate) struct ThreadRec {
     pub(crate) join_wakers: Vec<std::task::Waker>,
     /// An async task asked to stop.
     pub(crate) aborted: bool,
+    /// The process it belongs to.
+    pub(crate) process: ProcessId,
 }
 
 /// A panic caught in a simulated thread.
@@ -177,6 +201,8 @@ pub(crate) struct ExecState {
     pub(crate) registered: u64,
     /// Coverage points reached (`sometimes!`), as feedback items, in order.
     pub(crate) coverage: Vec<u64>,
+    /// The processes of the execution (at least the model's own, process 0).
+    pub(crate) processes: Vec<ProcessRec>,
 }
 
 thread_local! {
@@ -232,6 +258,7 @@ impl ExecState {
             made: Vec::new(),
             registered: 0,
             coverage: Vec::new(),
+            processes: Vec::new(),
         }
     }
 
@@ -257,6 +284,8 @@ impl ExecState {
         self.made.clear();
         self.registered = 0;
         self.coverage.clear();
+        self.processes.clear();
+        self.processes.push(ProcessRec::default());
     }
 
     /// The key of object `id`.
@@ -309,13 +338,17 @@ impl ExecState {
     /// A new object named `key`.
     pub(crate) fn new_object(&mut self, kind: ObjKind, key: Key) -> ObjId {
         let id = ObjId::try_from(self.objects.len()).expect("fewer than 2^32 objects");
+        let process = self.threads.get(self.current).map_or(0, |t| t.process);
         self.objects.push(ObjRec {
             kind,
             key,
             holder: None,
             readers: Vec::new(),
             waiters: Vec::new(),
+            process,
+            canonical: id,
             made_at: None,
+            held_across_fork: false,
         });
         id
     }
@@ -326,6 +359,7 @@ impl ExecState {
         at: &'static Location<'static>,
     ) -> ThreadId {
         let id = self.threads.len();
+        let process = self.threads.get(self.current).map_or(0, |t| t.process);
         let object = self.new_object(ObjKind::Thread, access::thread_object(id));
         self.objects[object as usize].made_at = Some(at);
         self.threads.push(ThreadRec {
@@ -343,6 +377,7 @@ impl ExecState {
             spawned_at: at,
             join_wakers: Vec::new(),
             aborted: false,
+            process,
         });
         self.coroutines.push(None);
         id

@@ -147,6 +147,16 @@ impl AsyncRuntime for Sim {
         }
     }
 
+    #[track_caller]
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        // A task is a simulated thread: a blocking operation in it blocks only it.
+        <Sim as AsyncRuntime>::spawn(Some("blocking"), async move { f() })
+    }
+
     fn abort<T: Send + 'static>(handle: &Self::JoinHandle<T>) {
         with_exec(|e| {
             e.threads[handle.thread].aborted = true;

@@ -234,6 +234,13 @@ impl Runtime for Sim {
         );
     }
 
+    fn thread_key() -> Option<(u64, u64)> {
+        crate::exec::state::EXEC.with(|cell| {
+            let e = cell.try_borrow().ok()?;
+            e.active.then_some((e.generation, e.current as u64))
+        })
+    }
+
     #[track_caller]
     fn fault(point: &'static str) -> bool {
         crate::fault::fault_at(point, Location::caller())

@@ -28,13 +28,18 @@ pub struct SimMutex<T> {
 }
 
 /// Holds a [`SimMutex`].
+///
+/// The data is borrowed from the mutex at the guard's first dereference, not when the lock is
+/// taken: a guard used only as a lock (`let _held = m.lock()`) never touches the data, so a
+/// forked child may take its copy of a lock whose data another process's guard holds (see
+/// [`crate::process`]).
 #[derive(Debug)]
 pub struct SimMutexGuard<'a, T> {
     mutex: &'a SimMutex<T>,
     id: ObjId,
     /// Where the lock was taken (a guard's drop has no caller location of its own).
     taken_at: &'static Location<'static>,
-    data: Option<std::sync::MutexGuard<'a, T>>,
+    data: std::cell::OnceCell<std::sync::MutexGuard<'a, T>>,
 }
 
 impl<T> SimMutex<T> {
@@ -50,10 +55,30 @@ impl<T> SimMutex<T> {
         object_id(&self.id, ObjKind::Mutex)
     }
 
-    fn data(&self) -> std::sync::MutexGuard<'_, T> {
-        self.data
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Borrow the data for a guard of lock `id` (the running process's copy). With several
+    /// processes the data is one value shared by reference, so using it is recorded as an
+    /// access of its own, and two processes holding it at once is refused with a panic (it
+    /// would be two `&mut` to one value).
+    fn data(&self, id: ObjId) -> std::sync::MutexGuard<'_, T> {
+        if !crate::process::record_data_access(id) {
+            return self
+                .data
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        match self.data.try_lock() {
+            Ok(data) => data,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => crate::process::data_shared_panic(id),
+        }
+    }
+
+    /// Forget who holds this process's copy of the lock (see [`crate::process::reinit`]).
+    #[track_caller]
+    pub(crate) fn reinit_after_fork(&self) {
+        let id = self.id();
+        step(OpKind::Reinit, Some(id));
+        crate::process::reinit_object(id);
     }
 
     #[track_caller]
@@ -70,7 +95,7 @@ impl<T> SimMutex<T> {
             mutex: self,
             id,
             taken_at: at,
-            data: Some(self.data()),
+            data: std::cell::OnceCell::new(),
         }
     }
 
@@ -105,22 +130,34 @@ impl<T> SimMutex<T> {
 impl<T> Deref for SimMutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        self.data.as_deref().expect("the guard holds the data")
+        self.data.get_or_init(|| self.mutex.data(self.id))
     }
 }
 
 impl<T> DerefMut for SimMutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        self.data.as_deref_mut().expect("the guard holds the data")
+        let _ = self.data.get_or_init(|| self.mutex.data(self.id));
+        self.data.get_mut().expect("initialised above")
     }
 }
 
 impl<T> Drop for SimMutexGuard<'_, T> {
     fn drop(&mut self) {
         // Release the data first: nobody else can take it before the simulated unlock below.
-        drop(self.data.take());
+        release_data(&mut self.data, self.id);
         release(OpKind::Unlock, self.id, self.taken_at);
         with_exec(|e| e.objects[self.id as usize].holder = None);
+    }
+}
+
+/// Give back the data a mutex guard borrowed, if it did; with several processes that is an
+/// access of the shared data too (a process borrowing it later is ordered after this).
+fn release_data<T>(data: &mut std::cell::OnceCell<std::sync::MutexGuard<'_, T>>, id: ObjId) {
+    if let Some(borrowed) = data.take() {
+        drop(borrowed);
+        if !std::thread::panicking() {
+            crate::process::record_data_access(id);
+        }
     }
 }
 
@@ -159,7 +196,7 @@ impl SimCondvar {
         let mutex = guard.id;
         let at = here();
         suspend(Op::new(OpKind::Wait, Some(condvar), at), Wait::None);
-        drop(guard.data.take());
+        release_data(&mut guard.data, mutex);
         let deadline = with_exec(|e| {
             let current = e.current;
             e.objects[mutex as usize].holder = None;
@@ -194,7 +231,7 @@ impl SimCondvar {
                 }
             )
         });
-        guard.data = Some(guard.mutex.data());
+        // The data is borrowed again at the guard's next dereference.
         timed_out
     }
 
@@ -297,10 +334,17 @@ impl<T> SimRwLock<T> {
             let current = e.current;
             e.objects[id as usize].readers.push((current, at));
         });
-        let data = self
-            .data
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let data = if crate::process::record_data_access(id) {
+            match self.data.try_read() {
+                Ok(data) => data,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => crate::process::data_shared_panic(id),
+            }
+        } else {
+            self.data
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
         SimReadGuard {
             id,
             taken_at: at,
@@ -314,10 +358,17 @@ impl<T> SimRwLock<T> {
         let at = here();
         suspend(Op::new(OpKind::WriteLock, Some(id), at), Wait::Write(id));
         with_exec(|e| e.objects[id as usize].holder = Some((e.current, at)));
-        let data = self
-            .data
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let data = if crate::process::record_data_access(id) {
+            match self.data.try_write() {
+                Ok(data) => data,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => crate::process::data_shared_panic(id),
+            }
+        } else {
+            self.data
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
         SimWriteGuard {
             id,
             taken_at: at,

@@ -125,6 +125,9 @@ pub(crate) struct Dfs {
     clocks: Vec<VClock>,
     /// Per object (named by its stable key, the same in every execution).
     objects: HashMap<Key, ObjectHistory>,
+    /// The latest fork of the execution: dependent with every operation (see
+    /// [`writes_everything`]).
+    last_fork: Option<Access>,
     steps: Vec<StepInfo>,
     /// The operation chosen at the previous decision (applied once the next decision comes).
     pending: Option<(ThreadId, (Op, Option<Key>), usize)>,
@@ -155,6 +158,7 @@ impl Dfs {
             position: 0,
             clocks: Vec::new(),
             objects: HashMap::new(),
+            last_fork: None,
             steps: Vec::new(),
             pending: None,
             nondeterminism: None,
@@ -201,6 +205,15 @@ impl Dfs {
                 }
             }
         }
+        if let Some(fork) = &self.last_fork {
+            clock.join(&fork.clock);
+        }
+        if writes_everything(op) {
+            for history in self.objects.values() {
+                let accesses = history.last_write.iter().chain(&history.reads);
+                accesses.for_each(|a| clock.join(&a.clock));
+            }
+        }
         clock.tick(thread);
         let step = self.steps.len();
         self.steps.push(StepInfo {
@@ -221,6 +234,12 @@ impl Dfs {
                 history.reads.clear();
             }
         }
+        if writes_everything(op) {
+            self.last_fork = Some(Access {
+                step,
+                clock: clock.clone(),
+            });
+        }
         self.clocks[thread] = clock;
         // Threads created by this step (a spawn) start with the spawner's clock *including*
         // the spawn, which happens before everything they do.
@@ -235,21 +254,36 @@ impl Dfs {
 
     /// The latest step dependent with `p`'s next operation and not ordered before `p`.
     fn race_with(&self, p: ThreadId, op: Op, key: Option<Key>) -> Option<usize> {
-        let history = self.objects.get(&key?)?;
         let clock = self.clocks.get(p);
         let ordered_before = |a: &Access| {
             let s = &self.steps[a.step];
             clock.is_some_and(|c| c.get(s.thread) >= s.local)
         };
+        let fork = self.last_fork.iter();
+        let after_fork = fork.filter(|a| self.steps[a.step].thread != p && !ordered_before(a));
+        let after_fork = after_fork.map(|a| a.step).max();
+        if writes_everything(op) {
+            let all = self.objects.values();
+            let accesses = all.flat_map(|h| h.last_write.iter().chain(&h.reads));
+            let raced = accesses
+                .filter(|a| self.steps[a.step].thread != p && !ordered_before(a))
+                .map(|a| a.step)
+                .max();
+            return raced.max(after_fork);
+        }
+        let Some(history) = key.and_then(|k| self.objects.get(&k)) else {
+            return after_fork;
+        };
         let mut candidates: Vec<&Access> = history.last_write.iter().collect();
         if !reads_only(op) {
             candidates.extend(history.reads.iter());
         }
-        candidates
+        let raced = candidates
             .into_iter()
             .filter(|a| self.steps[a.step].thread != p && !ordered_before(a))
             .map(|a| a.step)
-            .max()
+            .max();
+        raced.max(after_fork)
     }
 
     /// For every thread's next operation, add backtrack points where it races.
@@ -433,6 +467,13 @@ fn reads_only(op: Op) -> bool {
     op.kind.reads_only()
 }
 
+/// A fork copies the state of every lock of its process (`crate::process`): this search tracks
+/// one object per operation, so it treats a fork as dependent with every operation (sound,
+/// coarse).
+fn writes_everything(op: Op) -> bool {
+    op.kind == OpKind::Fork
+}
+
 impl Scheduler for Dfs {
     fn next_execution(&mut self) -> bool {
         if self.nondeterminism.is_some() || self.exhausted {
@@ -458,6 +499,7 @@ impl Scheduler for Dfs {
         self.position = 0;
         self.clocks.clear();
         self.objects.clear();
+        self.last_fork = None;
         self.steps.clear();
         self.pending = None;
         true

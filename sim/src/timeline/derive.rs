@@ -37,6 +37,9 @@ impl From<OpKind> for StepOp {
             OpKind::Park => StepOp::Park,
             OpKind::AsyncOp => StepOp::AsyncOp,
             OpKind::Output => StepOp::Output,
+            OpKind::Fork => StepOp::Fork,
+            OpKind::SpawnProcess => StepOp::SpawnProcess,
+            OpKind::Reinit => StepOp::Reinit,
             OpKind::Exit => StepOp::Exit,
         }
     }
@@ -127,7 +130,10 @@ impl Linker<'_> {
                 self.waiting.insert(thread, number);
             }
             (OpKind::NotifyOne | OpKind::NotifyAll, _) => self.notify(number, steps),
-            (OpKind::Spawn, _) => {
+            // A fork or process start creates the child's one thread. (A `try_fork` refused
+            // because other threads run creates none, and would shift the links of later
+            // spawns by one; a refusal is no failure, so it rarely reaches a timeline.)
+            (OpKind::Spawn | OpKind::Fork | OpKind::SpawnProcess, _) => {
                 self.spawned += 1;
                 steps[i].links.thread = Some(self.spawned);
             }

@@ -75,6 +75,13 @@ pub enum StepOp {
     AsyncOp,
     /// Writes to a captured output.
     Output,
+    /// Forks the process ([`StepLinks::thread`] is the child's one thread; see
+    /// [`crate::process`]).
+    Fork,
+    /// Starts a fresh process ([`StepLinks::thread`] is its thread).
+    SpawnProcess,
+    /// Re-initialises a lock in a forked child ([`crate::process::reinit`]).
+    Reinit,
     /// A thread's last step: its result becomes joinable.
     Exit,
 }
@@ -106,6 +113,9 @@ impl StepOp {
             StepOp::Park => "park",
             StepOp::AsyncOp => "async",
             StepOp::Output => "output",
+            StepOp::Fork => "fork",
+            StepOp::SpawnProcess => "spawn_process",
+            StepOp::Reinit => "reinit",
             StepOp::Exit => "exit",
         }
     }

@@ -40,3 +40,12 @@ fn termination_before_the_run_starts_nothing() {
     let report = shuttle::check_random(model.model::<Shuttle>(), 200);
     assert_eq!(report.executions, 200);
 }
+
+#[test]
+fn run_async_keeps_the_rules_on_shuttles_executor() {
+    let model = TaskTreeModel::small();
+    let report = shuttle::check_pct(model.clone().model_async::<Shuttle>(), SCHEDULES, 3);
+    assert_eq!(report.executions, SCHEDULES);
+    let report = shuttle::check_random(model.model_async::<Shuttle>(), SCHEDULES);
+    assert_eq!(report.executions, SCHEDULES);
+}

@@ -8,5 +8,7 @@ mod components;
 mod framework;
 mod optimal;
 mod ported;
+mod process;
+mod seeds;
 mod strategies;
 mod timeline;

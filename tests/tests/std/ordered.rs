@@ -3,7 +3,8 @@
 
 use lockstep::ordered::{assert_items_in_order, Assignment, Config, OrderedMonitor};
 use lockstep::sync::Std;
-use lockstep_models::ordered::{OrderedRun, PanicAt, Zstash, ZstashBug, ZstashLike};
+use lockstep_models::ordered::{OrderedRun, PanicAt, ZstashLike};
+use lockstep_models::zstash::{Zstash, ZstashBug};
 use proptest::prelude::*;
 use std::io::Write;
 use std::time::Duration;
@@ -111,14 +112,11 @@ fn harness_with_a_panicking_worker_matches_its_expected_output_under_stress() {
 
 #[test]
 fn zstash_fixed_twins_produce_the_correct_output() {
-    for bug in [
-        ZstashBug::WaitTurnTwice,
-        ZstashBug::EmptyItemNeverReleased,
-        ZstashBug::DeadWorkerHoldsTurn,
-    ] {
+    // The latency twins measure virtual time; on std threads their sleeps are real.
+    for bug in ZstashBug::ALL.into_iter().filter(|bug| !bug.has_io()) {
         let model = Zstash::fixed(bug);
         for _ in 0..200 {
-            assert_eq!(model.run::<Std>(), model.expected(), "{bug:?}");
+            model.run::<Std>(); // asserts the output, the failures reported
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Async primitives for checker backends, written once: a FIFO mutex, a tokio-style notify and a
-//! bounded MPSC channel, driven by wakers.
+//! Async primitives for checker backends, written once: a FIFO mutex, a tokio-style notify, a
+//! fair counting semaphore and a bounded MPSC channel, driven by wakers.
 //!
 //! A checker runs one task at a time and only switches at its own scheduling points, so these
 //! keep their state under plain `std` locks (never contended) and call
@@ -11,10 +11,12 @@
 mod mpsc;
 mod mutex;
 mod notify;
+mod semaphore;
 
 pub use mpsc::{channel, Receiver, Sender};
 pub use mutex::{Mutex, MutexGuard};
 pub use notify::Notify;
+pub use semaphore::{Semaphore, SemaphorePermit};
 
 /// A checker's scheduling point: a call that lets the checker switch to another task.
 pub trait SchedulingPoint: Send + Sync + 'static {
@@ -32,7 +34,8 @@ pub(crate) fn addr<T>(object: &T) -> usize {
 /// Lock a never-contended std mutex, ignoring poison (a panicking task must not wedge others).
 pub(crate) use crate::sync::poison::lock;
 
-/// The mutex, notify and channel items of an [`AsyncRuntime`](crate::future::AsyncRuntime) impl
+/// The mutex, notify, semaphore and channel items of an
+/// [`AsyncRuntime`](crate::future::AsyncRuntime) impl
 /// whose primitives are these checked ones, with scheduling point `$point`: every checker
 /// backend (shuttle's here, lockstep-sim's `Sim`) forwards them the same way, so they are
 /// written once. Expand it inside `impl AsyncRuntime for ...`. Not a stable API.
@@ -77,6 +80,31 @@ macro_rules! checked_async_primitives {
             notify.notified()
         }
 
+        type Semaphore = $crate::future::checked::Semaphore<$point>;
+        type SemaphorePermit<'a> = $crate::future::checked::SemaphorePermit<'a, $point>;
+
+        fn semaphore_new(permits: usize) -> Self::Semaphore {
+            $crate::future::checked::Semaphore::new(permits)
+        }
+
+        fn semaphore_acquire(
+            semaphore: &Self::Semaphore,
+        ) -> impl ::std::future::Future<Output = Self::SemaphorePermit<'_>> + Send + '_ {
+            semaphore.acquire()
+        }
+
+        fn semaphore_try_acquire(semaphore: &Self::Semaphore) -> Option<Self::SemaphorePermit<'_>> {
+            semaphore.try_acquire()
+        }
+
+        fn semaphore_available_permits(semaphore: &Self::Semaphore) -> usize {
+            semaphore.available_permits()
+        }
+
+        fn semaphore_add_permits(semaphore: &Self::Semaphore, n: usize) {
+            semaphore.add_permits(n)
+        }
+
         type Sender<T: Send> = $crate::future::checked::Sender<T, $point>;
         type Receiver<T: Send> = $crate::future::checked::Receiver<T, $point>;
 
@@ -118,7 +146,7 @@ macro_rules! checked_async_primitives {
 mod tests {
     //! Semantics of the checked primitives, polled by hand (no checker: the scheduling point is a
     //! no-op), including the cancellation paths a checker rarely reaches.
-    use super::{channel, Mutex, Notify, SchedulingPoint};
+    use super::{channel, Mutex, Notify, SchedulingPoint, Semaphore};
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
@@ -195,6 +223,51 @@ mod tests {
         n.notify_one(); // delivered to a
         drop(a);
         assert!(poll(b.as_mut()).is_ready(), "forwarded to b");
+    }
+
+    #[test]
+    fn semaphore_serves_waiters_first_come_first_served() {
+        let s: Semaphore<NoPoint> = Semaphore::new(1);
+        let held = s.try_acquire().expect("one permit");
+        assert!(s.try_acquire().is_none());
+        let mut a = pin!(s.acquire());
+        let mut b = pin!(s.acquire());
+        assert!(poll(a.as_mut()).is_pending());
+        assert!(poll(b.as_mut()).is_pending());
+        drop(held); // goes to `a`, not to a later try_acquire
+        assert!(
+            s.try_acquire().is_none(),
+            "the permit was handed to the first waiter"
+        );
+        assert!(poll(b.as_mut()).is_pending(), "b queued after a");
+        let Poll::Ready(permit) = poll(a.as_mut()) else {
+            panic!("a must get the permit")
+        };
+        drop(permit);
+        let Poll::Ready(permit) = poll(b.as_mut()) else {
+            panic!("b must get the permit a returned")
+        };
+        assert_eq!(s.available_permits(), 0, "b holds it");
+        drop(permit);
+        assert_eq!(s.available_permits(), 1, "returned when nobody waits");
+    }
+
+    #[test]
+    fn a_cancelled_acquire_that_was_granted_passes_the_permit_on() {
+        let s: Semaphore<NoPoint> = Semaphore::new(0);
+        let mut a = Box::pin(s.acquire());
+        let mut b = pin!(s.acquire());
+        assert!(poll(a.as_mut()).is_pending());
+        assert!(poll(b.as_mut()).is_pending());
+        s.add_permits(1); // granted to `a`...
+        drop(a); // ...which is cancelled before it sees it
+        let Poll::Ready(permit) = poll(b.as_mut()) else {
+            panic!("the permit must reach b")
+        };
+        s.add_permits(2);
+        assert_eq!(s.available_permits(), 2, "b still holds one");
+        drop(permit);
+        assert_eq!(s.available_permits(), 3, "none lost, none made up");
     }
 
     #[test]
