@@ -116,16 +116,17 @@ const TAG_PAIR: u8 = 0xA1;
 const TAG_COVER: u8 = 0xA2;
 const TAG_FAULT: u8 = 0xA3;
 
+/// The feedback item of coverage point `name` reached with its condition `held`.
+fn coverage_item(name: &str, held: bool) -> u64 {
+    fnv(name.bytes(), fnv([TAG_COVER, u8::from(held)], FNV64_OFFSET))
+}
+
 /// Record a `sometimes!` point in the running execution, if one runs on this OS thread.
 pub(crate) fn sometimes(condition: bool, name: &'static str) {
     EXEC.with(|cell| {
         if let Ok(mut e) = cell.try_borrow_mut() {
             if e.active && !e.tearing_down {
-                let item = fnv(
-                    name.bytes(),
-                    fnv([TAG_COVER, u8::from(condition)], FNV64_OFFSET),
-                );
-                e.coverage.push(item);
+                e.coverage.push((name, condition));
             }
         }
     });
@@ -207,7 +208,12 @@ pub(crate) fn of(result: &ExecResult) -> Feedback {
         let hash = fnv(pair.reader.to_le_bytes(), hash);
         items.push(fnv([bucket(*count)], hash));
     }
-    items.extend_from_slice(&result.coverage);
+    items.extend(
+        result
+            .coverage
+            .iter()
+            .map(|&(name, held)| coverage_item(name, held)),
+    );
     items.sort_unstable();
     items.dedup();
     let mut potential: Vec<Pair> = Vec::new();
@@ -302,8 +308,7 @@ pub(crate) mod tests {
             },
             1,
         );
-        assert_eq!(results[0].coverage.len(), 2);
-        assert_ne!(results[0].coverage[0], results[0].coverage[1]);
+        assert_eq!(results[0].coverage, [("reached", true), ("reached", false)]);
         assert_eq!(of(&results[0]).items.len(), 2);
     }
 }

@@ -132,7 +132,7 @@ pub use fault::fault;
 pub use output::Output;
 pub use report::TraceStep;
 pub use rt::Sim;
-pub use session::Report;
+pub use session::{Reached, Report};
 pub use timeline::{BlockedThread, ObjectKind, ObjectRef, StepLinks, StepOp, Waiting};
 pub use token::{Token, TokenError};
 
@@ -145,11 +145,24 @@ pub use token::{Token, TokenError};
 /// runtime — a component that ships — writes `lockstep::sometimes!(R, condition, "name")`,
 /// which is the same call on `Sim` and an empty inlined call on `Std`, loom and shuttle.
 ///
+/// The run's [`Report::sometimes`] says how often each point was reached and its condition
+/// held — a point that never held is a behaviour the run did not reach:
+///
 /// ```
-/// lockstep_sim::Builder::fuzz(10).check(|| {
-///     let queue_len = 0;
-///     lockstep_sim::sometimes!(queue_len == 0, "took from an empty queue");
+/// use lockstep::sync::{atomic::AtomicU64, thread, Arc};
+/// use lockstep_sim::Sim;
+/// use std::sync::atomic::Ordering::SeqCst;
+///
+/// let report = lockstep_sim::Builder::fuzz(200).check(|| {
+///     let x: Arc<AtomicU64<Sim>, Sim> = Arc::new(AtomicU64::new(0));
+///     let y = x.clone();
+///     let t = thread::spawn::<Sim, _, _>(move || y.store(1, SeqCst));
+///     lockstep_sim::sometimes!(x.load(SeqCst) == 1, "saw the store");
+///     t.join().unwrap();
 /// });
+/// let seen = report.sometimes["saw the store"];
+/// assert_eq!(seen.executions, 200);
+/// assert!(0 < seen.held && seen.held < 200, "{seen:?}");
 /// ```
 #[macro_export]
 macro_rules! sometimes {

@@ -17,6 +17,7 @@ use crate::strategy::{
 };
 use crate::token::{fnv1a, Body, SimSchedule, Token, FNV_OFFSET};
 use lockstep::check::Checker;
+use std::collections::BTreeMap;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -45,11 +46,30 @@ pub struct Report {
     pub abandoned_threads: usize,
     /// The run stopped because its wall-clock budget ran out (it is then not `exhausted`).
     pub out_of_time: bool,
+    /// Every coverage point ([`sometimes!`](crate::sometimes)) an execution reached, by name:
+    /// how many executions reached it, and in how many its condition held. A point that is
+    /// missing, or whose condition never held, is what the run did not reach.
+    pub sometimes: BTreeMap<&'static str, Reached>,
+}
+
+/// How often a run reached one [`sometimes!`](crate::sometimes) point.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reached {
+    /// Executions that reached it.
+    pub executions: u64,
+    /// Executions in which its condition held at least once.
+    pub held: u64,
 }
 
 impl Report {
     /// Add what another part of the same run explored.
     pub(crate) fn merge(&mut self, other: &Report) {
+        for (name, reached) in &other.sometimes {
+            let mine = self.sometimes.entry(name).or_default();
+            mine.executions += reached.executions;
+            mine.held += reached.held;
+        }
         self.executions += other.executions;
         self.blocked += other.blocked;
         self.longest_execution = self.longest_execution.max(other.longest_execution);
@@ -59,6 +79,16 @@ impl Report {
     /// Account for one finished execution.
     pub(crate) fn count(&mut self, result: &ExecResult) {
         self.executions += 1;
+        // Per point, once per execution: reached, and held if any of its visits held.
+        let mut points: Vec<(&'static str, bool)> = result.coverage.clone();
+        points.sort_unstable();
+        points.dedup();
+        for (i, &(name, held)) in points.iter().enumerate() {
+            let first = i == 0 || points[i - 1].0 != name;
+            let reached = self.sometimes.entry(name).or_default();
+            reached.executions += u64::from(first);
+            reached.held += u64::from(held);
+        }
         self.longest_execution = self.longest_execution.max(result.trace.len());
         match result.outcome {
             Outcome::Ok { abandoned } => {
@@ -291,6 +321,7 @@ impl<'c> Session<'c> {
             longest_execution: 0,
             abandoned_threads: 0,
             out_of_time: false,
+            sometimes: BTreeMap::new(),
         }
     }
 

@@ -94,8 +94,8 @@ pub(crate) struct ExecResult {
     pub(crate) preemptions: usize,
     /// Every panic caught in the execution, in order (collected only when it failed).
     pub(crate) panics: Vec<PanicInfo>,
-    /// The coverage points (`sometimes!`) reached, as feedback items.
-    pub(crate) coverage: Vec<u64>,
+    /// The coverage points (`sometimes!`) reached: name, and whether the condition held.
+    pub(crate) coverage: Vec<(&'static str, bool)>,
 }
 
 thread_local! {

@@ -199,8 +199,9 @@ pub(crate) struct ExecState {
     pub(crate) made: Vec<u32>,
     /// Objects registered by address so far.
     pub(crate) registered: u64,
-    /// Coverage points reached (`sometimes!`), as feedback items, in order.
-    pub(crate) coverage: Vec<u64>,
+    /// Coverage points reached (`sometimes!`): the point's name and whether its condition
+    /// held, in order.
+    pub(crate) coverage: Vec<(&'static str, bool)>,
     /// The processes of the execution (at least the model's own, process 0).
     pub(crate) processes: Vec<ProcessRec>,
 }

@@ -548,7 +548,9 @@ pub(crate) mod tests {
         assert!(!fuzzer.learn(&seen));
         let coverage = crate::feedback::tests::executions(|| crate::sometimes!(true, "reached"), 1);
         let mut reached = seen.clone();
-        reached.items.extend(&coverage[0].coverage);
+        reached
+            .items
+            .extend(crate::feedback::of(&coverage[0]).items);
         assert!(fuzzer.learn(&reached));
         assert!(!fuzzer.learn(&reached));
     }
