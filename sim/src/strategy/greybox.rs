@@ -18,8 +18,10 @@
 //! The next input is a fresh seed (one in sixteen, and until the corpus has an entry), or a
 //! mutation of a corpus entry chosen by a **power schedule** that favours rare feedback (an
 //! entry's weight is the sum over its items of 1 / the executions that showed the item):
-//! - *force* a reads-from pair — favouring pairs seen rarely, and pairs never seen at all (a
-//!   read from the initial value of a site that always read a written one);
+//! - *force* a reads-from pair — favouring pairs seen rarely, and pairs never seen at all (any
+//!   write site, or the initial state, with a read site of the same object: a read from the
+//!   initial value at a site that always read a written one); half the forced pairs with a
+//!   writer are *late* (the write is held back too, so that it is the last before the read);
 //! - *negate* a pair the parent exhibited;
 //! - *splice* the constraints of two entries;
 //! - *move a preemption*: the parent's choice stream with one context switch moved a step
