@@ -101,14 +101,12 @@ impl Member {
 /// The schedule fuzzer has 30 of the 42 slots and SURW 4: on SCTBench the fuzzer is the
 /// strongest single strategy (all 22 bugs in every trial, geometric mean of medians 3.7;
 /// reorder_N in 3–5 schedules at every N), SURW the strongest of the rest (8.4). Measured
-/// portfolios (SCTBench, seeds 1..=20, with the fuzzer's first version; `docs/fuzzing.md`):
-/// SURW 12 + fuzz 4 of 24: 8.50 (21 bugs in every trial); SURW 8 + fuzz 12: 6.74; SURW 4 +
-/// fuzz 16: 6.44; SURW 4 + fuzz 30: 6.02 (all 22 in every trial; 4.66 with the current
-/// fuzzer) — the shipped one; more fuzz still (SURW 1 + fuzz 40: 5.80) would leave the other
-/// members too little. Every other member keeps one slot: DFS for what
-/// a few executions of a search reach and to stop the run once a correct program is covered,
-/// PCT for its probabilistic guarantee on bugs of small depth, the delay search, URW, POS and
-/// the random walk for the rest.
+/// portfolios (SCTBench, seeds 1..=20, `docs/fuzzing.md`): SURW 12 + fuzz 4 of 24: 7.73;
+/// SURW 8 + fuzz 12: 5.55; SURW 4 + fuzz 16: 5.17; SURW 4 + fuzz 30: 4.66 — the shipped one;
+/// more fuzz still (SURW 1 + fuzz 40: 4.43) would leave the other members too little. Every
+/// other member keeps one slot: DFS for what a few executions of a search reach and to stop
+/// the run once a correct program is covered, PCT for its probabilistic guarantee on bugs of
+/// small depth, the delay search, URW, POS and the random walk for the rest.
 pub(crate) fn members(s: Setup) -> Vec<Member> {
     let p = s.fault_probability;
     vec![
