@@ -201,15 +201,32 @@ fn add_line(charts: &mut Vec<Chart>, value: &Value) {
 // ---------------------------------------------------------------------------------------------
 // SVG.
 
+/// The narrowest chart; a bar chart with many bars grows so that each bar keeps [`MIN_BAR`].
 const WIDTH: f64 = 760.0;
+/// The narrowest bar of a grouped bar chart, in pixels.
+const MIN_BAR: f64 = 9.0;
 const HEIGHT: f64 = 400.0;
 const LEFT: f64 = 78.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 64.0;
 const BOTTOM: f64 = 64.0;
-const PALETTE: [&str; 8] = [
+const PALETTE: [&str; 12] = [
     "#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41", "#546e7a",
+    "#fdd835", "#d81b60", "#3949ab", "#7cb342",
 ];
+
+/// The chart's width: [`WIDTH`], or wider for a bar chart whose bars would be narrower than
+/// [`MIN_BAR`].
+fn width_of(chart: &Chart) -> f64 {
+    if chart.points.iter().any(|p| p.x.is_some()) {
+        return WIDTH;
+    }
+    let categories = distinct(chart.points.iter().map(|p| p.category.clone())).len() as f64;
+    let series = distinct(chart.points.iter().map(|p| p.series.clone())).len() as f64;
+    (LEFT + RIGHT + categories * series * MIN_BAR / 0.8)
+        .max(WIDTH)
+        .ceil()
+}
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -319,35 +336,36 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
 fn render(chart: &Chart) -> String {
     let lines = chart.points.iter().any(|p| p.x.is_some());
     let scale = Scale::new(chart.points.iter().filter_map(|p| p.y));
+    let width = width_of(chart);
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {HEIGHT}\" width=\"{width}\" \
          height=\"{HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n\
          <text x=\"{}\" y=\"22\" font-size=\"15\" font-weight=\"bold\" text-anchor=\"middle\">{}</text>",
-        WIDTH / 2.0,
+        width / 2.0,
         escape(&chart.title)
     );
-    axis(&mut svg, &scale, &chart.y_label);
+    axis(&mut svg, &scale, &chart.y_label, width);
     let series = if lines {
         line_chart(&mut svg, chart, &scale)
     } else {
-        bar_chart(&mut svg, chart, &scale)
+        bar_chart(&mut svg, chart, &scale, width)
     };
-    legend(&mut svg, &series);
+    legend(&mut svg, &series, width);
     svg.push_str("</svg>\n");
     svg
 }
 
-fn axis(svg: &mut String, scale: &Scale, label: &str) {
+fn axis(svg: &mut String, scale: &Scale, label: &str, width: f64) {
     for tick in scale.ticks() {
         let y = scale.y(tick);
         let _ = writeln!(
             svg,
             "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e0e0e0\"/>\
              <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#555\">{}</text>",
-            WIDTH - RIGHT,
+            width - RIGHT,
             LEFT - 6.0,
             y + 4.0,
             format_value(tick)
@@ -365,19 +383,26 @@ fn axis(svg: &mut String, scale: &Scale, label: &str) {
 }
 
 /// Grouped bars: one group per category, one bar per series. Returns the series in order.
-fn bar_chart(svg: &mut String, chart: &Chart, scale: &Scale) -> Vec<String> {
+fn bar_chart(svg: &mut String, chart: &Chart, scale: &Scale, width: f64) -> Vec<String> {
     let categories = distinct(chart.points.iter().map(|p| p.category.clone()));
     let series = distinct(chart.points.iter().map(|p| p.series.clone()));
-    let group = (WIDTH - LEFT - RIGHT) / categories.len() as f64;
+    let group = (width - LEFT - RIGHT) / categories.len() as f64;
     let bar = group * 0.8 / series.len() as f64;
+    // Value labels only where a bar is wide enough to carry one (the tooltip always has it).
+    let labelled = bar >= 16.0;
     let base = HEIGHT - BOTTOM;
     for (c, category) in categories.iter().enumerate() {
         let x0 = LEFT + c as f64 * group + group * 0.1;
+        let (x, y) = (x0 + group * 0.4, base + 18.0);
+        // Names of crowded groups are turned so they do not run into each other.
+        let turned = if 7.0 * category.chars().count() as f64 > group {
+            format!(" transform=\"rotate(-25 {x:.1} {y:.1})\" text-anchor=\"end\"")
+        } else {
+            " text-anchor=\"middle\"".to_owned()
+        };
         let _ = writeln!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#333\">{}</text>",
-            x0 + group * 0.4,
-            base + 18.0,
+            "<text x=\"{x:.1}\" y=\"{y:.1}\"{turned} fill=\"#333\">{}</text>",
             escape(category)
         );
         for (s, name) in series.iter().enumerate() {
@@ -390,26 +415,37 @@ fn bar_chart(svg: &mut String, chart: &Chart, scale: &Scale) -> Vec<String> {
             let middle = x + bar / 2.0;
             match point.y {
                 Some(y) => {
-                    let top = scale.y(y);
-                    let _ = writeln!(
+                    // At least a sliver: a value at the foot of a log axis (1) stays visible.
+                    let top = scale.y(y).min(base - 3.0);
+                    let _ = write!(
                         svg,
-                        "<rect x=\"{x:.1}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {}</title></rect>\
-                         <text x=\"{middle:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
+                        "<rect x=\"{x:.1}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}, {}: {}</title></rect>",
                         (bar - 2.0).max(1.0),
                         (base - top).max(0.0),
                         PALETTE[s % PALETTE.len()],
+                        escape(category),
                         escape(name),
                         format_value(y),
-                        top - 4.0,
-                        format_value(y)
                     );
+                    if labelled {
+                        let _ = write!(
+                            svg,
+                            "<text x=\"{middle:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
+                            top - 4.0,
+                            format_value(y)
+                        );
+                    }
+                    svg.push('\n');
                 }
                 None => {
+                    let text = if labelled { "✕ not found" } else { "✕" };
                     let _ = writeln!(
                         svg,
-                        "<text x=\"{middle:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{}\">✕ not found</text>",
+                        "<text x=\"{middle:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{}\">{text}<title>{}, {}: not found</title></text>",
                         base - 6.0,
-                        PALETTE[s % PALETTE.len()]
+                        PALETTE[s % PALETTE.len()],
+                        escape(category),
+                        escape(name),
                     );
                 }
             }
@@ -480,12 +516,12 @@ fn line_chart(svg: &mut String, chart: &Chart, scale: &Scale) -> Vec<String> {
     names
 }
 
-fn legend(svg: &mut String, series: &[String]) {
+fn legend(svg: &mut String, series: &[String], chart_width: f64) {
     let mut x = LEFT;
     let mut y = 42.0;
     for (i, name) in series.iter().enumerate() {
         let width = 22.0 + 6.5 * name.chars().count() as f64;
-        if x + width > WIDTH - RIGHT {
+        if x + width > chart_width - RIGHT {
             x = LEFT;
             y += 16.0;
         }
@@ -552,20 +588,23 @@ mod tests {
     #[test]
     fn the_checked_in_charts_are_redrawn_byte_for_byte() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/plots");
-        let mut charts = Vec::new();
-        let data = std::fs::read_to_string(dir.join("compare.jsonl")).unwrap();
-        for line in data.lines() {
-            add_line(&mut charts, &serde_json::from_str(line).unwrap());
-        }
-        assert_eq!(charts.len(), 4);
-        for chart in &charts {
-            let path = dir.join(format!("{}.svg", file_stem(&chart.name)));
-            let checked_in = std::fs::read_to_string(&path).unwrap();
-            assert!(
-                checked_in == render(chart),
-                "{} is stale: cargo run -p lockstep-models --example plots -- docs/plots/compare.jsonl",
-                path.display()
-            );
+        // Each data file and the charts drawn from it: compare's four, SCTBench's three.
+        for (data, expected) in [("compare.jsonl", 4), ("sctbench.jsonl", 3)] {
+            let mut charts = Vec::new();
+            let text = std::fs::read_to_string(dir.join(data)).unwrap();
+            for line in text.lines() {
+                add_line(&mut charts, &serde_json::from_str(line).unwrap());
+            }
+            assert_eq!(charts.len(), expected, "{data}");
+            for chart in &charts {
+                let path = dir.join(format!("{}.svg", file_stem(&chart.name)));
+                let checked_in = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    checked_in == render(chart),
+                    "{} is stale: cargo run -p lockstep-models --example plots -- docs/plots/{data}",
+                    path.display()
+                );
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! SCTBench's CS group as a benchmark of lockstep-sim's strategies (see `docs/sctbench.md`).
 //!
 //! ```sh
+//! cargo run --release -p lockstep-models --example sctbench -- --from FILE.jsonl...  # tables of saved lines
 //! cargo run --release -p lockstep-models --example sctbench -- [--json] [--trials 20]
 //!     [--budget 1000] [--only NAME]... [--strategy NAME]... [--verbose]
 //! cargo run --release -p lockstep-models --example sctbench -- --ok [--budget 1000000]
@@ -217,7 +218,25 @@ fn json_row(program: &Program, kind: Kind, trials: &Option<Vec<Trial>>) -> Strin
         .collect();
     let ms: Vec<String> = trials.iter().map(|t| format!("{:.3}", t.ms)).collect();
     let median = median_found(trials).map_or("null".into(), |m| m.to_string());
-    let scaling = family(program.name).map_or(String::new(), |(family, n)| {
+    // Two charts (`docs/plots`): the strategies compared in the text, and the others; the
+    // scaling chart over N for the first ones only.
+    let charted = matches!(
+        kind,
+        Kind::Random | Kind::Pct(3) | Kind::Pos | Kind::Surw | Kind::Fuzz | Kind::Portfolio
+    );
+    let (bench, title) = if charted {
+        (
+            "sctbench",
+            "SCTBench CS: median schedules to the bug (20 seeds, 1,000 per trial)",
+        )
+    } else {
+        (
+            "sctbench_others",
+            "SCTBench CS, the other strategies: median schedules to the bug",
+        )
+    };
+    let family = family(program.name).filter(|_| charted);
+    let scaling = family.map_or(String::new(), |(family, n)| {
         // The scaling families also as a line chart over N (`docs/plots`).
         format!(
             "\n{{\"bench\":\"scaling\",\"title\":\"reorder_N and twostage_N: median \
@@ -227,8 +246,7 @@ fn json_row(program: &Program, kind: Kind, trials: &Option<Vec<Trial>>) -> Strin
         )
     });
     format!(
-        "{{\"bench\":\"sctbench\",\"title\":\"SCTBench CS: median schedules to the bug (20 \
-         seeds, 1,000 per trial)\",\"y_label\":\"schedules\",\"y\":{median},\
+        "{{\"bench\":\"{bench}\",\"title\":\"{title}\",\"y_label\":\"schedules\",\"y\":{median},\
          \"program\":\"{}\",\"strategy\":\"{}\",\"runs\":true,\"found\":{},\"trials\":{},\
          \"median_schedules\":{},\"median_ms\":{:.3},\"kind_ok\":{},\"schedules\":[{}],\
          \"ms\":[{}]}}",
@@ -330,6 +348,8 @@ struct Args {
     explicit_kinds: bool,
     /// `--families`: the reorder_N / twostage_N scaling table.
     families: bool,
+    /// `--from FILE`: print the tables from the JSON lines of earlier runs instead of running.
+    from: Vec<String>,
     /// The N of `--families`.
     ns: Vec<usize>,
 }
@@ -346,6 +366,7 @@ fn parse_args() -> Args {
         explicit_kinds: false,
         families: false,
         ns: vec![3, 4, 5, 10, 20, 30, 50, 75, 100],
+        from: Vec::new(),
     };
     let mut argv = std::env::args().skip(1);
     while let Some(arg) = argv.next() {
@@ -369,6 +390,7 @@ fn parse_args() -> Args {
                     .collect()
             }
             "--ok" => args.ok = true,
+            "--from" => args.from.push(value()),
             "--verbose" => args.verbose = true,
             other => panic!("unknown argument {other}"),
         }
@@ -412,6 +434,65 @@ fn check_ok(args: &Args, selected: &[Program]) -> bool {
         }
     }
     clean
+}
+
+/// The rows of the `--json` lines in `args.from` (later files win for a program and strategy
+/// they repeat), in the programs' order; `args.kinds` become the strategies found, in the order
+/// of [`KINDS`], and `args.trials` the trials per cell.
+fn rows_from(args: &mut Args) -> Vec<(Program, Row)> {
+    let mut cells: std::collections::HashMap<(String, String), Option<Vec<Trial>>> =
+        std::collections::HashMap::new();
+    for path in &args.from {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        for line in text.lines() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let (Some(program), Some(strategy), Some(runs)) = (
+                v["program"].as_str(),
+                v["strategy"].as_str(),
+                v["runs"].as_bool(),
+            ) else {
+                continue;
+            };
+            let trials = runs.then(|| {
+                let schedules = v["schedules"].as_array().expect("schedules");
+                let ms = v["ms"].as_array().expect("ms");
+                schedules
+                    .iter()
+                    .zip(ms)
+                    .map(|(found, ms)| Trial {
+                        found: found.as_u64().map(|n| n as usize),
+                        ms: ms.as_f64().unwrap_or(0.0),
+                        kind_ok: v["kind_ok"].as_bool().unwrap_or(false),
+                    })
+                    .collect()
+            });
+            cells.insert((program.to_owned(), strategy.to_owned()), trials);
+        }
+    }
+    args.kinds = KINDS
+        .into_iter()
+        .filter(|k| cells.keys().any(|(_, s)| *s == k.name()))
+        .collect();
+    if let Some(Some(trials)) = cells.values().next() {
+        args.trials = trials.len() as u64;
+    }
+    programs()
+        .into_iter()
+        .filter(|p| p.expect_bug)
+        .filter_map(|program| {
+            let row: Row = args
+                .kinds
+                .iter()
+                .map(|&k| {
+                    let key = (program.name.to_owned(), k.name());
+                    cells.get(&key).cloned().map(|t| (k, t))
+                })
+                .collect::<Option<Row>>()?;
+            Some((program, row))
+        })
+        .collect()
 }
 
 fn print_tables(args: &Args, rows: &[(Program, Row)]) {
@@ -498,7 +579,12 @@ fn families(args: &Args) {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = parse_args();
+    let mut args = parse_args();
+    if !args.from.is_empty() {
+        let rows = rows_from(&mut args);
+        print_tables(&args, &rows);
+        return std::process::ExitCode::SUCCESS;
+    }
     if args.families {
         families(&args);
         return std::process::ExitCode::SUCCESS;
