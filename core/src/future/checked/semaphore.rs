@@ -175,12 +175,20 @@ impl<H: SchedulingPoint> Drop for SemaphorePermit<'_, H> {
     }
 }
 
+impl<H: SchedulingPoint> Semaphore<H> {
+    /// Free permits and queued waiters, without a scheduling point (for `Debug`).
+    pub(super) fn counts(&self) -> (usize, usize) {
+        let state = lock(&self.state);
+        (state.permits, state.queue.len())
+    }
+}
+
 impl<H: SchedulingPoint> fmt::Debug for Semaphore<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = lock(&self.state);
+        let (permits, waiters) = self.counts();
         f.debug_struct("checked::Semaphore")
-            .field("permits", &state.permits)
-            .field("waiters", &state.queue.len())
+            .field("permits", &permits)
+            .field("waiters", &waiters)
             .finish()
     }
 }
