@@ -354,7 +354,14 @@ struct Args {
     ns: Vec<usize>,
 }
 
-fn parse_args() -> Args {
+/// A number for `flag`, or what is wrong with `text`.
+fn number<T: std::str::FromStr>(text: &str, flag: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| format!("expected {flag}, got {text:?}"))
+}
+
+/// The arguments (without the program name), or what is wrong with them.
+fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut args = Args {
         trials: 20,
         budget: 1_000,
@@ -368,38 +375,38 @@ fn parse_args() -> Args {
         ns: vec![3, 4, 5, 10, 20, 30, 50, 75, 100],
         from: Vec::new(),
     };
-    let mut argv = std::env::args().skip(1);
+    let mut argv = argv.into_iter();
     while let Some(arg) = argv.next() {
-        let mut value = || argv.next().expect("a value after the flag");
+        let mut value = || argv.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
-            "--trials" => args.trials = value().parse().expect("--trials N"),
-            "--budget" => args.budget = value().parse().expect("--budget N"),
-            "--only" => args.only.push(value()),
+            "--trials" => args.trials = number(&value()?, "--trials N")?,
+            "--budget" => args.budget = number(&value()?, "--budget N")?,
+            "--only" => args.only.push(value()?),
             "--strategy" => {
-                let name = value();
+                let name = value()?;
                 let kind = KINDS.into_iter().find(|k| k.name() == name);
                 args.kinds
-                    .push(kind.unwrap_or_else(|| panic!("no strategy {name}")));
+                    .push(kind.ok_or_else(|| format!("no strategy {name}"))?);
             }
             "--json" => args.json = true,
             "--families" => args.families = true,
             "--n" => {
-                args.ns = value()
+                args.ns = value()?
                     .split(',')
-                    .map(|n| n.trim().parse().expect("--n 3,10,100"))
-                    .collect()
+                    .map(|n| number(n.trim(), "--n 3,10,100"))
+                    .collect::<Result<_, _>>()?
             }
             "--ok" => args.ok = true,
-            "--from" => args.from.push(value()),
+            "--from" => args.from.push(value()?),
             "--verbose" => args.verbose = true,
-            other => panic!("unknown argument {other}"),
+            other => return Err(format!("unknown argument {other}")),
         }
     }
     args.explicit_kinds = !args.kinds.is_empty();
     if args.kinds.is_empty() {
         args.kinds = KINDS.to_vec();
     }
-    args
+    Ok(args)
 }
 
 /// The `_ok` twins under each chosen strategy (the portfolio unless `--strategy` says
@@ -439,11 +446,11 @@ fn check_ok(args: &Args, selected: &[Program]) -> bool {
 /// The rows of the `--json` lines in `args.from` (later files win for a program and strategy
 /// they repeat), in the programs' order; `args.kinds` become the strategies found, in the order
 /// of [`KINDS`], and `args.trials` the trials per cell.
-fn rows_from(args: &mut Args) -> Vec<(Program, Row)> {
+fn rows_from(args: &mut Args) -> Result<Vec<(Program, Row)>, String> {
     let mut cells: std::collections::HashMap<(String, String), Option<Vec<Trial>>> =
         std::collections::HashMap::new();
     for path in &args.from {
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
         for line in text.lines() {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
@@ -455,10 +462,11 @@ fn rows_from(args: &mut Args) -> Vec<(Program, Row)> {
             ) else {
                 continue;
             };
-            let trials = runs.then(|| {
-                let schedules = v["schedules"].as_array().expect("schedules");
-                let ms = v["ms"].as_array().expect("ms");
-                schedules
+            let trials = if runs {
+                let bad = || format!("{path}: a row of {program} / {strategy} without its trials");
+                let schedules = v["schedules"].as_array().ok_or_else(bad)?;
+                let ms = v["ms"].as_array().ok_or_else(bad)?;
+                let trials = schedules
                     .iter()
                     .zip(ms)
                     .map(|(found, ms)| Trial {
@@ -466,8 +474,11 @@ fn rows_from(args: &mut Args) -> Vec<(Program, Row)> {
                         ms: ms.as_f64().unwrap_or(0.0),
                         kind_ok: v["kind_ok"].as_bool().unwrap_or(false),
                     })
-                    .collect()
-            });
+                    .collect();
+                Some(trials)
+            } else {
+                None
+            };
             cells.insert((program.to_owned(), strategy.to_owned()), trials);
         }
     }
@@ -478,7 +489,7 @@ fn rows_from(args: &mut Args) -> Vec<(Program, Row)> {
     if let Some(Some(trials)) = cells.values().next() {
         args.trials = trials.len() as u64;
     }
-    programs()
+    Ok(programs()
         .into_iter()
         .filter(|p| p.expect_bug)
         .filter_map(|program| {
@@ -492,7 +503,7 @@ fn rows_from(args: &mut Args) -> Vec<(Program, Row)> {
                 .collect::<Option<Row>>()?;
             Some((program, row))
         })
-        .collect()
+        .collect())
 }
 
 fn print_tables(args: &Args, rows: &[(Program, Row)]) {
@@ -579,9 +590,20 @@ fn families(args: &Args) {
 }
 
 fn main() -> std::process::ExitCode {
-    let mut args = parse_args();
+    // Bad usage or a bad `--from` file: one line on stderr, exit status 2.
+    let usage = |message: String| {
+        eprintln!("sctbench: {message}");
+        std::process::ExitCode::from(2)
+    };
+    let mut args = match parse_args(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => return usage(message),
+    };
     if !args.from.is_empty() {
-        let rows = rows_from(&mut args);
+        let rows = match rows_from(&mut args) {
+            Ok(rows) => rows,
+            Err(message) => return usage(message),
+        };
         print_tables(&args, &rows);
         return std::process::ExitCode::SUCCESS;
     }
@@ -635,4 +657,65 @@ fn main() -> std::process::ExitCode {
         print_tables(&args, &rows);
     }
     std::process::ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        parse_args(args.iter().map(|a| (*a).to_owned()))
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_with_a_reason() {
+        for (args, reason) in [
+            (&["--bogus"][..], "unknown argument --bogus"),
+            (&["--trials", "x"], "expected --trials N, got \"x\""),
+            (&["--budget"], "--budget needs a value"),
+            (&["--strategy", "nope"], "no strategy nope"),
+            (&["--n", "3,x"], "expected --n 3,10,100, got \"x\""),
+        ] {
+            assert_eq!(parse(args).err().as_deref(), Some(reason), "{args:?}");
+        }
+        let args = parse(&["--trials", "3", "--strategy", "fuzz", "--n", "3, 10"]).unwrap();
+        assert_eq!(
+            (args.trials, args.kinds, args.ns),
+            (3, vec![Kind::Fuzz], vec![3, 10])
+        );
+    }
+
+    #[test]
+    fn a_from_file_that_is_missing_or_lacks_trials_is_refused() {
+        let dir = std::env::temp_dir().join(format!("sctbench-from-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rows = dir.join("rows.jsonl");
+        std::fs::write(
+            &rows,
+            r#"{"program":"account","strategy":"pct3","runs":true}"#,
+        )
+        .unwrap();
+        let rows = rows.to_str().unwrap().to_owned();
+        let mut args = parse(&["--from", &rows]).unwrap();
+        let err = rows_from(&mut args).err().unwrap();
+        assert!(
+            err.ends_with("a row of account / pct3 without its trials"),
+            "{err}"
+        );
+        let mut args = parse(&["--from", "/nonexistent/rows.jsonl"]).unwrap();
+        let err = rows_from(&mut args).err().unwrap();
+        assert!(err.starts_with("/nonexistent/rows.jsonl: "), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The checked-in data gives the docs' tables: every buggy program, every strategy.
+    #[test]
+    fn the_checked_in_data_has_every_program_and_strategy() {
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/plots/sctbench.jsonl");
+        let mut args = parse(&["--from", data]).unwrap();
+        let rows = rows_from(&mut args).unwrap();
+        assert_eq!(rows.len(), 22);
+        assert_eq!(args.kinds, KINDS.to_vec());
+        assert_eq!(args.trials, 20);
+    }
 }
