@@ -20,7 +20,7 @@
 use crate::exec::sched::ExecResult;
 use crate::exec::state::EXEC;
 use crate::op::{Op, OpKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::Location;
 
 /// A program point that reads or writes shared state: a hash of an operation's source location
@@ -140,8 +140,10 @@ pub(crate) struct Feedback {
     /// Its feedback items, sorted, each once.
     pub(crate) items: Vec<u64>,
     /// The pairs it could have shown: every write site (and the initial state) of an object
-    /// with every read site of the same object, sorted, each once (at most
-    /// [`MAX_POTENTIAL`] per object).
+    /// with every read site of the same object, each once (at most [`MAX_POTENTIAL`] per
+    /// object), in the order their read sites first ran (then the initial state and the write
+    /// sites in the order they first wrote) — an order that depends on the execution alone,
+    /// not on where the code is.
     pub(crate) potential: Vec<Pair>,
 }
 
@@ -166,6 +168,8 @@ pub(crate) fn of(result: &ExecResult) -> Feedback {
     let mut counts: HashMap<Pair, u32> = HashMap::new();
     // Per object: its write sites and read sites, each once, in order.
     let mut sites: HashMap<u32, (Vec<Site>, Vec<Site>)> = HashMap::new();
+    // Every (object, read site), in the order the site first read the object.
+    let mut reads_in_order: Vec<(u32, Site)> = Vec::new();
     let mut items = Vec::new();
     for step in &result.trace {
         let op = &step.op;
@@ -187,6 +191,7 @@ pub(crate) fn of(result: &ExecResult) -> Feedback {
         }
         if effect.reads() && !readers.contains(&here) {
             readers.push(here);
+            reads_in_order.push((object, here));
         }
         if effect.reads() {
             let writer = last_writer.get(&object).copied().unwrap_or(INITIAL);
@@ -217,14 +222,22 @@ pub(crate) fn of(result: &ExecResult) -> Feedback {
     items.sort_unstable();
     items.dedup();
     let mut potential: Vec<Pair> = Vec::new();
-    for (writers, readers) in sites.values() {
-        let object = readers
-            .iter()
-            .flat_map(|&reader| writers.iter().map(move |&writer| Pair { writer, reader }));
-        potential.extend(object.take(MAX_POTENTIAL));
+    let mut kept: HashMap<u32, usize> = HashMap::new();
+    let mut seen: HashSet<Pair> = HashSet::new();
+    for (object, reader) in reads_in_order {
+        let writers = &sites[&object].0;
+        let room = kept.entry(object).or_default();
+        for &writer in writers {
+            if *room == MAX_POTENTIAL {
+                break;
+            }
+            *room += 1;
+            let pair = Pair { writer, reader };
+            if seen.insert(pair) {
+                potential.push(pair);
+            }
+        }
     }
-    potential.sort_unstable();
-    potential.dedup();
     Feedback {
         pairs,
         items,
