@@ -20,7 +20,7 @@ use std::time::Instant;
 
 /// Executions an item runs itself before it tries to split (whatever the number of threads;
 /// the crate's own tests split after every execution, to exercise splits on small programs).
-const SPLIT_AFTER: usize = if cfg!(test) { 1 } else { 16 };
+const SPLIT_AFTER: usize = if cfg!(test) { 1 } else { 256 };
 
 /// What one work item explored, or the failure it found (its execution count is the item's
 /// own until the merge adds what came before).
