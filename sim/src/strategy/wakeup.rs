@@ -8,8 +8,10 @@
 //! never starts an execution that would end up covered by an earlier one (sleep-set blocked).
 //!
 //! Steps with several outcomes (which waiter a `notify_one` wakes, whether a fault fires) are
-//! one branch per thread whose outcomes are all explored; a sequence that needs outcome `k`
-//! follows that outcome's subtree.
+//! one branch per thread with a subtree per outcome: a branch without guidance explores every
+//! outcome; a guided one only the outcomes it lists, and a sequence that needs another outcome
+//! adds it. A sequence that does not hold a guided branch's thread gets a branch of its own
+//! rather than going under it (it would cover the sequence only with the listed outcomes).
 
 use crate::access::{dependent, Access, Accesses};
 use crate::op::ThreadId;
@@ -99,6 +101,10 @@ fn matches(branch: &Branch, v: &[Step]) -> Match {
     match first_of(v, branch.thread) {
         Some(index) if is_initial(v, index) => Match::Starts(index, v[index].answer),
         Some(_) => Match::No,
+        // A branch that explores only some outcomes of its step covers `v` only with those
+        // outcomes after it; `v` needs its own branch for the others (the outcomes explored
+        // sleep there, so nothing is explored twice).
+        None if branch.answers.iter().any(|(a, _)| a.is_some()) => Match::No,
         None if independent_of(&branch.accesses, v) => Match::Commutes,
         None => Match::No,
     }
@@ -136,10 +142,21 @@ impl Wut {
                 Match::Commutes => branch.answers.first().and_then(|(a, _)| *a),
                 Match::No => unreachable!("filtered above"),
             };
-            // An outcome without guidance is explored freely: that covers the rest.
-            let Some((_, subtree)) = branch.answers.iter_mut().find(|(a, _)| *a == answer) else {
+            let Some(at) = branch.answers.iter().position(|(a, _)| *a == answer) else {
+                // A branch without guidance explores every outcome freely: that covers the
+                // rest. A guided one explores only the outcomes it lists: add this one.
+                if !branch.answers.is_empty() {
+                    let rest = match v.is_empty() {
+                        true => Wut::default(),
+                        false => Wut {
+                            branches: vec![Branch::chain(&v)],
+                        },
+                    };
+                    branch.answers.push((answer, rest));
+                }
                 return;
             };
+            let subtree = &mut branch.answers[at].1;
             if subtree.branches.is_empty() {
                 return; // a leaf
             }

@@ -25,16 +25,8 @@ fn catalogue_models_run_no_redundant_and_no_blocked_execution() {
             .fault_budget(model.limits.fault_budget);
         match builder.run_shared(build()) {
             Ok(report) => {
-                // Known gap: with injected faults the search can run a few blocked executions
-                // (a fault's outcome decides whether its thread sleeps, and so where the clock
-                // jumps; see `fault_outcome_that_decides_a_sleep_runs_no_blocked_execution`).
-                // Blocked executions are wasted work, not missed behaviours.
-                let blocked = match model.limits.fault_budget {
-                    0 => report.blocked,
-                    _ => 0,
-                };
                 assert_eq!(
-                    (report.redundant, blocked),
+                    (report.redundant, report.blocked),
                     (0, 0),
                     "{}: {report:?}",
                     model.label()
@@ -121,26 +113,19 @@ fn the_bounded_queue_is_exhausted_with_one_execution_per_trace() {
     assert_eq!((report.redundant, report.blocked), (0, 0));
 }
 
-/// The smallest program found with a blocked execution (found by the catalogue's
-/// `blocks-store-faults`, a `BlockFile` over a store whose puts fail and are retried after a
-/// backoff): a thread whose fault, when it fires, makes it sleep before retrying, racing a
-/// thread that locks, sleeps and locks again. Exhaustive and without redundant executions, but
-/// one of its 5 executions is blocked. The test pins that known gap (at most that one blocked
-/// execution, none redundant, the search complete) so that it cannot grow unseen; when the
-/// search handles it, tighten it to `(0, 0)`.
+/// The smallest program found with a blocked execution while a fault's outcome was explored
+/// wherever its thread ran (found by the catalogue's `blocks-store-faults`, a `BlockFile` over a
+/// store whose puts fail and are retried after a backoff): a thread whose fault, when it fires,
+/// makes it sleep before retrying, racing a thread that locks, sleeps and locks again.
 ///
-/// Diagnosis: main locks first (executions 1-3, the retrying thread's fault fired or not);
-/// reversing the race of the two first locks starts the retrying thread first with the fault
-/// *not* firing (execution 4) — but the search then explores every outcome of that fault there
-/// too, and with the fault firing the thread sleeps: main, asleep at that node since its lock
-/// commutes with everything the retrying thread did, is the only thread left: blocked. That
-/// branch only repeats executions 2-3 (main's first lock commutes with the fault and the
-/// sleep). A likely fix: at a node reached through a wakeup sequence, explore only the outcomes
-/// the sequence asks for (other outcomes arrive by reversing their own races), and every
-/// outcome only where the search extends freely — to be proven by adding faults and sleeps to
-/// the differential check (`sim/src/strategy/dpor_check.rs`), which has neither today.
+/// Then: main locks first (the retrying thread's fault fired or not); reversing the race of the
+/// two first locks started the retrying thread first with the fault *not* firing — and the
+/// search explored the fault's other outcome there too: the thread slept, and main, asleep at
+/// that node, was the only thread left: blocked. Now a branch a wakeup sequence guides explores
+/// only the outcome the sequence asks for (an outcome is part of the step, as a thread is), and
+/// a thread sleeps per outcome explored: four executions, its four traces, none blocked.
 #[test]
-fn fault_outcome_that_decides_a_sleep_runs_at_most_one_blocked_execution() {
+fn fault_outcome_that_decides_a_sleep_runs_no_blocked_execution() {
     let program = || {
         let m: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
         let m2 = m.clone();
@@ -160,11 +145,9 @@ fn fault_outcome_that_decides_a_sleep_runs_at_most_one_blocked_execution() {
     };
     let report = Builder::dfs(None).fault_budget(1).check(program);
     assert!(report.exhausted, "{report:?}");
-    assert_eq!(report.redundant, 0, "{report:?}");
-    assert!(report.blocked <= 1, "{report:?}");
     assert_eq!(
-        report.executions - report.blocked,
-        4,
-        "the four traces: {report:?}"
+        (report.executions, report.redundant, report.blocked),
+        (4, 0, 0),
+        "the four traces, once each: {report:?}"
     );
 }

@@ -81,10 +81,11 @@ impl Optimal {
             };
             n.pending = Wut::default();
             n.explored += k;
-            n.sleep.extend(branches[..k].iter().map(|b| Sleeper {
-                thread: b.0,
-                accesses: b.2.clone(),
-            }));
+            n.sleep.extend(
+                branches[..k]
+                    .iter()
+                    .map(|b| Sleeper::whole(b.0, b.2.clone())),
+            );
             let _ = accesses;
             items.push(item);
         }
@@ -95,10 +96,12 @@ impl Optimal {
         };
         n.pending = Wut::default();
         n.explored += branches.len() - 1;
-        n.sleep.extend(branches.iter().skip(1).map(|b| Sleeper {
-            thread: b.0,
-            accesses: b.2.clone(),
-        }));
+        n.sleep.extend(
+            branches
+                .iter()
+                .skip(1)
+                .map(|b| Sleeper::whole(b.0, b.2.clone())),
+        );
         self.tracker = Default::default();
         self.keep = 0;
         Some(items)
