@@ -37,7 +37,7 @@
 //!   reordered with anything after it: the jump is a barrier.
 //!
 //! So no execution is redundant (two of one trace) and none is blocked (all its threads
-//! asleep); both are counted anyway — [`Report`](crate::Report)'s `redundant` (by a canonical
+//! asleep) — but for the rare blocked one with outcomes above; both are counted — [`Report`](crate::Report)'s `redundant` (by a canonical
 //! hash of each execution's trace) and `blocked` — so that a regression shows. Soundness is
 //! checked by differential tests: against full enumeration, on random programs
 //! (`dpor_check`).
@@ -75,7 +75,8 @@ struct Sleeper {
 }
 
 impl Sleeper {
-    /// A thread asleep with every outcome of its step.
+    /// A thread asleep with every outcome of its step (`outcomes` matters only for a sleeper
+    /// of one outcome).
     fn whole(thread: ThreadId, accesses: Accesses) -> Self {
         Sleeper {
             thread,
@@ -99,16 +100,21 @@ impl Sleeper {
     }
 }
 
+/// The outcomes of `thread`'s step asleep at a decision, one bit each.
+fn asleep_outcomes(sleep: &[Sleeper], thread: ThreadId) -> u64 {
+    sleep
+        .iter()
+        .filter(|s| s.thread == thread)
+        .filter_map(|s| s.answer)
+        .fold(0u64, |acc, a| acc | 1u64.checked_shl(a).unwrap_or(0))
+}
+
 /// The threads asleep with every outcome of their step at a decision.
 fn fully_asleep(sleep: &[Sleeper]) -> u64 {
     let mut mask = 0u64;
     for s in sleep {
         let whole = s.answer.is_none()
-            || sleep
-                .iter()
-                .filter(|o| o.thread == s.thread && o.answer.is_some())
-                .count()
-                >= s.outcomes;
+            || asleep_outcomes(sleep, s.thread).count_ones() as usize >= s.outcomes;
         if whole {
             mask |= bit(s.thread);
         }
@@ -136,10 +142,12 @@ struct ThreadNode {
     pending: Wut,
 }
 
-/// An outcome decision on the current path (`n` outcomes, explored in order).
+/// An outcome decision on the current path (`n` outcomes, of which `explores` are explored
+/// here, in order: see [`outcome_order`]).
 #[derive(Debug, Clone)]
 struct OptionNode {
     n: usize,
+    explores: usize,
     current: usize,
     /// Outcomes still to explore, in order.
     remaining: Vec<usize>,
@@ -384,7 +392,7 @@ impl Optimal {
         for node in &self.stack {
             let (done, width) = match node {
                 Node::Thread(t) => (t.explored, 1 + t.explored + t.pending.branches.len()),
-                Node::Option(o) => (o.n - 1 - o.remaining.len(), o.n),
+                Node::Option(o) => (o.explores - 1 - o.remaining.len(), o.explores),
             };
             share += weight * done as f64 / width as f64;
             weight /= width as f64;
@@ -574,12 +582,13 @@ impl Optimal {
 /// The outcomes to explore, in order, of `thread`'s step with `n` outcomes at a decision
 /// where `sleep` sleeps: a branch a wakeup sequence guides explores only the outcomes it asks
 /// for (an outcome is part of the step, as a thread is: another outcome is another step, whose
-/// races bring it here if it is needed); a free branch explores every outcome not asleep
-/// there. The source-DPOR search (`split`) explores every outcome. Never empty (a thread
-/// asleep with every outcome is never chosen).
+/// races bring it here if it is needed); a `free` branch explores every outcome. Outcomes
+/// asleep there are left out either way. The source-DPOR search (`split`) explores every
+/// outcome.
 fn outcome_order(
     n: usize,
     guides: &[(usize, Wut)],
+    free: bool,
     thread: ThreadId,
     sleep: &[Sleeper],
     source: bool,
@@ -587,27 +596,24 @@ fn outcome_order(
     if source {
         return (0..n).collect();
     }
-    let asleep = |a: usize| {
-        sleep
-            .iter()
-            .any(|s| s.thread == thread && s.answer == Some(a as u32))
-    };
+    let asleep = asleep_outcomes(sleep, thread);
+    let awake = |a: usize| asleep & 1u64.checked_shl(a as u32).unwrap_or(0) == 0;
     let mut order: Vec<usize> = Vec::new();
-    if guides.is_empty() {
-        order.extend((0..n).filter(|&a| !asleep(a)));
+    if free {
+        order.extend((0..n).filter(|&a| awake(a)));
     } else {
         for &(a, _) in guides {
-            if !order.contains(&a) {
+            if awake(a) && !order.contains(&a) {
                 order.push(a);
             }
         }
     }
-    debug_assert!(
-        !order.is_empty(),
-        "a thread asleep with every outcome was chosen"
-    );
     if order.is_empty() {
-        order.push(0);
+        // Every outcome wanted here is asleep — not reached by the search (a thread asleep
+        // with every outcome is never chosen, and a wakeup sequence is never inserted where a
+        // sleeper covers it). Explore the first rather than fail: at worst one execution is
+        // counted redundant.
+        order.push(guides.first().map_or(0, |g| g.0));
     }
     order
 }
@@ -624,13 +630,23 @@ fn explored_sleepers(
     let Some((n, explored)) = outcomes else {
         return vec![Sleeper::whole(thread, accesses)];
     };
-    let covered = (0..n as u32).all(|a| {
-        explored.contains(&a)
-            || sleep
-                .iter()
-                .any(|s| s.thread == thread && s.answer == Some(a))
-    });
+    let asleep = asleep_outcomes(sleep, thread);
+    let covered = (0..n as u32)
+        .all(|a| explored.contains(&a) || asleep & 1u64.checked_shl(a).unwrap_or(0) != 0);
     if covered {
+        // One sleeper for the whole step, touching what any of its outcomes touches (the
+        // outcomes asleep here already included, so that it wakes whenever one of them would).
+        let mut accesses = accesses;
+        for s in sleep
+            .iter()
+            .filter(|s| s.thread == thread && s.answer.is_some())
+        {
+            for a in &s.accesses {
+                if !accesses.contains(a) {
+                    accesses.push(*a);
+                }
+            }
+        }
         return vec![Sleeper {
             thread,
             accesses,
@@ -730,12 +746,16 @@ impl Scheduler for Optimal {
             let source = self.source;
             let (guides, order) = match self.stack.last_mut() {
                 Some(Node::Thread(t)) => {
-                    let guides: Vec<(usize, Wut)> = std::mem::take(&mut t.current_answers)
+                    let answers = std::mem::take(&mut t.current_answers);
+                    // A sequence whose step had no choice where it ran (`None`) asks for none
+                    // here: the branch explores every outcome.
+                    let free = answers.is_empty() || answers.iter().any(|(a, _)| a.is_none());
+                    let guides: Vec<(usize, Wut)> = answers
                         .into_iter()
                         .filter_map(|(a, w)| a.map(|a| (a as usize, w)))
                         .filter(|(a, _)| *a < n)
                         .collect();
-                    let order = outcome_order(n, &guides, t.current, &t.sleep, source);
+                    let order = outcome_order(n, &guides, free, t.current, &t.sleep, source);
                     t.current_outcomes = Some((n, vec![order[0] as u32]));
                     (guides, order)
                 }
@@ -743,6 +763,7 @@ impl Scheduler for Optimal {
             };
             self.stack.push(Node::Option(OptionNode {
                 n,
+                explores: order.len(),
                 current: order[0],
                 remaining: order[1..].to_vec(),
                 guides,

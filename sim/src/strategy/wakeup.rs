@@ -35,7 +35,8 @@ pub(crate) struct Wut {
 pub(crate) struct Branch {
     pub(crate) thread: ThreadId,
     pub(crate) accesses: Accesses,
-    /// Outcomes with guidance; outcomes not listed are explored freely.
+    /// Outcomes with guidance. Empty, or holding a `None` (a step that had no choice where
+    /// the sequence ran it): every outcome is explored there; else only the outcomes listed.
     pub(crate) answers: Vec<(Option<u32>, Wut)>,
 }
 
@@ -112,9 +113,9 @@ fn matches(branch: &Branch, v: &[Step]) -> Match {
 
 impl Wut {
     /// Make sure an execution equivalent to one starting with `v` is explored from this tree:
-    /// follow the branches `v` (up to equivalence) already starts with; stop when a leaf or an
-    /// outcome explored without guidance covers the rest; otherwise add the rest of `v` as a
-    /// new last branch. `self` must not be a leaf (a leaf already covers everything).
+    /// follow the branches `v` (up to equivalence) already starts with; stop when a leaf or a
+    /// branch exploring every outcome without guidance covers the rest; add an outcome a guided
+    /// branch does not list yet; otherwise add the rest of `v` as a new last branch. `self` must not be a leaf (a leaf already covers everything).
     pub(crate) fn insert(&mut self, mut v: Vec<Step>) {
         let mut tree = self;
         loop {
@@ -139,7 +140,8 @@ impl Wut {
                     v.remove(step);
                     answer
                 }
-                Match::Commutes => branch.answers.first().and_then(|(a, _)| *a),
+                // Only a branch that lists no outcome commutes (see `matches`).
+                Match::Commutes => None,
                 Match::No => unreachable!("filtered above"),
             };
             let Some(at) = branch.answers.iter().position(|(a, _)| *a == answer) else {

@@ -95,6 +95,9 @@ impl Optimal {
             unreachable!("a thread node")
         };
         n.pending = Wut::default();
+        // Item 0 explores the current branch whole (every outcome: items search the
+        // source-DPOR way): it sleeps here whole once this search moves on.
+        n.current_outcomes = None;
         n.explored += branches.len() - 1;
         n.sleep.extend(
             branches
@@ -118,6 +121,7 @@ impl Optimal {
         n.current = thread;
         n.current_answers = answers;
         n.current_accesses = Default::default();
+        n.current_outcomes = None;
         // Its first execution replays the path to `at` and takes the branch there.
         item
     }
