@@ -24,7 +24,8 @@
 //!   reads-from pair that the first schedules do not show (a read of the initial state where a
 //!   write usually comes first, a read between two writes); forcing each such pair once, before
 //!   any random mutation, reaches them in a handful of executions (SCTBench's `reorder_N` in a
-//!   median of 2 at every N, `docs/fuzzing.md`);
+//!   median of 2 at every N, `docs/fuzzing.md`); after 64 sweep inputs (a model with many
+//!   sites) the sweep takes only every other input, so that mutations go on as well;
 //! - a fresh seed (one in sixteen);
 //! - a mutation of a corpus entry chosen by a **power schedule** that favours rare feedback (an
 //!   entry's weight is the sum over its items of 1 / the executions that showed the item):
@@ -50,6 +51,9 @@ use crate::feedback::{self, Effect, Pair, Site, INITIAL};
 use crate::op::ThreadId;
 use crate::rng::Rng;
 use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Sweep inputs run back to back before the sweep shares the inputs with mutations.
+const SWEEP_ALONE: usize = 64;
 
 /// Most delaying decisions per execution.
 const MAX_PATIENCE: usize = 2_000;
@@ -85,6 +89,9 @@ pub(crate) struct Greybox {
     /// Potential pairs no execution had shown when they were first seen, each to be forced
     /// once (see [`Greybox::next_input`]).
     unseen: Vec<Pair>,
+    /// Inputs the sweep gave so far, and whether it has the next turn once it shares them.
+    swept: usize,
+    sweep_turn: bool,
     // The current execution.
     input: Input,
     from_corpus: bool,
@@ -126,6 +133,8 @@ impl Greybox {
             candidates: Vec::new(),
             candidate_set: HashSet::new(),
             unseen: Vec::new(),
+            swept: 0,
+            sweep_turn: true,
             input: Input::default(),
             from_corpus: false,
             prefix_at: None,
@@ -142,8 +151,14 @@ impl Greybox {
             return (input, true);
         }
         if !self.entries.is_empty() {
-            if let Some(input) = self.sweep() {
-                return (input, false);
+            // The sweep runs alone at first; past `SWEEP_ALONE` inputs (a model with many
+            // sites), it takes every other input, so that mutations go on too.
+            self.sweep_turn = self.swept < SWEEP_ALONE || !self.sweep_turn;
+            if self.sweep_turn {
+                if let Some(input) = self.sweep() {
+                    self.swept += 1;
+                    return (input, false);
+                }
             }
         }
         if self.entries.is_empty() || self.rng.below(16) == 0 {
@@ -643,6 +658,39 @@ pub(crate) mod tests {
             .extend(crate::feedback::of(&coverage[0]).items);
         assert!(fuzzer.learn(&reached));
         assert!(!fuzzer.learn(&reached));
+    }
+
+    /// On a model with many unseen pairs the sweep runs alone for `SWEEP_ALONE` inputs, then
+    /// takes every other input.
+    #[test]
+    fn a_long_sweep_shares_the_inputs() {
+        use crate::feedback::{Feedback, Pair};
+        let mut fuzzer = super::Greybox::new(3, (0..999).step_by(1), 0.0, 1_000, FuzzCorpus::new());
+        let potential: Vec<Pair> = (1..=200)
+            .map(|w| Pair {
+                writer: w,
+                reader: 999,
+            })
+            .collect();
+        fuzzer.learn(&Feedback {
+            items: vec![1],
+            pairs: Vec::new(),
+            potential,
+        });
+        fuzzer.entries.push(super::Entry {
+            input: super::Input::default(),
+            choices: Vec::new(),
+            items: vec![1],
+            pairs: Vec::new(),
+        });
+        for _ in 0..super::SWEEP_ALONE {
+            fuzzer.next_input();
+        }
+        assert_eq!(fuzzer.swept, super::SWEEP_ALONE);
+        for _ in 0..10 {
+            fuzzer.next_input();
+        }
+        assert_eq!(fuzzer.swept, super::SWEEP_ALONE + 5);
     }
 
     /// Delays never starve a spinning thread into a false livelock.
