@@ -565,7 +565,6 @@ pub(crate) mod tests {
     fn reads_from_feedback_finds_reorder_at_any_size() {
         for setters in [2, 9, 30] {
             let fuzz = median_found(0..9, |s| Builder::fuzz(500).seed(s), reorder(setters));
-            eprintln!("{setters} setters: fuzz median {fuzz}");
             assert!(fuzz <= 3, "{setters} setters: fuzz median {fuzz}");
         }
     }

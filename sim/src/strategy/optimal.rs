@@ -37,8 +37,9 @@
 //!   reordered with anything after it: the jump is a barrier.
 //!
 //! So no execution is redundant (two of one trace) and none is blocked (all its threads
-//! asleep) — but for the rare blocked one with outcomes above; both are counted — [`Report`](crate::Report)'s `redundant` (by a canonical
-//! hash of each execution's trace) and `blocked` — so that a regression shows. Soundness is
+//! asleep), but for the rare blocked one with outcomes above; both are counted —
+//! [`Report`](crate::Report)'s `redundant` (by a canonical hash of each execution's trace) and
+//! `blocked` — so that a regression shows. Soundness is
 //! checked by differential tests: against full enumeration, on random programs
 //! (`dpor_check`).
 
@@ -47,7 +48,7 @@ mod split;
 pub(crate) use split::ItemResult;
 
 use super::happens::Tracker;
-use super::wakeup::{is_initial, weak_initial, Branch, Step, Wut};
+use super::wakeup::{explores_every_outcome, is_initial, weak_initial, Branch, Step, Wut};
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
 use crate::access::{self, Access, Accesses, Role};
 use crate::exec::state::Wait;
@@ -106,7 +107,21 @@ fn asleep_outcomes(sleep: &[Sleeper], thread: ThreadId) -> u64 {
         .iter()
         .filter(|s| s.thread == thread)
         .filter_map(|s| s.answer)
-        .fold(0u64, |acc, a| acc | 1u64.checked_shl(a).unwrap_or(0))
+        .fold(0u64, |acc, a| acc | outcome_bit(a))
+}
+
+/// Outcome `a`'s bit in a set of outcomes (none beyond 64: a step never has that many).
+fn outcome_bit(a: u32) -> u64 {
+    1u64.checked_shl(a).unwrap_or(0)
+}
+
+/// Add to `into` each access of `from` it does not hold yet.
+fn add_accesses(into: &mut Accesses, from: &[Access]) {
+    for a in from {
+        if !into.contains(a) {
+            into.push(*a);
+        }
+    }
 }
 
 /// The threads asleep with every outcome of their step at a decision.
@@ -248,11 +263,7 @@ impl Optimal {
         }
         let accesses = Accesses::from_slice(decision.accesses);
         if let Node::Thread(n) = &mut self.stack[node] {
-            for a in &accesses {
-                if !n.current_accesses.contains(a) {
-                    n.current_accesses.push(*a);
-                }
-            }
+            add_accesses(&mut n.current_accesses, &accesses);
         }
         let step = Step {
             thread,
@@ -597,7 +608,7 @@ fn outcome_order(
         return (0..n).collect();
     }
     let asleep = asleep_outcomes(sleep, thread);
-    let awake = |a: usize| asleep & 1u64.checked_shl(a as u32).unwrap_or(0) == 0;
+    let awake = |a: usize| asleep & outcome_bit(a as u32) == 0;
     let mut order: Vec<usize> = Vec::new();
     if free {
         order.extend((0..n).filter(|&a| awake(a)));
@@ -631,8 +642,7 @@ fn explored_sleepers(
         return vec![Sleeper::whole(thread, accesses)];
     };
     let asleep = asleep_outcomes(sleep, thread);
-    let covered = (0..n as u32)
-        .all(|a| explored.contains(&a) || asleep & 1u64.checked_shl(a).unwrap_or(0) != 0);
+    let covered = (0..n as u32).all(|a| explored.contains(&a) || asleep & outcome_bit(a) != 0);
     if covered {
         // One sleeper for the whole step, touching what any of its outcomes touches (the
         // outcomes asleep here already included, so that it wakes whenever one of them would).
@@ -641,11 +651,7 @@ fn explored_sleepers(
             .iter()
             .filter(|s| s.thread == thread && s.answer.is_some())
         {
-            for a in &s.accesses {
-                if !accesses.contains(a) {
-                    accesses.push(*a);
-                }
-            }
+            add_accesses(&mut accesses, &s.accesses);
         }
         return vec![Sleeper {
             thread,
@@ -747,9 +753,7 @@ impl Scheduler for Optimal {
             let (guides, order) = match self.stack.last_mut() {
                 Some(Node::Thread(t)) => {
                     let answers = std::mem::take(&mut t.current_answers);
-                    // A sequence whose step had no choice where it ran (`None`) asks for none
-                    // here: the branch explores every outcome.
-                    let free = answers.is_empty() || answers.iter().any(|(a, _)| a.is_none());
+                    let free = explores_every_outcome(&answers);
                     let guides: Vec<(usize, Wut)> = answers
                         .into_iter()
                         .filter_map(|(a, w)| a.map(|a| (a as usize, w)))

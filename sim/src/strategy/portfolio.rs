@@ -14,8 +14,9 @@
 //!
 //! **Guarantee.** Each member's, at its share of the budget: a bug a member with `s` of the `S`
 //! slots finds within `e` of its own executions is found within about `e · S / s` executions of
-//! the portfolio, after the opening. When DFS (or the unbounded delay search) has covered the program's whole space
-//! the portfolio stops, *exhausted*: no execution of any strategy can fail.
+//! the portfolio, after the opening. When DFS (or the unbounded delay search) has covered the
+//! program's whole space the portfolio stops, *exhausted*: no execution of any strategy can
+//! fail.
 //!
 //! Shards: every member runs the executions it would run alone under the same shard (the
 //! randomised ones execution indices `i ≡ shard (mod count)`, the searches their share of the
@@ -364,18 +365,22 @@ mod tests {
         }
     }
 
-    /// Each member gets its slots, spread out: the member with 30 slots of 42 never runs more
-    /// than three times in a row.
-    #[test]
-    fn the_rotation_spreads_the_slots() {
-        let setup = super::Setup {
+    /// A setup without shards, faults or corpus.
+    fn setup() -> super::Setup {
+        super::Setup {
             seed: 0,
             shard: None,
             fault_probability: 0.0,
             max_steps: 1_000,
             corpus: None,
-        };
-        let members = super::members(setup);
+        }
+    }
+
+    /// Each member gets its slots, spread out: the member with 30 slots of 42 never runs more
+    /// than three times in a row.
+    #[test]
+    fn the_rotation_spreads_the_slots() {
+        let members = super::members(setup());
         let rotation = super::rotation(&members);
         let total: usize = members.iter().map(|m| m.slots).sum();
         assert_eq!(rotation.len(), total);
@@ -390,14 +395,7 @@ mod tests {
     #[test]
     fn the_fuzzer_opens_then_every_member_runs() {
         use super::super::Scheduler;
-        let setup = super::Setup {
-            seed: 0,
-            shard: None,
-            fault_probability: 0.0,
-            max_steps: 1_000,
-            corpus: None,
-        };
-        let mut portfolio = super::Portfolio::new(setup, (0..1_000).step_by(1));
+        let mut portfolio = super::Portfolio::new(setup(), (0..1_000).step_by(1));
         let mut order = Vec::new();
         for _ in 0..super::OPENING + 42 {
             assert!(portfolio.next_execution());

@@ -35,8 +35,8 @@ pub(crate) struct Wut {
 pub(crate) struct Branch {
     pub(crate) thread: ThreadId,
     pub(crate) accesses: Accesses,
-    /// Outcomes with guidance. Empty, or holding a `None` (a step that had no choice where
-    /// the sequence ran it): every outcome is explored there; else only the outcomes listed.
+    /// Outcomes with guidance: every outcome is explored there if
+    /// [`explores_every_outcome`], else only the outcomes listed.
     pub(crate) answers: Vec<(Option<u32>, Wut)>,
 }
 
@@ -57,6 +57,12 @@ impl Branch {
             answers: vec![(first.answer, subtree)],
         }
     }
+}
+
+/// Does a branch with these `answers` explore every outcome of its step? Yes without guidance,
+/// or with a `None` (a sequence whose step had no choice where it ran asks for no outcome).
+pub(crate) fn explores_every_outcome(answers: &[(Option<u32>, Wut)]) -> bool {
+    answers.is_empty() || answers.iter().any(|(a, _)| a.is_none())
 }
 
 /// Index of `thread`'s first step in `v`.
@@ -105,7 +111,7 @@ fn matches(branch: &Branch, v: &[Step]) -> Match {
         // A branch that explores only some outcomes of its step covers `v` only with those
         // outcomes after it; `v` needs its own branch for the others (the outcomes explored
         // sleep there, so nothing is explored twice).
-        None if branch.answers.iter().any(|(a, _)| a.is_some()) => Match::No,
+        None if !explores_every_outcome(&branch.answers) => Match::No,
         None if independent_of(&branch.accesses, v) => Match::Commutes,
         None => Match::No,
     }
@@ -114,8 +120,9 @@ fn matches(branch: &Branch, v: &[Step]) -> Match {
 impl Wut {
     /// Make sure an execution equivalent to one starting with `v` is explored from this tree:
     /// follow the branches `v` (up to equivalence) already starts with; stop when a leaf or a
-    /// branch exploring every outcome without guidance covers the rest; add an outcome a guided
-    /// branch does not list yet; otherwise add the rest of `v` as a new last branch. `self` must not be a leaf (a leaf already covers everything).
+    /// branch exploring every outcome covers the rest; add an outcome a guided branch does not
+    /// list yet; otherwise add the rest of `v` as a new last branch. `self` must not be a leaf
+    /// (a leaf already covers everything).
     pub(crate) fn insert(&mut self, mut v: Vec<Step>) {
         let mut tree = self;
         loop {
@@ -140,14 +147,15 @@ impl Wut {
                     v.remove(step);
                     answer
                 }
-                // Only a branch that lists no outcome commutes (see `matches`).
+                // A branch that commutes explores every outcome (see `matches`): follow its
+                // subtree for a step without a choice, if it has one.
                 Match::Commutes => None,
                 Match::No => unreachable!("filtered above"),
             };
             let Some(at) = branch.answers.iter().position(|(a, _)| *a == answer) else {
                 // A branch without guidance explores every outcome freely: that covers the
                 // rest. A guided one explores only the outcomes it lists: add this one.
-                if !branch.answers.is_empty() {
+                if !explores_every_outcome(&branch.answers) {
                     let rest = match v.is_empty() {
                         true => Wut::default(),
                         false => Wut {
