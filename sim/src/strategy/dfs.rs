@@ -91,6 +91,9 @@ struct Access {
 struct ObjectHistory {
     last_write: Option<Access>,
     reads: Vec<Access>,
+    /// The latest acquisition of a mutex (a lock or a re-lock after a wait), unless a
+    /// `try_lock` came after it (which may have failed or acquired).
+    last_acquire: Option<Access>,
 }
 
 /// One step of the current execution.
@@ -133,6 +136,9 @@ pub(crate) struct Dfs {
     pending: Option<(ThreadId, (Op, Option<Key>), usize)>,
     /// Set when the program did not repeat itself on a replayed prefix.
     nondeterminism: Option<String>,
+    /// No reduction: every runnable thread within the bound is a branch (the reference the
+    /// reduced search is checked against).
+    enumerate: bool,
 }
 
 impl Dfs {
@@ -162,6 +168,17 @@ impl Dfs {
             steps: Vec::new(),
             pending: None,
             nondeterminism: None,
+            enumerate: false,
+        }
+    }
+
+    /// Every interleaving within `bound`, with no reduction: the reference for the bounded
+    /// search's differential check.
+    #[cfg(test)]
+    pub(crate) fn enumerating(bound: Option<usize>) -> Self {
+        Self {
+            enumerate: true,
+            ..Self::new(bound, None, None)
         }
     }
 
@@ -227,6 +244,11 @@ impl Dfs {
                 clock: clock.clone(),
             };
             let history = self.history(object);
+            match op.kind {
+                OpKind::Lock | OpKind::Reacquire => history.last_acquire = Some(access.clone()),
+                OpKind::TryLock => history.last_acquire = None,
+                _ => {}
+            }
             if reads_only(op) {
                 history.reads.push(access);
             } else {
@@ -274,7 +296,13 @@ impl Dfs {
         let Some(history) = key.and_then(|k| self.objects.get(&k)) else {
             return after_fork;
         };
-        let mut candidates: Vec<&Access> = history.last_write.iter().collect();
+        // A blocking acquisition can never run before the release it waits for: it races with
+        // the acquisition that began that critical section (where both could lock).
+        let acquisition = matches!(op.kind, OpKind::Lock | OpKind::Reacquire);
+        let mut candidates: Vec<&Access> = match &history.last_acquire {
+            Some(acquire) if acquisition => vec![acquire],
+            _ => history.last_write.iter().collect(),
+        };
         if !reads_only(op) {
             candidates.extend(history.reads.iter());
         }
@@ -294,6 +322,9 @@ impl Dfs {
     /// nothing is added; otherwise one member is added; with E empty (`p` was not enabled
     /// there), every enabled thread is.
     fn update_backtracks(&mut self, decision: &Decision<'_>) {
+        if self.enumerate {
+            return;
+        }
         for (p, view) in decision.threads.iter().enumerate() {
             if view.finished || p >= MAX_THREADS {
                 continue;
@@ -348,16 +379,30 @@ impl Dfs {
     fn add_backtrack(&mut self, node: usize, t: ThreadId) {
         if self.allowed(node, t) {
             self.stack[node].backtrack |= bit(t);
+        }
+        if self.bound.is_none() {
             return;
         }
-        // Over the preemption bound here: try `t` at the latest earlier context switch.
-        for j in (0..node).rev() {
+        // Bounded: the bound makes otherwise independent steps dependent (a preemption spent
+        // earlier may be what a later reversal needs), so `t` is also tried at the latest
+        // earlier context switch — or the first decision — where running it may cost nothing
+        // (Coons et al.'s conservative branch).
+        let switch = (0..node).rev().find(|&j| {
             let n = &self.stack[j];
-            let switch = matches!(n.kind, NodeKind::Thread { .. })
-                && n.previous.is_some_and(|prev| prev != n.chosen);
-            if switch && n.enabled & bit(t) != 0 && self.allowed(j, t) {
-                self.stack[j].backtrack |= bit(t);
-                return;
+            matches!(n.kind, NodeKind::Thread { .. })
+                && n.previous.is_some_and(|prev| prev != n.chosen)
+        });
+        let first = || {
+            (0..node).find(|&j| matches!(self.stack[j].kind, NodeKind::Thread { .. }))
+        };
+        let Some(j) = switch.or_else(first) else {
+            return;
+        };
+        let enabled = self.stack[j].enabled;
+        let wanted = if enabled & bit(t) != 0 { bit(t) } else { enabled };
+        for q in bits(wanted) {
+            if self.allowed(j, q) {
+                self.stack[j].backtrack |= bit(q);
             }
         }
     }
@@ -415,6 +460,9 @@ impl Dfs {
         // When sharded, the first branching node is explored in full — every enabled thread —
         // so that its subtrees are independent and can be split across the shards; together
         // they cover everything the unsharded search covers.
+        if self.enumerate {
+            self.stack[node].backtrack = enabled;
+        }
         if self.shard.1 > 1 && self.root.is_none() && enabled.count_ones() > 1 {
             self.root = Some(node);
             self.stack[node].backtrack = enabled;
