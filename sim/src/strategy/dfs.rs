@@ -37,8 +37,9 @@ const MAX_THREADS: usize = 64;
 enum NodeKind {
     /// A thread decision: each thread's next operation at this point (`None`: finished).
     Thread { ops: Vec<Option<Op>> },
-    /// An option decision with `n` options.
-    Option,
+    /// An option decision. `wake`: which waiter a `notify_one` wakes — option 0, the
+    /// longest waiting, is the default, any other counts as a preemption.
+    Option { wake: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -55,9 +56,10 @@ struct Node {
 }
 
 impl Node {
-    /// Is choosing `t` here a preemption?
+    /// Is choosing `t` here a preemption (a deviation from the default schedule)?
     fn preempts(&self, t: ThreadId) -> bool {
         match (&self.kind, self.previous) {
+            (NodeKind::Option { wake }, _) => *wake && t != 0,
             (NodeKind::Thread { ops }, Some(previous)) => {
                 previous != t
                     && self.enabled & bit(previous) != 0
@@ -392,14 +394,16 @@ impl Dfs {
             matches!(n.kind, NodeKind::Thread { .. })
                 && n.previous.is_some_and(|prev| prev != n.chosen)
         });
-        let first = || {
-            (0..node).find(|&j| matches!(self.stack[j].kind, NodeKind::Thread { .. }))
-        };
+        let first = || (0..node).find(|&j| matches!(self.stack[j].kind, NodeKind::Thread { .. }));
         let Some(j) = switch.or_else(first) else {
             return;
         };
         let enabled = self.stack[j].enabled;
-        let wanted = if enabled & bit(t) != 0 { bit(t) } else { enabled };
+        let wanted = if enabled & bit(t) != 0 {
+            bit(t)
+        } else {
+            enabled
+        };
         for q in bits(wanted) {
             if self.allowed(j, q) {
                 self.stack[j].backtrack |= bit(q);
@@ -420,7 +424,7 @@ impl Dfs {
             let same_kind = matches!(
                 (&node.kind, &kind),
                 (NodeKind::Thread { .. }, NodeKind::Thread { .. })
-                    | (NodeKind::Option, NodeKind::Option)
+                    | (NodeKind::Option { .. }, NodeKind::Option { .. })
             );
             if !same_kind || node.enabled != enabled {
                 let message = format!(
@@ -453,7 +457,8 @@ impl Dfs {
         });
         let node = self.stack.len() - 1;
         self.position = self.stack.len();
-        if matches!(self.stack[node].kind, NodeKind::Option) {
+        if matches!(self.stack[node].kind, NodeKind::Option { .. }) {
+            // Every option within the bound (the default always is).
             self.stack[node].backtrack = enabled;
             return Ok(default);
         }
@@ -584,14 +589,15 @@ impl Scheduler for Dfs {
         }
     }
 
-    fn pick_option(&mut self, _: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
+    fn pick_option(&mut self, kind: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
         if n > MAX_THREADS {
             return Err(format!(
                 "DFS supports at most {MAX_THREADS} options per choice"
             ));
         }
         let all = if n == 64 { u64::MAX } else { bit(n) - 1 };
-        self.follow_or_extend(NodeKind::Option, all, 0, None)
+        let wake = kind == OptionKind::NotifyTarget;
+        self.follow_or_extend(NodeKind::Option { wake }, all, 0, None)
             .map_err(|pick| match pick {
                 Pick::Invalid(message) => message,
                 _ => "an option decision cannot be pruned".into(),

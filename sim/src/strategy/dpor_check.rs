@@ -70,6 +70,29 @@ fn weight(op: Op) -> usize {
     }
 }
 
+/// A program of monitors: two threads wait on condvar 0 and then do something
+/// visible, one notifies it (one waiter, or all) — so that a `notify_one` often has several
+/// waiters to choose from.
+fn random_monitor_program(rng: &mut Rng) -> Program {
+    let visible = |rng: &mut Rng| match rng.below(3) {
+        0 => Op::Add(rng.below(2)),
+        1 => Op::Store(rng.below(2), 1 + rng.below(3)),
+        _ => Op::Load(rng.below(2)),
+    };
+    let waiters = 2;
+    let mut program: Program = (0..waiters)
+        .map(|_| vec![Op::Await(0), visible(rng)])
+        .collect();
+    let mut notifier = vec![Op::Signal(0, false)];
+    match rng.below(3) {
+        0 => notifier.push(Op::Signal(0, false)),
+        1 => notifier.push(visible(rng)),
+        _ => notifier.insert(0, visible(rng)),
+    }
+    program.insert(rng.below(waiters + 1), notifier);
+    program
+}
+
 fn random_op(rng: &mut Rng) -> Op {
     let a = rng.below(2);
     match rng.below(11) {
@@ -719,10 +742,16 @@ fn bounded_dfs_with_a_bound_it_never_reaches_loses_no_state() {
 fn bounded_dfs_reaches_every_state_within_its_bound() {
     // The reference: every interleaving within the bound, with no reduction, on the same
     // simulator (so "preemption" means the same thing on both sides).
+    // Half of the programs are monitors, where a `notify_one` choosing among several waiters
+    // spends the bound too.
     let mut rng = Rng::new(0x5eed_0006);
     let (mut checked, mut reduced, mut enumerated) = (0, 0, 0);
     while checked < cases() / 4 {
-        let program = random_program(&mut rng);
+        let program = if checked % 2 == 0 {
+            random_program(&mut rng)
+        } else {
+            random_monitor_program(&mut rng)
+        };
         if reference(&program).is_none() {
             continue;
         }
