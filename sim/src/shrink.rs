@@ -176,7 +176,7 @@ fn edit(
 }
 
 /// Search the schedules with fewer preemptions than `best` — iterative preemption bounding,
-/// bound 0 first (`Dfs` with a bound runs its stages in that order) — for the same failure,
+/// bound 0 first, then 1, and so on ([`Dfs::iterative`]) — for the same failure,
 /// keeping the smallest found, within `budget` executions. The first found has the fewest
 /// preemptions any schedule failing this way has (each stage covers every schedule within its
 /// bound); the search then goes on for fewer steps while the budget lasts. Returns the smallest
@@ -187,7 +187,7 @@ fn fewest_preemptions(
     best: &ExecResult,
     budget: usize,
 ) -> (Option<ExecResult>, usize) {
-    let mut search = Dfs::new(Some(best.preemptions - 1), Some(budget), None);
+    let mut search = Dfs::iterative(best.preemptions - 1, Some(budget));
     let mut found: Option<ExecResult> = None;
     let mut runs = 0;
     let mut until = budget;

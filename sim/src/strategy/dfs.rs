@@ -12,16 +12,26 @@
 //! implementation of them lost executions in the differential check against full enumeration
 //! (`dpor_check`), and a reduction that loses behaviours is worse than none.
 //! - **Preemption bound** (optional). A choice that would switch away from a runnable thread
-//!   beyond the bound is not explored; when DPOR asks for such a choice the thread is also added
-//!   at the latest earlier context switch, where choosing it costs nothing (after Coons et al.,
-//!   "Bounded partial-order reduction", OOPSLA 2013).
-//! - **Iterative bounding.** The search runs in stages of increasing preemption bound — 0, 1,
-//!   2, ... up to the requested bound (or, unbounded, 0, 1, 2 and then no bound) — so bugs that
-//!   need few preemptions, which are most bugs, are found after few executions; verification
-//!   pays for the small early stages once.
+//!   beyond the bound is not explored; neither is a `notify_one` waking any waiter but the
+//!   longest waiting (option 0) — a deviation from the default schedule counts as a
+//!   preemption wherever it is made. The bound makes otherwise independent steps dependent (a
+//!   preemption spent early may be what a later reversal needs), so every thread DPOR adds at a
+//!   race is also added at the latest earlier context switch, where choosing it may cost
+//!   nothing (Coons et al.'s conservative branch, "Bounded partial-order reduction", OOPSLA
+//!   2013). Adding it there only when the race point itself was over the bound lost states
+//!   reachable within the bound (the differential check against enumeration of every
+//!   interleaving within the bound, `dpor_check`, found it).
+//! - **Locks.** A blocking lock acquisition (or the re-lock after a condvar wait) never races
+//!   with the release it waited for — it could not run before it — but with the acquisition
+//!   that began that critical section, where both could lock (Flanagan & Godefroid's
+//!   "co-enabled"). A `try_lock` races with everything on its mutex.
+//! - **Stages.** The search first runs the executions without preemption, then the whole
+//!   bound: most bugs show in the first stage, after a handful of executions. The shrinker
+//!   uses [`Dfs::iterative`] instead — every bound from 0 up, each stage from scratch — so
+//!   that the first failure it finds has the fewest preemptions.
 //!
 //! Option decisions (which waiter `notify_one` wakes, whether a fault fires) are tree nodes
-//! whose every option is explored. When no branch is left the search is *exhausted*: within the
+//! whose every option within the bound is explored. When no branch is left the search is *exhausted*: within the
 //! bound, every behaviour of the program has been covered.
 
 use super::clock::VClock;
@@ -149,10 +159,28 @@ impl Dfs {
         max_executions: Option<usize>,
         shard: Option<(usize, usize)>,
     ) -> Self {
+        // No preemption first (a handful of executions, where most bugs show), then the
+        // whole bound. Every bound in between would run each stage's executions again in the
+        // next — 10 % of the bounded queue's search at bound 2.
         let stages: Vec<Option<usize>> = match bound {
-            Some(bound) => (0..=bound).map(Some).collect(),
-            None => vec![Some(0), Some(1), Some(2), None],
+            Some(0) => vec![Some(0)],
+            _ => vec![Some(0), bound],
         };
+        Self::staged(stages, max_executions, shard)
+    }
+
+    /// Iterative preemption bounding: bound 0, 1, ..., `bound`, each stage from scratch — the
+    /// first failure found has the fewest preemptions any schedule failing that way has (the
+    /// shrinker's search).
+    pub(crate) fn iterative(bound: usize, max_executions: Option<usize>) -> Self {
+        Self::staged((0..=bound).map(Some).collect(), max_executions, None)
+    }
+
+    fn staged(
+        stages: Vec<Option<usize>>,
+        max_executions: Option<usize>,
+        shard: Option<(usize, usize)>,
+    ) -> Self {
         let mut stages = stages.into_iter();
         Self {
             shard: shard.unwrap_or((0, 1)),
