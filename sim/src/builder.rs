@@ -113,7 +113,8 @@ impl Builder {
     }
 
     /// Exhaustive DFS with DPOR within `preemption_bound` (`None`: unbounded; a default that
-    /// `LOCKSTEP_PREEMPTIONS` overrides).
+    /// `LOCKSTEP_PREEMPTIONS` overrides). A preemption is a switch away from a thread that
+    /// could go on, or a `notify_one` waking a waiter other than the longest waiting.
     pub fn dfs(preemption_bound: Option<usize>) -> Self {
         Self::with_strategy(Strategy::Dfs {
             preemption_bound,
