@@ -225,10 +225,10 @@ struct Run<'s> {
 impl Run<'_> {
     fn drive(&mut self) -> Outcome {
         loop {
-            if let Some(outcome) = self.check_panics() {
-                return outcome;
-            }
-            let enabled = self.refresh_views();
+            let (enabled, step) = match self.refresh_views() {
+                Ok(counts) => counts,
+                Err(panicked) => return panicked,
+            };
             if enabled == 0 {
                 match self.idle() {
                     Some(outcome) => {
@@ -246,7 +246,6 @@ impl Run<'_> {
                     None => continue,
                 }
             }
-            let step = with_exec(|e| e.trace.len());
             if step >= self.config.max_steps {
                 return Outcome::Livelock;
             }
@@ -278,20 +277,16 @@ impl Run<'_> {
         }
     }
 
-    /// A panic ends the execution if it is the main thread's.
-    fn check_panics(&self) -> Option<Outcome> {
-        with_exec(|e| {
-            e.panics
-                .iter()
-                .find(|p| p.thread == 0)
-                .map(|p| Outcome::Panic(panic_info(p)))
-        })
-    }
-
     /// Rebuild the strategy's view of every thread (and its copy of the last step's accesses,
-    /// timers that fired included); returns how many may run.
-    fn refresh_views(&mut self) -> usize {
+    /// timers that fired included); returns how many may run and the steps taken so far — or
+    /// the end of the execution if the main thread panicked. One visit to the execution state
+    /// per step: this runs before every decision.
+    fn refresh_views(&mut self) -> Result<(usize, usize), Outcome> {
         with_exec(|e| {
+            // A panic ends the execution if it is the main thread's.
+            if let Some(p) = e.panics.iter().find(|p| p.thread == 0) {
+                return Err(Outcome::Panic(panic_info(p)));
+            }
             e.fire_timers();
             self.accesses.clear();
             self.accesses.extend_from_slice(&e.accesses);
@@ -317,7 +312,7 @@ impl Run<'_> {
                     key: next.object.map(|o| e.key(o)),
                 });
             }
-            enabled
+            Ok((enabled, e.trace.len()))
         })
     }
 

@@ -189,7 +189,7 @@ pub(crate) struct ExecState {
     /// Coroutines, indexed by thread; `None` while running or once finished.
     pub(crate) coroutines: Vec<Option<super::coroutine::SimCoroutine>>,
     /// Async primitives (known by address) registered in this execution.
-    pub(crate) async_objects: std::collections::HashMap<usize, ObjId>,
+    pub(crate) async_objects: std::collections::BTreeMap<usize, ObjId>,
     /// What the running step has accessed so far (its operation's own accesses, then what the
     /// primitives record as the thread runs on): the partial-order reduction's input.
     pub(crate) accesses: Vec<Access>,
@@ -209,7 +209,7 @@ pub(crate) struct ExecState {
 thread_local! {
     /// The execution state of this OS thread; reset in place for every execution, so its
     /// buffers are reused. `active` says whether an execution is running.
-    pub(crate) static EXEC: RefCell<ExecState> = RefCell::new(ExecState::idle());
+    pub(crate) static EXEC: RefCell<ExecState> = const { RefCell::new(ExecState::idle()) };
 }
 
 /// Run `f` on the current execution's state.
@@ -236,7 +236,7 @@ pub(crate) fn active() -> bool {
 }
 
 impl ExecState {
-    fn idle() -> Self {
+    const fn idle() -> Self {
         Self {
             active: false,
             generation: 0,
@@ -253,7 +253,7 @@ impl ExecState {
             tearing_down: false,
             stack_size: 0,
             coroutines: Vec::new(),
-            async_objects: std::collections::HashMap::new(),
+            async_objects: std::collections::BTreeMap::new(),
             accesses: Vec::new(),
             clock_jumped: false,
             made: Vec::new(),
