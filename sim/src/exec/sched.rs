@@ -358,6 +358,9 @@ impl Run<'_> {
     fn take_step(&mut self, thread: ThreadId, step: usize) -> Result<(), String> {
         let (op, options) = with_exec(|e| (e.threads[thread].next, options_for(e, thread)));
         let mut option_index = None;
+        // Waking a waiter other than the longest waiting deviates from the default schedule
+        // like a preemption does, and is counted as one (as the bounded search counts it).
+        let mut other_waiter = false;
         let answer = match options {
             Some((_, 1)) => Some(0),
             Some((kind, n)) => {
@@ -367,6 +370,7 @@ impl Run<'_> {
                 }
                 option_index = Some(self.choices.len() as u32);
                 self.choices.push(answer as u32);
+                other_waiter = kind == OptionKind::NotifyTarget && answer != 0;
                 Some(answer)
             }
             None => None,
@@ -376,7 +380,7 @@ impl Run<'_> {
                 && self.views[last].enabled
                 && !matches!(self.views[last].next.kind, OpKind::Yield | OpKind::Sleep)
         });
-        self.preemptions += usize::from(preemption);
+        self.preemptions += usize::from(preemption) + usize::from(other_waiter);
         let coroutine = with_exec(|e| {
             e.current = thread;
             e.threads[thread].answer = answer;

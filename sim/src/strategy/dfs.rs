@@ -24,19 +24,24 @@
 //! - **Locks.** A blocking lock acquisition (or the re-lock after a condvar wait) never races
 //!   with the release it waited for — it could not run before it — but with the acquisition
 //!   that began that critical section, where both could lock (Flanagan & Godefroid's
-//!   "co-enabled"). A `try_lock` races with everything on its mutex.
-//! - **Stages.** The search first runs the executions without preemption, then the whole
-//!   bound: most bugs show in the first stage, after a handful of executions. The shrinker
-//!   uses [`Dfs::iterative`] instead — every bound from 0 up, each stage from scratch — so
-//!   that the first failure it finds has the fewest preemptions.
+//!   "co-enabled"). A `try_lock` races with everything on its mutex, a condvar wait's release
+//!   of it included: the wait's operation names the condvar, so its release is read off the
+//!   step's recorded accesses and its races found once it has run.
+//! - **Stages.** The search first runs the executions without preemption (a handful: a bug
+//!   that needs none shows at once), then the whole bound. Every bound in between (iterative
+//!   bounding) would find a bug needing fewer preemptions than the bound sooner — the lost
+//!   wakeup at bound 2 in 6 executions instead of 12 — but re-runs each stage's executions in
+//!   the next, which a verifying run pays for (10 % of the bounded queue at bound 2). A failure
+//!   is shrunk to the fewest preemptions anyway: the shrinker uses [`Dfs::iterative`], every
+//!   bound from 0 up, each from scratch.
 //!
 //! Option decisions (which waiter `notify_one` wakes, whether a fault fires) are tree nodes
-//! whose every option within the bound is explored. When no branch is left the search is *exhausted*: within the
-//! bound, every behaviour of the program has been covered.
+//! whose every option within the bound is explored. When no branch is left the search is
+//! *exhausted*: within the bound, every behaviour of the program has been covered.
 
 use super::clock::VClock;
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
-use crate::access::Key;
+use crate::access::{Key, Role};
 use crate::op::{Op, OpKind, ThreadId};
 use std::collections::HashMap;
 
@@ -103,9 +108,37 @@ struct Access {
 struct ObjectHistory {
     last_write: Option<Access>,
     reads: Vec<Access>,
-    /// The latest acquisition of a mutex (a lock or a re-lock after a wait), unless a
-    /// `try_lock` came after it (which may have failed or acquired).
+    /// The latest acquisition of a mutex (a lock, a re-lock after a wait, a `try_lock` that
+    /// took it).
     last_acquire: Option<Access>,
+    /// Was the last write a release of the mutex (an unlock, a condvar wait's)?
+    released: bool,
+}
+
+/// What a step did to its object besides its operation's own kind: whether a `try_lock`
+/// took the lock, and the mutex a condvar wait released (another object).
+#[derive(Debug, Clone, Copy, Default)]
+struct Effects {
+    acquired: bool,
+    released: Option<Key>,
+}
+
+impl Effects {
+    /// Read off the step's recorded accesses (see [`crate::access`]).
+    fn of(op: Op, key: Option<Key>, accesses: &[crate::access::Access]) -> Self {
+        let acquired = op.kind == OpKind::TryLock
+            && accesses
+                .iter()
+                .any(|a| Some(a.key) == key && matches!(a.role, Role::Acquire { .. }));
+        let released = match op.kind {
+            OpKind::Wait => accesses
+                .iter()
+                .find(|a| Some(a.key) != key && matches!(a.role, Role::Release { .. }))
+                .map(|a| a.key),
+            _ => None,
+        };
+        Effects { acquired, released }
+    }
 }
 
 /// One step of the current execution.
@@ -234,6 +267,7 @@ impl Dfs {
         &mut self,
         thread: ThreadId,
         (op, key): (Op, Option<Key>),
+        effects: Effects,
         node: usize,
         threads_now: usize,
     ) {
@@ -251,6 +285,11 @@ impl Dfs {
                     clock.join(&read.clock);
                 }
             }
+        }
+        if let Some(mutex) = effects.released {
+            let history = self.history(mutex);
+            let accesses = history.last_write.iter().chain(&history.reads);
+            accesses.for_each(|a| clock.join(&a.clock));
         }
         if let Some(fork) = &self.last_fork {
             clock.join(&fork.clock);
@@ -274,17 +313,27 @@ impl Dfs {
                 clock: clock.clone(),
             };
             let history = self.history(object);
-            match op.kind {
-                OpKind::Lock | OpKind::Reacquire => history.last_acquire = Some(access.clone()),
-                OpKind::TryLock => history.last_acquire = None,
-                _ => {}
+            let acquires = matches!(op.kind, OpKind::Lock | OpKind::Reacquire) || effects.acquired;
+            if acquires {
+                history.last_acquire = Some(access.clone());
             }
             if reads_only(op) {
                 history.reads.push(access);
             } else {
                 history.last_write = Some(access);
+                history.released = op.kind == OpKind::Unlock;
                 history.reads.clear();
             }
+        }
+        if let Some(mutex) = effects.released {
+            let access = Access {
+                step,
+                clock: clock.clone(),
+            };
+            let history = self.history(mutex);
+            history.last_write = Some(access);
+            history.released = true;
+            history.reads.clear();
         }
         if writes_everything(op) {
             self.last_fork = Some(Access {
@@ -304,7 +353,9 @@ impl Dfs {
         self.objects.entry(object).or_default()
     }
 
-    /// The latest step dependent with `p`'s next operation and not ordered before `p`.
+    /// The latest step dependent with `p`'s next operation and not ordered before `p` — for a
+    /// blocking lock of a mutex last released, the acquisition that began that critical
+    /// section (see the module docs).
     fn race_with(&self, p: ThreadId, op: Op, key: Option<Key>) -> Option<usize> {
         let clock = self.clocks.get(p);
         let ordered_before = |a: &Access| {
@@ -330,7 +381,7 @@ impl Dfs {
         // the acquisition that began that critical section (where both could lock).
         let acquisition = matches!(op.kind, OpKind::Lock | OpKind::Reacquire);
         let mut candidates: Vec<&Access> = match &history.last_acquire {
-            Some(acquire) if acquisition => vec![acquire],
+            Some(acquire) if acquisition && history.released => vec![acquire],
             _ => history.last_write.iter().collect(),
         };
         if !reads_only(op) {
@@ -363,24 +414,47 @@ impl Dfs {
             if view.next.kind == OpKind::Join {
                 continue;
             }
-            let Some(step) = self.race_with(p, view.next, view.race_key()) else {
-                continue;
-            };
-            let node = self.steps[step].node;
-            let initials = self.initials(step, p);
-            let enabled = self.stack[node].enabled;
-            if initials & self.stack[node].backtrack != 0 {
-                continue;
-            }
-            match bits(initials).next() {
-                Some(q) => self.add_backtrack(node, q),
-                None => {
-                    for q in bits(enabled) {
-                        self.add_backtrack(node, q);
-                    }
+            self.add_race_backtracks(p, view.next, view.race_key());
+        }
+    }
+
+    /// Add the backtrack points for thread `p`'s operation `op` on `key` (see
+    /// [`Dfs::update_backtracks`]).
+    fn add_race_backtracks(&mut self, p: ThreadId, op: Op, key: Option<Key>) {
+        let Some(step) = self.race_with(p, op, key) else {
+            return;
+        };
+        let node = self.steps[step].node;
+        let initials = self.initials(step, p);
+        let enabled = self.stack[node].enabled;
+        if initials & self.stack[node].backtrack != 0 {
+            return;
+        }
+        match bits(initials).next() {
+            Some(q) => self.add_backtrack(node, q),
+            None => {
+                for q in bits(enabled) {
+                    self.add_backtrack(node, q);
                 }
             }
         }
+    }
+
+    /// Apply the step chosen at the previous decision, whose accesses `decision` now holds.
+    fn apply_pending(&mut self, decision: &Decision<'_>) {
+        let Some((thread, (op, key), node)) = self.pending.take() else {
+            return;
+        };
+        let effects = Effects::of(op, key, decision.accesses);
+        // A condvar wait also released its mutex, which its operation does not name: its races
+        // on the mutex (a `try_lock` that found it held) are found now, against the state the
+        // wait ran in.
+        if let Some(mutex) = effects.released {
+            if !self.enumerate {
+                self.add_race_backtracks(thread, op, Some(mutex));
+            }
+        }
+        self.apply(thread, (op, key), effects, node, decision.threads.len());
     }
 
     /// Threads enabled before step `i` that can start the reversal of its race with `p`: `p`
@@ -513,6 +587,9 @@ impl Dfs {
             }
             None => {
                 // Every runnable thread is over the preemption bound: nothing to explore here.
+                if self.root == Some(node) {
+                    self.root = None;
+                }
                 self.stack.pop();
                 self.position = self.stack.len();
                 Err(Pick::Prune)
@@ -592,9 +669,7 @@ impl Scheduler for Dfs {
                 "DFS supports at most {MAX_THREADS} threads per execution"
             ));
         }
-        if let Some((thread, op, node)) = self.pending.take() {
-            self.apply(thread, op, node, decision.threads.len());
-        }
+        self.apply_pending(decision);
         while self.clocks.len() < decision.threads.len() {
             self.clocks.push(VClock::default());
         }
@@ -633,9 +708,7 @@ impl Scheduler for Dfs {
     }
 
     fn final_state(&mut self, decision: &Decision<'_>) {
-        if let Some((thread, op, node)) = self.pending.take() {
-            self.apply(thread, op, node, decision.threads.len());
-        }
+        self.apply_pending(decision);
         while self.clocks.len() < decision.threads.len() {
             self.clocks.push(VClock::default());
         }

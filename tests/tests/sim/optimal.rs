@@ -1,6 +1,7 @@
 //! The optimal exhaustive search on real models: one execution per behaviour (no redundant and
-//! no blocked execution) on every catalogue model it can exhaust, and long searches that stop
-//! at their wall-clock budget without claiming to be exhaustive.
+//! — without fault points that may fire — no blocked execution) on every catalogue model it
+//! can exhaust, and long searches that stop at their wall-clock budget without claiming to be
+//! exhaustive.
 
 use lockstep::check::Backend;
 use lockstep::sync::{thread, Arc, Condvar, Mutex, Runtime};
@@ -25,9 +26,11 @@ fn catalogue_models_run_no_redundant_and_no_blocked_execution() {
             .fault_budget(model.limits.fault_budget);
         match builder.run_shared(build()) {
             Ok(report) => {
-                assert_eq!(
-                    (report.redundant, report.blocked),
-                    (0, 0),
+                // A fault that may fire turns the search to source-DPOR, which can run a
+                // blocked execution (never a redundant one).
+                let faults = model.limits.fault_budget > 0;
+                assert!(
+                    report.redundant == 0 && (faults || report.blocked == 0),
                     "{}: {report:?}",
                     model.label()
                 );
@@ -116,16 +119,12 @@ fn the_bounded_queue_is_exhausted_with_one_execution_per_trace() {
 /// The smallest program found with a blocked execution while a fault's outcome was explored
 /// wherever its thread ran (found by the catalogue's `blocks-store-faults`, a `BlockFile` over a
 /// store whose puts fail and are retried after a backoff): a thread whose fault, when it fires,
-/// makes it sleep before retrying, racing a thread that locks, sleeps and locks again.
-///
-/// Then: main locks first (the retrying thread's fault fired or not); reversing the race of the
-/// two first locks started the retrying thread first with the fault *not* firing — and the
-/// search explored the fault's other outcome there too: the thread slept, and main, asleep at
-/// that node, was the only thread left: blocked. Now a branch a wakeup sequence guides explores
-/// only the outcome the sequence asks for (an outcome is part of the step, as a thread is), and
-/// a thread sleeps per outcome explored: four executions, its four traces, none blocked.
+/// makes it sleep before retrying, racing a thread that locks, sleeps and locks again. Four
+/// traces. The optimal search with outcome-aware wakeup trees ran them in four executions, but
+/// lost traces on other programs with faults (the differential check, 2026-12-02 evening); with a
+/// fault that may fire the search is source-DPOR now: every trace once, one blocked execution.
 #[test]
-fn fault_outcome_that_decides_a_sleep_runs_no_blocked_execution() {
+fn fault_outcome_that_decides_a_sleep_runs_each_trace_once() {
     let program = || {
         let m: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
         let m2 = m.clone();
@@ -146,8 +145,12 @@ fn fault_outcome_that_decides_a_sleep_runs_no_blocked_execution() {
     let report = Builder::dfs(None).fault_budget(1).check(program);
     assert!(report.exhausted, "{report:?}");
     assert_eq!(
-        (report.executions, report.redundant, report.blocked),
-        (4, 0, 0),
+        (
+            report.executions - report.blocked,
+            report.redundant,
+            report.blocked
+        ),
+        (4, 0, 1),
         "the four traces, once each: {report:?}"
     );
 }
