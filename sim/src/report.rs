@@ -28,6 +28,9 @@ pub struct TraceStep {
     pub time: Duration,
     /// The step switched away from a thread that could have continued.
     pub preemption: bool,
+    /// The step, a `notify_one`, woke a waiter other than the longest waiting — a deviation
+    /// from the default schedule that counts as a preemption too.
+    pub other_waiter: bool,
     /// The thread's id: 0 for the model's main thread, then threads in spawn order (an index
     /// into [`Failure::threads`](crate::Failure::threads)).
     pub thread_id: usize,
@@ -93,6 +96,7 @@ pub(crate) fn trace_steps(result: &ExecResult) -> Vec<TraceStep> {
             location: step.op.location.to_string(),
             time: step.now,
             preemption: step.preemption,
+            other_waiter: step.other_waiter,
             thread_id: step.thread,
             op: step.op.kind.into(),
             object: step.op.object.and_then(|o| timeline::object_ref(result, o)),
@@ -146,7 +150,11 @@ pub(crate) fn render_trace(steps: &[TraceStep], limit: usize) -> String {
         .unwrap_or(4)
         .max(4);
     for s in &steps[skip..] {
-        let mark = if s.preemption { "*" } else { " " };
+        let mark = if s.preemption || s.other_waiter {
+            "*"
+        } else {
+            " "
+        };
         let _ = writeln!(
             out,
             "  {:>4}{mark} {:>9}  {:<width$}  {:<40} {}",

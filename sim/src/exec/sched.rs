@@ -408,6 +408,7 @@ impl Run<'_> {
                 now,
                 answer,
                 preemption,
+                other_waiter,
                 option_index,
             });
             e.coroutines[thread].take()

@@ -153,6 +153,9 @@ pub(crate) struct StepRec {
     pub(crate) answer: Option<usize>,
     /// Another enabled thread could have run instead of continuing the previous one.
     pub(crate) preemption: bool,
+    /// A `notify_one` woke a waiter other than the longest waiting (counted as a preemption,
+    /// but not a switch: block edits do not look at it).
+    pub(crate) other_waiter: bool,
     /// Where this step's option answer sits in the choice stream (if there was a choice).
     pub(crate) option_index: Option<u32>,
 }

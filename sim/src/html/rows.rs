@@ -239,6 +239,9 @@ impl<'f> Renderer<'f> {
         if s.preemption {
             out.push_str("<span class=\"pre\" title=\"preemption: the previous thread could have continued\">preempts</span> ");
         }
+        if s.other_waiter {
+            out.push_str("<span class=\"pre\" title=\"preemption: a waiter other than the longest waiting is woken\">out of turn</span> ");
+        }
         let _ = write!(
             out,
             "<span class=\"act op-{}\">{}</span>",

@@ -737,18 +737,23 @@ fn optimal_dfs_runs_one_execution_per_trace_and_loses_no_state() {
             skipped += 1;
             continue;
         };
-        let got = explore(&program, &mut Optimal::new(None, None));
-        assert_eq!(
-            got.states, states,
-            "case {checked}: final states differ on {program:?}"
-        );
-        // A fault that may fire turns the search to source-DPOR, which can run blocked
-        // executions (see `optimal`'s module doc); every trace is still explored exactly once.
+        // With fault points (and a fault budget) the search is source-DPOR, which can run
+        // blocked executions (see `optimal`'s module doc) — but not more than there are traces
+        // here; every trace is still explored exactly once.
         let faults = program
             .iter()
             .flatten()
             .any(|op| matches!(op, Op::Fault(_)));
-        let allowed_blocked = if faults { usize::MAX } else { 0 };
+        let budget = if faults { FAULT_BUDGET } else { 0 };
+        let got = explore(
+            &program,
+            &mut Optimal::new(None, None).for_fault_budget(budget),
+        );
+        assert_eq!(
+            got.states, states,
+            "case {checked}: final states differ on {program:?}"
+        );
+        let allowed_blocked = if faults { traces } else { 0 };
         assert!(
             got.executions - got.blocked == traces
                 && got.redundant == 0

@@ -34,10 +34,10 @@
 //! - **Faults: source-DPOR.** With outcomes of faults the wakeup trees above still lost traces
 //!   (a program with two fault points ran 24 executions for its 30 traces; the differential
 //!   check's case 1,695 of 4,000 once `try_lock`s of a monitor joined its random programs). So
-//!   once a fault that may fire is met, the search reverses races the source-DPOR way (see
-//!   `source`): complete, each trace once, at the price of some blocked executions (1,044 over
-//!   the 4,000 programs' 24,045 traces, all in programs with faults). Notify targets keep the
-//!   wakeup trees: no program lost a trace with them.
+//!   a run whose faults may fire (a fault budget) reverses races the source-DPOR way from the
+//!   start ([`Optimal::for_fault_budget`]; see `source`): complete, each trace once, at the
+//!   price of some blocked executions. Without a fault budget, notify targets are the only
+//!   outcomes and the wakeup trees handle them: no program lost a trace with them.
 //! - **Time.** When every thread waits and the clock jumps, nothing before the jump can be
 //!   reordered with anything after it: the jump is a barrier.
 //!
@@ -345,6 +345,14 @@ impl Optimal {
             }
             self.insert(node, v);
         }
+    }
+
+    /// The search for a run whose faults may fire (`fault_budget` > 0): source-DPOR (see
+    /// `source` and the module docs' Faults) — decided before the search starts, because
+    /// wakeup trees and sleepers built per outcome before a switch would mislead it after.
+    pub(crate) fn for_fault_budget(mut self, fault_budget: usize) -> Self {
+        self.source = fault_budget > 0;
+        self
     }
 
     /// The source-DPOR search (see `source`), which `split` can divide.
@@ -743,11 +751,7 @@ impl Scheduler for Optimal {
         Pick::Thread(chosen)
     }
 
-    fn pick_option(&mut self, kind: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
-        if kind == OptionKind::Fault && n > 1 {
-            // A fault that may fire: from here on, source-DPOR (see `source`).
-            self.source = true;
-        }
+    fn pick_option(&mut self, _: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
         let answer = if self.position < self.stack.len() {
             match &self.stack[self.position] {
                 Node::Option(o) if o.n == n => o.current,

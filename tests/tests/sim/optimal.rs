@@ -154,3 +154,69 @@ fn fault_outcome_that_decides_a_sleep_runs_each_trace_once() {
         "the four traces, once each: {report:?}"
     );
 }
+
+/// Two waiters on one condvar, the first to wait woken by a `notify_one` — unless the wake
+/// goes out of turn, which the assertion catches. No schedule needs a switch for it (main waits
+/// until both wait, in either order, and notifies under the lock), so the bounded search finds it exactly when waking a
+/// waiter out of turn counts as a preemption, and the report marks that step.
+#[test]
+fn waking_out_of_turn_is_a_preemption() {
+    let program = || {
+        /// The waiters in the order they waited; the first one woken.
+        type State = (Vec<usize>, Option<usize>);
+        type Shared = (Mutex<State, Sim>, Condvar<Sim>, Condvar<Sim>);
+        let s: Arc<Shared, Sim> = Arc::new((
+            Mutex::new((Vec::new(), None)),
+            Condvar::new(),
+            Condvar::new(),
+        ));
+        let waiters: Vec<_> = (0..2)
+            .map(|me| {
+                let s = s.clone();
+                thread::spawn::<Sim, _, _>(move || {
+                    let mut g = s.0.lock();
+                    g.0.push(me);
+                    s.2.notify_one();
+                    g = s.1.wait(g);
+                    if g.1.is_none() {
+                        g.1 = Some(me);
+                        s.2.notify_one();
+                        assert_eq!(me, g.0[0], "a waiter was woken out of turn");
+                    }
+                })
+            })
+            .collect();
+        // Notify under the lock, and wake the second waiter only once the first has looked:
+        // which waiter the first notification wakes is the only choice that matters.
+        let mut g = s.0.lock();
+        while g.0.len() < 2 {
+            g = s.2.wait(g);
+        }
+        s.1.notify_one();
+        while g.1.is_none() {
+            g = s.2.wait(g);
+        }
+        s.1.notify_one();
+        drop(g);
+        for w in waiters {
+            w.join().unwrap();
+        }
+    };
+    let none = Builder::dfs(Some(0)).run(program).map_err(|f| f.message);
+    assert!(none.as_ref().is_ok_and(|r| r.exhausted), "{none:?}");
+    let failure = Builder::dfs(Some(1))
+        .run(program)
+        .expect_err("found at bound 1");
+    assert!(
+        failure.message.contains("out of turn"),
+        "{}",
+        failure.message
+    );
+    let marked = failure.trace.iter().filter(|s| s.other_waiter).count();
+    let switches = failure.trace.iter().filter(|s| s.preemption).count();
+    assert_eq!(
+        (marked, switches, failure.preemptions),
+        (1, 0, 1),
+        "{failure}"
+    );
+}
