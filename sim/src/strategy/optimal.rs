@@ -42,9 +42,10 @@
 //!   because they merely commute with the step — and the races found below them. A guided
 //!   branch now leaves a sleeper per outcome, and a thread asleep with every outcome covers a
 //!   sequence starting with its step whatever outcome the sequence recorded; the wakeup trees
-//!   then keep every trace of the 4,000 programs with 13 blocked executions. Fault budgets
-//!   stay on source-DPOR until a larger check confirms it; notify targets, the outcomes of a
-//!   run without a fault budget, use the fixed wakeup trees.
+//!   then keep every trace of the 4,000 programs (13 blocked executions) — but not of 10,000:
+//!   case 9,595, with three fault points, runs 27 executions for its 30 traces. So fault
+//!   budgets stay on source-DPOR; notify targets, the outcomes of a run without a fault
+//!   budget, use the fixed wakeup trees (no program without faults lost a trace).
 //! - **Time.** When every thread waits and the clock jumps, nothing before the jump can be
 //!   reordered with anything after it: the jump is a barrier.
 //!
