@@ -115,6 +115,24 @@ struct ObjectHistory {
     released: bool,
 }
 
+impl ObjectHistory {
+    /// Order a step after the accesses it depends on: the last write, and — if it `writes` —
+    /// the reads since.
+    fn order_after(&self, clock: &mut VClock, writes: bool) {
+        let reads = self.reads.iter().filter(|_| writes);
+        for a in self.last_write.iter().chain(reads) {
+            clock.join(&a.clock);
+        }
+    }
+
+    /// A write by `access`; `released`: it released the mutex.
+    fn write(&mut self, access: Access, released: bool) {
+        self.last_write = Some(access);
+        self.released = released;
+        self.reads.clear();
+    }
+}
+
 /// What a step did to its object besides its operation's own kind: whether a `try_lock`
 /// took the lock, and the mutex a condvar wait released (another object).
 #[derive(Debug, Clone, Copy, Default)]
@@ -192,9 +210,8 @@ impl Dfs {
         max_executions: Option<usize>,
         shard: Option<(usize, usize)>,
     ) -> Self {
-        // No preemption first (a handful of executions, where most bugs show), then the
-        // whole bound. Every bound in between would run each stage's executions again in the
-        // next — 10 % of the bounded queue's search at bound 2.
+        // No preemption first (a handful of executions), then the whole bound (see the module
+        // docs' Stages).
         let stages: Vec<Option<usize>> = match bound {
             Some(0) => vec![Some(0)],
             _ => vec![Some(0), bound],
@@ -276,28 +293,18 @@ impl Dfs {
         }
         let mut clock = self.clocks[thread].clone();
         if let Some(object) = key {
-            let history = self.history(object);
-            if let Some(write) = &history.last_write {
-                clock.join(&write.clock);
-            }
-            if !reads_only(op) {
-                for read in &history.reads {
-                    clock.join(&read.clock);
-                }
-            }
+            self.history(object)
+                .order_after(&mut clock, !reads_only(op));
         }
         if let Some(mutex) = effects.released {
-            let history = self.history(mutex);
-            let accesses = history.last_write.iter().chain(&history.reads);
-            accesses.for_each(|a| clock.join(&a.clock));
+            self.history(mutex).order_after(&mut clock, true);
         }
         if let Some(fork) = &self.last_fork {
             clock.join(&fork.clock);
         }
         if writes_everything(op) {
             for history in self.objects.values() {
-                let accesses = history.last_write.iter().chain(&history.reads);
-                accesses.for_each(|a| clock.join(&a.clock));
+                history.order_after(&mut clock, true);
             }
         }
         clock.tick(thread);
@@ -320,9 +327,7 @@ impl Dfs {
             if reads_only(op) {
                 history.reads.push(access);
             } else {
-                history.last_write = Some(access);
-                history.released = op.kind == OpKind::Unlock;
-                history.reads.clear();
+                history.write(access, op.kind == OpKind::Unlock);
             }
         }
         if let Some(mutex) = effects.released {
@@ -330,10 +335,7 @@ impl Dfs {
                 step,
                 clock: clock.clone(),
             };
-            let history = self.history(mutex);
-            history.last_write = Some(access);
-            history.released = true;
-            history.reads.clear();
+            self.history(mutex).write(access, true);
         }
         if writes_everything(op) {
             self.last_fork = Some(Access {
@@ -403,9 +405,6 @@ impl Dfs {
     /// nothing is added; otherwise one member is added; with E empty (`p` was not enabled
     /// there), every enabled thread is.
     fn update_backtracks(&mut self, decision: &Decision<'_>) {
-        if self.enumerate {
-            return;
-        }
         for (p, view) in decision.threads.iter().enumerate() {
             if view.finished || p >= MAX_THREADS {
                 continue;
@@ -419,8 +418,11 @@ impl Dfs {
     }
 
     /// Add the backtrack points for thread `p`'s operation `op` on `key` (see
-    /// [`Dfs::update_backtracks`]).
+    /// [`Dfs::update_backtracks`]); none when enumerating (every branch is explored there).
     fn add_race_backtracks(&mut self, p: ThreadId, op: Op, key: Option<Key>) {
+        if self.enumerate {
+            return;
+        }
         let Some(step) = self.race_with(p, op, key) else {
             return;
         };
@@ -450,9 +452,7 @@ impl Dfs {
         // on the mutex (a `try_lock` that found it held) are found now, against the state the
         // wait ran in.
         if let Some(mutex) = effects.released {
-            if !self.enumerate {
-                self.add_race_backtracks(thread, op, Some(mutex));
-            }
+            self.add_race_backtracks(thread, op, Some(mutex));
         }
         self.apply(thread, (op, key), effects, node, decision.threads.len());
     }

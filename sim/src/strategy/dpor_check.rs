@@ -809,10 +809,25 @@ fn bounded_dfs_with_a_bound_it_never_reaches_loses_no_state() {
     }
 }
 
+/// The bounded search reaches every final state that enumerating every interleaving within
+/// `bound` reaches (on the same simulator, so "preemption" means the same thing on both sides);
+/// returns the executions of both.
+fn assert_bounded_reaches_every_state(
+    program: &Program,
+    bound: usize,
+    case: usize,
+) -> (usize, usize) {
+    let want = explore(program, &mut Dfs::enumerating(Some(bound)));
+    let got = explore(program, &mut Dfs::new(Some(bound), None, None));
+    assert_eq!(
+        got.states, want.states,
+        "case {case}, bound {bound}: {program:?}"
+    );
+    (got.executions, want.executions)
+}
+
 #[test]
 fn bounded_dfs_reaches_every_state_within_its_bound() {
-    // The reference: every interleaving within the bound, with no reduction, on the same
-    // simulator (so "preemption" means the same thing on both sides).
     // A third of the programs are monitors, where a `notify_one` choosing among several
     // waiters spends the bound too, a third `try_lock` a monitor's mutex.
     let mut rng = Rng::new(0x5eed_0006);
@@ -827,14 +842,9 @@ fn bounded_dfs_reaches_every_state_within_its_bound() {
             continue;
         }
         for bound in 0..=2 {
-            let want = explore(&program, &mut Dfs::enumerating(Some(bound)));
-            let got = explore(&program, &mut Dfs::new(Some(bound), None, None));
-            assert_eq!(
-                got.states, want.states,
-                "case {checked}, bound {bound}: {program:?}"
-            );
-            reduced += got.executions;
-            enumerated += want.executions;
+            let (got, want) = assert_bounded_reaches_every_state(&program, bound, checked);
+            reduced += got;
+            enumerated += want;
         }
         checked += 1;
     }
@@ -856,9 +866,7 @@ fn a_try_lock_races_with_the_release_of_a_condvar_wait() {
         vec![TryPeek(0), TryPeek(0)],
         vec![Await(0)],
     ];
-    let want = explore(&program, &mut Dfs::enumerating(Some(2)));
-    let got = explore(&program, &mut Dfs::new(Some(2), None, None));
-    assert_eq!(got.states, want.states);
+    assert_bounded_reaches_every_state(&program, 2, 0);
 }
 
 #[test]

@@ -164,12 +164,22 @@ struct ThreadNode {
     current: ThreadId,
     current_answers: Vec<(Option<u32>, Wut)>,
     current_accesses: Accesses,
-    /// If the current step has outcomes: how many, and those explored so far.
-    /// Also whether a wakeup sequence guided which outcomes (then sequences that merely
-    /// commute with the step got branches of their own, see [`explored_sleepers`]).
-    current_outcomes: Option<(usize, Vec<u32>, bool)>,
+    /// If the current step has outcomes: which are explored here.
+    current_outcomes: Option<Outcomes>,
     /// The branches still to explore here.
     pending: Wut,
+}
+
+/// The outcomes of the step a thread node explores now.
+#[derive(Debug, Clone)]
+struct Outcomes {
+    /// How many the step has.
+    n: usize,
+    /// Those explored so far, in order.
+    explored: Vec<u32>,
+    /// A wakeup sequence chose them (then sequences that merely commute with the step got
+    /// branches of their own, see [`explored_sleepers`]).
+    guided: bool,
 }
 
 /// An outcome decision on the current path (`n` outcomes, of which `explores` are explored
@@ -456,8 +466,8 @@ impl Optimal {
                     let current = o.current as u32;
                     // The step of the thread node before it changes outcome.
                     if let Node::Thread(t) = &mut self.stack[index - 1] {
-                        if let Some((_, explored, _)) = &mut t.current_outcomes {
-                            explored.push(current);
+                        if let Some(outcomes) = &mut t.current_outcomes {
+                            outcomes.explored.push(current);
                         }
                     }
                     Some(index - 1)
@@ -664,10 +674,15 @@ fn outcome_order(
 fn explored_sleepers(
     thread: ThreadId,
     accesses: Accesses,
-    outcomes: Option<(usize, Vec<u32>, bool)>,
+    outcomes: Option<Outcomes>,
     sleep: &[Sleeper],
 ) -> Vec<Sleeper> {
-    let Some((n, explored, guided)) = outcomes else {
+    let Some(Outcomes {
+        n,
+        explored,
+        guided,
+    }) = outcomes
+    else {
         return vec![Sleeper::whole(thread, accesses)];
     };
     let asleep = asleep_outcomes(sleep, thread);
@@ -793,7 +808,11 @@ impl Scheduler for Optimal {
                         .filter(|(a, _)| *a < n)
                         .collect();
                     let order = outcome_order(n, &guides, free, t.current, &t.sleep, source);
-                    t.current_outcomes = Some((n, vec![order[0] as u32], !free));
+                    t.current_outcomes = Some(Outcomes {
+                        n,
+                        explored: vec![order[0] as u32],
+                        guided: !free,
+                    });
                     (guides, order)
                 }
                 _ => (Vec::new(), (0..n).collect()),
