@@ -185,14 +185,14 @@ impl Session<'_> {
                     failure
                 })?;
                 report.merge(&part);
-                traces.extend(found.traces);
+                merge_traces(&mut traces, found.traces);
                 outboxes.push(found.outbox);
             }
             item.resume(outboxes);
         }
         report.exhausted = item.exhausted();
         let mut result = item.item_result();
-        result.traces.extend(traces);
+        merge_traces(&mut result.traces, traces);
         Ok((report, result))
     }
 
@@ -245,4 +245,14 @@ impl Session<'_> {
             }
         }
     }
+}
+
+/// Add `other`'s trace hashes to `into`, inserting the smaller set into the larger: items
+/// nest, and copying each level's set into its parent's would insert every hash once per
+/// level on the thread that waited for the parts.
+fn merge_traces(into: &mut HashSet<u64>, mut other: HashSet<u64>) {
+    if other.len() > into.len() {
+        std::mem::swap(into, &mut other);
+    }
+    into.extend(other);
 }

@@ -185,18 +185,31 @@ pub(crate) fn run_execution(
     let main_coroutine = coroutine::spawn_coroutine(config.stack_size, body);
     with_exec(|e| e.coroutines[main] = Some(main_coroutine));
 
+    let (views, accesses, steps) = with_exec(|e| {
+        let views = std::mem::take(&mut e.spare_views);
+        (
+            views,
+            std::mem::take(&mut e.spare_accesses),
+            e.trace.capacity(),
+        )
+    });
     let mut run = Run {
         strategy,
         config,
-        views: Vec::new(),
-        choices: Vec::new(),
+        views,
+        // At most one choice per step (the trace has room for the last execution's steps).
+        choices: Vec::with_capacity(steps),
         last: None,
         last_op: None,
         preemptions: 0,
-        accesses: Vec::new(),
+        accesses,
         clock_jumped: false,
     };
     let outcome = run.drive();
+    with_exec(|e| {
+        e.spare_views = std::mem::take(&mut run.views);
+        e.spare_accesses = std::mem::take(&mut run.accesses);
+    });
     let ended = match outcome {
         Outcome::Ok { .. } => Ended::Completed,
         Outcome::Pruned => Ended::Pruned,
@@ -443,6 +456,12 @@ fn options_for(e: &ExecState, thread: ThreadId) -> Option<(OptionKind, usize)> {
     }
 }
 
+/// Take `v`'s contents, leaving an empty vector with room for as many.
+fn take_sized<T>(v: &mut Vec<T>) -> Vec<T> {
+    let room = Vec::with_capacity(v.len());
+    std::mem::replace(v, room)
+}
+
 fn panic_info(panic: &PanicRec) -> PanicInfo {
     PanicInfo {
         thread: panic.thread,
@@ -464,7 +483,8 @@ fn finish(
     let detailed = always_detail || !matches!(outcome, Outcome::Ok { .. } | Outcome::Pruned);
     let result = with_exec(|e| ExecResult {
         outcome,
-        trace: std::mem::take(&mut e.trace),
+        // The next execution's trace is likely as long: one allocation instead of regrowing.
+        trace: take_sized(&mut e.trace),
         thread_names: if detailed {
             let threads = e.threads.iter().enumerate();
             threads.map(|(id, t)| t.display_name(id)).collect()
@@ -488,7 +508,7 @@ fn finish(
         },
         choices,
         faults: std::mem::take(&mut e.faults),
-        wakes: std::mem::take(&mut e.wakes),
+        wakes: take_sized(&mut e.wakes),
         preemptions,
         panics: if detailed {
             e.panics.iter().map(panic_info).collect()

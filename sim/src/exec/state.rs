@@ -207,6 +207,10 @@ pub(crate) struct ExecState {
     pub(crate) coverage: Vec<(&'static str, bool)>,
     /// The processes of the execution (at least the model's own, process 0).
     pub(crate) processes: Vec<ProcessRec>,
+    /// The executor's buffers (its thread views and copy of the last step's accesses), kept
+    /// here between executions so that they are not grown again every time.
+    pub(crate) spare_views: Vec<crate::strategy::ThreadView>,
+    pub(crate) spare_accesses: Vec<Access>,
 }
 
 thread_local! {
@@ -263,6 +267,8 @@ impl ExecState {
             registered: 0,
             coverage: Vec::new(),
             processes: Vec::new(),
+            spare_views: Vec::new(),
+            spare_accesses: Vec::new(),
         }
     }
 

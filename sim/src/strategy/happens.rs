@@ -422,11 +422,13 @@ impl Tracker {
     ) -> Vec<Step> {
         let first = &self.events[i];
         let end = second.unwrap_or(self.events.len());
-        let mut v: Vec<Step> = self.events[i + 1..end]
-            .iter()
-            .filter(|e| !first.before(&e.clock))
-            .map(Event::step)
-            .collect();
+        let mut v: Vec<Step> = Vec::with_capacity(end - i);
+        v.extend(
+            self.events[i + 1..end]
+                .iter()
+                .filter(|e| !first.before(&e.clock))
+                .map(Event::step),
+        );
         match (second, blocked) {
             (Some(j), _) => v.push(self.events[j].step()),
             (None, Some(step)) => v.push(step.clone()),

@@ -178,7 +178,7 @@ struct Outcomes {
     /// Those explored so far, in order.
     explored: Vec<u32>,
     /// A wakeup sequence chose them (then sequences that merely commute with the step got
-    /// branches of their own, see [`explored_sleepers`]).
+    /// branches of their own, see [`add_explored_sleepers`]).
     guided: bool,
 }
 
@@ -473,11 +473,12 @@ impl Optimal {
                     Some(index - 1)
                 }
                 Node::Option(_) => None,
+                // Nothing left to explore here: the node goes, its sleep set with it.
+                Node::Thread(t) if t.pending.branches.is_empty() => None,
                 Node::Thread(t) => {
                     let accesses = std::mem::take(&mut t.current_accesses);
-                    let done =
-                        explored_sleepers(t.current, accesses, t.current_outcomes.take(), &t.sleep);
-                    t.sleep.extend(done);
+                    let outcomes = t.current_outcomes.take();
+                    add_explored_sleepers(t.current, accesses, outcomes, &mut t.sleep);
                     t.explored += 1;
                     t.done |= bit(t.current);
                     self.next_branch(index).then_some(index)
@@ -668,22 +669,23 @@ fn outcome_order(
     order
 }
 
-/// The sleepers a thread leaves at a decision once its branch there is explored: one for the
-/// whole step if every outcome is covered (explored, or asleep there already), else one per
-/// outcome explored.
-fn explored_sleepers(
+/// Add the sleepers a thread leaves at a decision once its branch there is explored to the
+/// decision's `sleep`: one for the whole step if every outcome is covered (explored, or asleep
+/// there already), else one per outcome explored. (In place: this runs once per branch.)
+fn add_explored_sleepers(
     thread: ThreadId,
     accesses: Accesses,
     outcomes: Option<Outcomes>,
-    sleep: &[Sleeper],
-) -> Vec<Sleeper> {
+    sleep: &mut Vec<Sleeper>,
+) {
     let Some(Outcomes {
         n,
         explored,
         guided,
     }) = outcomes
     else {
-        return vec![Sleeper::whole(thread, accesses)];
+        sleep.push(Sleeper::whole(thread, accesses));
+        return;
     };
     let asleep = asleep_outcomes(sleep, thread);
     // A guided branch never absorbed the sequences that merely commute with its step (they
@@ -701,22 +703,20 @@ fn explored_sleepers(
         {
             add_accesses(&mut accesses, &s.accesses);
         }
-        return vec![Sleeper {
+        sleep.push(Sleeper {
             thread,
             accesses,
             answer: None,
             outcomes: n,
-        }];
+        });
+        return;
     }
-    explored
-        .into_iter()
-        .map(|a| Sleeper {
-            thread,
-            accesses: accesses.clone(),
-            answer: Some(a),
-            outcomes: n,
-        })
-        .collect()
+    sleep.extend(explored.into_iter().map(|a| Sleeper {
+        thread,
+        accesses: accesses.clone(),
+        answer: Some(a),
+        outcomes: n,
+    }));
 }
 
 /// Does shard `(index, count)` own the branch of `thread` at a root where `enabled` could run?
