@@ -202,7 +202,6 @@ impl<'c> Session<'c> {
                     fault_probability: p,
                     max_steps: c.max_steps,
                     corpus: c.corpus.clone(),
-                    fault_budget: c.fault_budget,
                 },
                 self.indices(iterations),
             )),
@@ -220,7 +219,7 @@ impl<'c> Session<'c> {
             Strategy::Dfs {
                 preemption_bound: None,
                 max_executions,
-            } => Box::new(Optimal::new(max_executions, c.shard).for_fault_budget(c.fault_budget)),
+            } => Box::new(Optimal::new(max_executions, c.shard)),
             Strategy::Dfs {
                 preemption_bound,
                 max_executions,

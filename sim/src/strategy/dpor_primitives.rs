@@ -302,9 +302,7 @@ fn optimal_dfs_reaches_every_state_full_enumeration_reaches() {
             skipped += 1;
             continue;
         };
-        // With a fault point (the harness's budget is 1) the search is source-DPOR.
-        let faults = program.iter().flatten().any(|op| matches!(op, Op::Fault));
-        let mut optimal = Optimal::new(None, None).for_fault_budget(usize::from(faults));
+        let mut optimal = Optimal::new(None, None);
         let got = explore(&program, &mut optimal, usize::MAX).expect("no limit");
         assert_eq!(got.states, full.states, "case {case}: {program:?}");
         assert!(

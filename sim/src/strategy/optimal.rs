@@ -20,37 +20,35 @@
 //!   ([`access::reversible`](crate::access::reversible)).
 //! - **Sleep sets.** A thread explored at a decision sleeps in the later branches there until a
 //!   step dependent with its next step runs; a sleeping thread is never chosen.
-//! - **Outcomes.** A step with several outcomes (notify target, fault) is a different step
-//!   per outcome, as if each outcome were a thread of its own: where the search chooses a
-//!   thread freely it explores every outcome of its step (but those asleep there); where a
-//!   wakeup sequence guides it, only the outcomes the sequence asks for — another outcome is
-//!   another step, whose own races bring it there if it is needed. A thread sleeps per outcome
-//!   explored (all of its step, once every outcome is covered), and a branch that explores only
-//!   some outcomes never absorbs a wakeup sequence it merely commutes with (the sequence gets a
-//!   branch of its own: the outcomes explored sleep there). Exploring every outcome wherever a
-//!   thread ran, as the search once did, lost behaviours when a fault decided what came next
-//!   (the differential check with faults found missing final states) and ran blocked
-//!   executions.
-//! - **Faults: source-DPOR.** With outcomes of faults the wakeup trees above still lost traces
-//!   (a program with two fault points ran 24 executions for its 30 traces; the differential
-//!   check's case 1,695 of 4,000 once `try_lock`s of a monitor joined its random programs). So
-//!   a run whose faults may fire (a fault budget) reverses races the source-DPOR way from the
-//!   start ([`Optimal::for_fault_budget`]; see `source`): complete, each trace once, at the
-//!   price of some blocked executions (1,044 over the check's 24,045 traces). The cause was
-//!   found since: a guided branch's outcomes, once all explored, merged into one sleeper for
-//!   the whole step, which covered the sequences that had been given branches of their own
-//!   because they merely commute with the step — and the races found below them. A guided
-//!   branch now leaves a sleeper per outcome, and a thread asleep with every outcome covers a
-//!   sequence starting with its step whatever outcome the sequence recorded; the wakeup trees
-//!   then keep every trace of the 4,000 programs (13 blocked executions) — but not of 10,000:
-//!   case 9,595, with three fault points, runs 27 executions for its 30 traces. So fault
-//!   budgets stay on source-DPOR; notify targets, the outcomes of a run without a fault
-//!   budget, use the fixed wakeup trees (no program without faults lost a trace).
+//! - **Outcomes.** A step with several outcomes (notify target, fault) is explored with every
+//!   outcome wherever its thread runs, but those asleep there: a wakeup sequence that guides
+//!   the step picks which outcomes go first and what follows them; the others follow freely.
+//!   Exploring only the outcomes a sequence asks for — "another outcome is another step, whose
+//!   own races bring it there if it is needed" — lost traces: an outcome that never ran in an
+//!   execution races with nothing, so no race ever brings it (a thread whose first fault was
+//!   guided to "no" and whose second to "yes" never ran the second with "no" in that branch,
+//!   yet the branch left a sleeper claiming every execution starting with its first fault:
+//!   `wakeup_trees_with_two_faults_after_a_try_lock_lose_no_trace`). Deciding need from a
+//!   wakeup sequence of the missing outcome does not work either: its continuation is unknown
+//!   (the thread may behave differently after it), so a sleeper that is a weak initial of
+//!   such a sequence proves nothing. With every outcome explored where the step runs, a branch
+//!   covers every execution that starts with its step: it sleeps for the whole step once its
+//!   outcomes are explored, and absorbs the wakeup sequences that merely commute with it, as
+//!   a thread without outcomes does. The price: an outcome no race asked for may find only
+//!   threads asleep after it — a sleep-set-blocked execution (counted in `blocked`; its races
+//!   are reversed like those of any execution).
+//! - **Faults.** A run whose faults may fire (a fault budget) uses the same wakeup trees:
+//!   sound, each trace once, at the price of some blocked executions after a fault outcome
+//!   nothing asked for (1,978 over the differential check's 10,000 programs, 58,519 traces;
+//!   source-DPOR, which such runs used before, 2,649). The losses that had sent them to
+//!   source-DPOR came from exploring only the outcomes a sequence asked for (24 executions
+//!   for 30 traces, then case 9,595 of 10,000: 27 for 30).
 //! - **Time.** When every thread waits and the clock jumps, nothing before the jump can be
 //!   reordered with anything after it: the jump is a barrier.
 //!
-//! So no execution is redundant (two of one trace) and, without faults that may fire, none is
-//! blocked (all its threads asleep); both are counted —
+//! So no execution is redundant (two of one trace) and none is blocked (all its threads
+//! asleep) but after an outcome no wakeup sequence asked for (the checks saw none without
+//! faults that may fire); both are counted —
 //! [`Report`](crate::Report)'s `redundant` (by a canonical hash of each execution's trace) and
 //! `blocked` — so that a regression shows. Soundness is
 //! checked by differential tests: against full enumeration, on random programs
@@ -61,7 +59,7 @@ mod split;
 pub(crate) use split::ItemResult;
 
 use super::happens::Tracker;
-use super::wakeup::{explores_every_outcome, is_initial, weak_initial, Branch, Step, Wut};
+use super::wakeup::{is_initial, weak_initial, Branch, Step, Wut};
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
 use crate::access::{self, Access, Accesses, Role};
 use crate::exec::state::Wait;
@@ -177,9 +175,6 @@ struct Outcomes {
     n: usize,
     /// Those explored so far, in order.
     explored: Vec<u32>,
-    /// A wakeup sequence chose them (then sequences that merely commute with the step got
-    /// branches of their own, see [`add_explored_sleepers`]).
-    guided: bool,
 }
 
 /// An outcome decision on the current path (`n` outcomes, of which `explores` are explored
@@ -365,14 +360,6 @@ impl Optimal {
             }
             self.insert(node, v);
         }
-    }
-
-    /// The search for a run whose faults may fire (`fault_budget` > 0): source-DPOR (see
-    /// `source` and the module docs' Faults) — decided before the search starts, because
-    /// wakeup trees and sleepers built per outcome before a switch would mislead it after.
-    pub(crate) fn for_fault_budget(mut self, fault_budget: usize) -> Self {
-        self.source = fault_budget > 0;
-        self
     }
 
     /// The source-DPOR search (see `source`), which `split` can divide.
@@ -631,15 +618,13 @@ impl Optimal {
 }
 
 /// The outcomes to explore, in order, of `thread`'s step with `n` outcomes at a decision
-/// where `sleep` sleeps: a branch a wakeup sequence guides explores only the outcomes it asks
-/// for (an outcome is part of the step, as a thread is: another outcome is another step, whose
-/// races bring it here if it is needed); a `free` branch explores every outcome. Outcomes
-/// asleep there are left out either way. The source-DPOR search (`split`) explores every
-/// outcome.
+/// where `sleep` sleeps: every outcome not asleep there, those a wakeup sequence guides first
+/// (in its order), then the others (freely). Exploring only the guided ones lost traces: an
+/// outcome that never runs races with nothing, so nothing brings it back where it is needed
+/// (see the module docs' Outcomes). The source-DPOR search (`split`) explores every outcome.
 fn outcome_order(
     n: usize,
     guides: &[(usize, Wut)],
-    free: bool,
     thread: ThreadId,
     sleep: &[Sleeper],
     source: bool,
@@ -650,20 +635,15 @@ fn outcome_order(
     let asleep = asleep_outcomes(sleep, thread);
     let awake = |a: usize| asleep & outcome_bit(a as u32) == 0;
     let mut order: Vec<usize> = Vec::new();
-    if free {
-        order.extend((0..n).filter(|&a| awake(a)));
-    } else {
-        for &(a, _) in guides {
-            if awake(a) && !order.contains(&a) {
-                order.push(a);
-            }
+    for a in guides.iter().map(|&(a, _)| a).chain(0..n) {
+        if awake(a) && !order.contains(&a) {
+            order.push(a);
         }
     }
     if order.is_empty() {
-        // Every outcome wanted here is asleep — not reached by the search (a thread asleep
-        // with every outcome is never chosen, and a wakeup sequence is never inserted where a
-        // sleeper covers it). Explore the first rather than fail: at worst one execution is
-        // counted redundant.
+        // Every outcome is asleep — not reached by the search (a thread asleep with every
+        // outcome is never chosen). Explore the first rather than fail: at worst one
+        // execution is counted redundant.
         order.push(guides.first().map_or(0, |g| g.0));
     }
     order
@@ -678,21 +658,15 @@ fn add_explored_sleepers(
     outcomes: Option<Outcomes>,
     sleep: &mut Vec<Sleeper>,
 ) {
-    let Some(Outcomes {
-        n,
-        explored,
-        guided,
-    }) = outcomes
-    else {
+    let Some(Outcomes { n, explored }) = outcomes else {
         sleep.push(Sleeper::whole(thread, accesses));
         return;
     };
     let asleep = asleep_outcomes(sleep, thread);
-    // A guided branch never absorbed the sequences that merely commute with its step (they
-    // got branches of their own): a whole sleeper would cover them — and drop the races
-    // found below them — so it leaves one sleeper per outcome, even once all are explored.
-    let covered =
-        !guided && (0..n as u32).all(|a| explored.contains(&a) || asleep & outcome_bit(a) != 0);
+    // Every outcome not asleep is explored wherever the step runs (see `outcome_order`), so
+    // the branch covers every execution starting with the step, whatever sequences it
+    // absorbed (a whole sleeper was wrong only while a guided branch explored some outcomes).
+    let covered = (0..n as u32).all(|a| explored.contains(&a) || asleep & outcome_bit(a) != 0);
     if covered {
         // One sleeper for the whole step, touching what any of its outcomes touches (the
         // outcomes asleep here already included, so that it wakes whenever one of them would).
@@ -801,17 +775,15 @@ impl Scheduler for Optimal {
             let (guides, order) = match self.stack.last_mut() {
                 Some(Node::Thread(t)) => {
                     let answers = std::mem::take(&mut t.current_answers);
-                    let free = explores_every_outcome(&answers);
                     let guides: Vec<(usize, Wut)> = answers
                         .into_iter()
                         .filter_map(|(a, w)| a.map(|a| (a as usize, w)))
                         .filter(|(a, _)| *a < n)
                         .collect();
-                    let order = outcome_order(n, &guides, free, t.current, &t.sleep, source);
+                    let order = outcome_order(n, &guides, t.current, &t.sleep, source);
                     t.current_outcomes = Some(Outcomes {
                         n,
                         explored: vec![order[0] as u32],
-                        guided: !free,
                     });
                     (guides, order)
                 }
@@ -840,13 +812,10 @@ impl Scheduler for Optimal {
 
     fn end_execution(&mut self, ended: Ended, _: usize) {
         if ended == Ended::Pruned {
-            // Source-DPOR reverses the races of every explored prefix, blocked ones included;
-            // the optimal search never runs a blocked execution.
-            if self.source {
-                self.reverse_races();
-            } else {
-                self.races.clear();
-            }
+            // Both searches reverse the races of every explored prefix, blocked ones included:
+            // source-DPOR's, and the optimal search's where an outcome no wakeup sequence asked
+            // for found only threads asleep after it (see the module docs' Outcomes).
+            self.reverse_races();
             return;
         }
         self.share = self.share_done();

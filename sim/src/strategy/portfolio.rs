@@ -47,8 +47,6 @@ pub(crate) struct Setup {
     pub(crate) max_steps: usize,
     /// The fuzzer's corpus, if the run was given one.
     pub(crate) corpus: Option<crate::FuzzCorpus>,
-    /// Faults that may fire in one execution (the exhaustive member's mode depends on it).
-    pub(crate) fault_budget: usize,
 }
 
 impl Setup {
@@ -126,11 +124,7 @@ pub(crate) fn members(s: Setup) -> Vec<Member> {
         )
         .slots(30),
         member(Checker::SimSurw, Urw::new(s.seed(0), s.indices(), p, true)).slots(4),
-        member(
-            Checker::SimDfs,
-            Optimal::new(None, s.shard).for_fault_budget(s.fault_budget),
-        )
-        .complete(&s),
+        member(Checker::SimDfs, Optimal::new(None, s.shard)).complete(&s),
         member(Checker::SimPct, Pct::new(s.seed(1), 3, s.indices(), p)),
         member(Checker::SimUrw, Urw::new(s.seed(2), s.indices(), p, false)),
         member(Checker::SimPct, Pct::new(s.seed(3), 4, s.indices(), p)),
@@ -378,7 +372,6 @@ mod tests {
             shard: None,
             fault_probability: 0.0,
             max_steps: 1_000,
-            fault_budget: 0,
             corpus: None,
         }
     }

@@ -8,10 +8,10 @@
 //! never starts an execution that would end up covered by an earlier one (sleep-set blocked).
 //!
 //! Steps with several outcomes (which waiter a `notify_one` wakes, whether a fault fires) are
-//! one branch per thread with a subtree per outcome: a branch without guidance explores every
-//! outcome; a guided one only the outcomes it lists, and a sequence that needs another outcome
-//! adds it. A sequence that does not hold a guided branch's thread gets a branch of its own
-//! rather than going under it (it would cover the sequence only with the listed outcomes).
+//! one branch per thread with a subtree per outcome it lists: a sequence that needs another
+//! outcome adds it. Every outcome of the step is explored on the branch (those it does not list
+//! freely, see `optimal`'s Outcomes), so a sequence that merely commutes with the step goes
+//! under it, as for a step without outcomes.
 
 use crate::access::{dependent, Access, Accesses};
 use crate::op::ThreadId;
@@ -35,8 +35,8 @@ pub(crate) struct Wut {
 pub(crate) struct Branch {
     pub(crate) thread: ThreadId,
     pub(crate) accesses: Accesses,
-    /// Outcomes with guidance: every outcome is explored there if
-    /// [`explores_every_outcome`], else only the outcomes listed.
+    /// Outcomes with guidance (the others are explored freely after those); a `None` or none
+    /// at all: no outcome guided (see [`explores_every_outcome`]).
     pub(crate) answers: Vec<(Option<u32>, Wut)>,
 }
 
@@ -59,8 +59,9 @@ impl Branch {
     }
 }
 
-/// Does a branch with these `answers` explore every outcome of its step? Yes without guidance,
-/// or with a `None` (a sequence whose step had no choice where it ran asks for no outcome).
+/// Does a branch with these `answers` explore every outcome of its step freely? Yes without
+/// guidance, or with a `None` (a sequence whose step had no choice where it ran asks for no
+/// outcome).
 pub(crate) fn explores_every_outcome(answers: &[(Option<u32>, Wut)]) -> bool {
     answers.is_empty() || answers.iter().any(|(a, _)| a.is_none())
 }
@@ -108,10 +109,12 @@ fn matches(branch: &Branch, v: &[Step]) -> Match {
     match first_of(v, branch.thread) {
         Some(index) if is_initial(v, index) => Match::Starts(index, v[index].answer),
         Some(_) => Match::No,
-        // A branch that explores only some outcomes of its step covers `v` only with those
-        // outcomes after it; `v` needs its own branch for the others (the outcomes explored
-        // sleep there, so nothing is explored twice).
-        None if !explores_every_outcome(&branch.answers) => Match::No,
+        // Every outcome of the branch's step is explored (the unlisted ones freely), so the
+        // branch covers a sequence it commutes with, whatever outcomes it lists. (Giving such
+        // a sequence a branch of its own, as was done while a guided branch explored only the
+        // outcomes it listed, breaks the wakeup tree's invariant that an earlier branch is no
+        // weak initial of a later one: the later branch, with the earlier asleep, then drops
+        // races that the tree at the decision above counted on it for.)
         None if independent_of(&branch.accesses, v) => Match::Commutes,
         None => Match::No,
     }
@@ -148,13 +151,16 @@ impl Wut {
                     answer
                 }
                 // A branch that commutes explores every outcome (see `matches`): follow its
-                // subtree for a step without a choice, if it has one.
-                Match::Commutes => None,
+                // subtree for a step without a choice, if it has one, else that of the outcome
+                // it lists first (whose accesses `branch.accesses` are: `v` commutes with it).
+                Match::Commutes if explores_every_outcome(&branch.answers) => None,
+                Match::Commutes => branch.answers[0].0,
                 Match::No => unreachable!("filtered above"),
             };
             let Some(at) = branch.answers.iter().position(|(a, _)| *a == answer) else {
                 // A branch without guidance explores every outcome freely: that covers the
-                // rest. A guided one explores only the outcomes it lists: add this one.
+                // rest. A guided one explores the outcomes it does not list freely too, but
+                // after the listed ones: add this one, with the rest of `v` as its guidance.
                 if !explores_every_outcome(&branch.answers) {
                     let rest = match v.is_empty() {
                         true => Wut::default(),

@@ -26,8 +26,8 @@ fn catalogue_models_run_no_redundant_and_no_blocked_execution() {
             .fault_budget(model.limits.fault_budget);
         match builder.run_shared(build()) {
             Ok(report) => {
-                // A fault that may fire turns the search to source-DPOR, which can run a
-                // blocked execution (never a redundant one).
+                // A fault that may fire can leave an execution blocked after an outcome no
+                // wakeup sequence asked for (never a redundant one).
                 let faults = model.limits.fault_budget > 0;
                 assert!(
                     report.redundant == 0 && (faults || report.blocked == 0),
@@ -120,9 +120,10 @@ fn the_bounded_queue_is_exhausted_with_one_execution_per_trace() {
 /// wherever its thread ran (found by the catalogue's `blocks-store-faults`, a `BlockFile` over a
 /// store whose puts fail and are retried after a backoff): a thread whose fault, when it fires,
 /// makes it sleep before retrying, racing a thread that locks, sleeps and locks again. Four
-/// traces. The optimal search with outcome-aware wakeup trees ran them in four executions, but
-/// lost traces on other programs with faults (the differential check, 2026-12-02 evening); with a
-/// fault that may fire the search is source-DPOR now: every trace once, one blocked execution.
+/// traces. The optimal search ran them in four executions while a guided fault explored only
+/// the outcomes asked for, but that lost traces on other programs with faults (the differential
+/// check, 2026-12-02); exploring every outcome wherever the fault runs, it runs each trace once
+/// and one blocked execution.
 #[test]
 fn fault_outcome_that_decides_a_sleep_runs_each_trace_once() {
     let program = || {
