@@ -73,57 +73,24 @@ fn bit(t: usize) -> u64 {
     1u64 << t
 }
 
-/// A thread asleep at a decision, with the accesses of its next step there. A step with
-/// several outcomes (a fault, a notify target) may sleep for one outcome only: the others
-/// are still to explore there.
+/// A thread asleep at a decision, with the accesses of its next step there (with every
+/// outcome of a step that has several: each is explored wherever the step runs, see
+/// [`outcome_order`]).
 #[derive(Debug, Clone)]
 struct Sleeper {
     thread: ThreadId,
     accesses: Accesses,
-    /// The outcome explored, or `None`: every outcome (or a step without outcomes).
-    answer: Option<u32>,
-    /// How many outcomes the step has (1 without a choice).
-    outcomes: usize,
 }
 
 impl Sleeper {
-    /// A thread asleep with every outcome of its step (`outcomes` matters only for a sleeper
-    /// of one outcome).
-    fn whole(thread: ThreadId, accesses: Accesses) -> Self {
-        Sleeper {
-            thread,
-            accesses,
-            answer: None,
-            outcomes: 1,
-        }
+    fn new(thread: ThreadId, accesses: Accesses) -> Self {
+        Sleeper { thread, accesses }
     }
 
     /// Does this sleeper's exploration cover an execution that starts with `v`?
     fn covers(&self, v: &[Step]) -> bool {
-        match self.answer {
-            None => weak_initial(v, self.thread, &self.accesses),
-            // Only an execution whose step of this thread has this outcome (`v` not holding
-            // the thread says nothing of the outcome its step will have).
-            Some(_) => v
-                .iter()
-                .position(|s| s.thread == self.thread)
-                .is_some_and(|index| is_initial(v, index) && v[index].answer == self.answer),
-        }
+        weak_initial(v, self.thread, &self.accesses)
     }
-}
-
-/// The outcomes of `thread`'s step asleep at a decision, one bit each.
-fn asleep_outcomes(sleep: &[Sleeper], thread: ThreadId) -> u64 {
-    sleep
-        .iter()
-        .filter(|s| s.thread == thread)
-        .filter_map(|s| s.answer)
-        .fold(0u64, |acc, a| acc | outcome_bit(a))
-}
-
-/// Outcome `a`'s bit in a set of outcomes (none beyond 64: a step never has that many).
-fn outcome_bit(a: u32) -> u64 {
-    1u64.checked_shl(a).unwrap_or(0)
 }
 
 /// Add to `into` each access of `from` it does not hold yet.
@@ -135,17 +102,9 @@ fn add_accesses(into: &mut Accesses, from: &[Access]) {
     }
 }
 
-/// The threads asleep with every outcome of their step at a decision.
-fn fully_asleep(sleep: &[Sleeper]) -> u64 {
-    let mut mask = 0u64;
-    for s in sleep {
-        let whole = s.answer.is_none()
-            || asleep_outcomes(sleep, s.thread).count_ones() as usize >= s.outcomes;
-        if whole {
-            mask |= bit(s.thread);
-        }
-    }
-    mask
+/// The threads asleep at a decision.
+fn asleep(sleep: &[Sleeper]) -> u64 {
+    sleep.iter().fold(0u64, |mask, s| mask | bit(s.thread))
 }
 
 /// A thread decision on the current path.
@@ -162,19 +121,8 @@ struct ThreadNode {
     current: ThreadId,
     current_answers: Vec<(Option<u32>, Wut)>,
     current_accesses: Accesses,
-    /// If the current step has outcomes: which are explored here.
-    current_outcomes: Option<Outcomes>,
     /// The branches still to explore here.
     pending: Wut,
-}
-
-/// The outcomes of the step a thread node explores now.
-#[derive(Debug, Clone)]
-struct Outcomes {
-    /// How many the step has.
-    n: usize,
-    /// Those explored so far, in order.
-    explored: Vec<u32>,
 }
 
 /// An outcome decision on the current path (`n` outcomes, of which `explores` are explored
@@ -381,10 +329,10 @@ impl Optimal {
         if n.sleep.iter().any(|s| s.covers(&v)) {
             return; // an equivalent execution was explored from here already
         }
-        // A thread asleep with every outcome covers a sequence that starts with its step,
-        // whichever outcome the sequence recorded (`None` where the step had no choice).
-        let whole = fully_asleep(&n.sleep);
-        if (0..v.len()).any(|k| whole & bit(v[k].thread) != 0 && is_initial(&v, k)) {
+        // An asleep thread covers a sequence that starts with its step, whichever outcome the
+        // sequence recorded (`None` where the step had no choice): it explored every one.
+        let asleep = asleep(&n.sleep);
+        if (0..v.len()).any(|k| asleep & bit(v[k].thread) != 0 && is_initial(&v, k)) {
             return;
         }
         n.pending.insert(v);
@@ -448,24 +396,19 @@ impl Optimal {
                 return false; // this work item's branch is done
             }
             let changed = match &mut self.stack[index] {
+                // The step of the thread node before it changes outcome.
                 Node::Option(o) if !o.remaining.is_empty() => {
                     o.current = o.remaining.remove(0);
-                    let current = o.current as u32;
-                    // The step of the thread node before it changes outcome.
-                    if let Node::Thread(t) = &mut self.stack[index - 1] {
-                        if let Some(outcomes) = &mut t.current_outcomes {
-                            outcomes.explored.push(current);
-                        }
-                    }
                     Some(index - 1)
                 }
                 Node::Option(_) => None,
                 // Nothing left to explore here: the node goes, its sleep set with it.
                 Node::Thread(t) if t.pending.branches.is_empty() => None,
+                // Every outcome of its step explored, the thread sleeps here, touching what any
+                // of them touched.
                 Node::Thread(t) => {
                     let accesses = std::mem::take(&mut t.current_accesses);
-                    let outcomes = t.current_outcomes.take();
-                    add_explored_sleepers(t.current, accesses, outcomes, &mut t.sleep);
+                    t.sleep.push(Sleeper::new(t.current, accesses));
                     t.explored += 1;
                     t.done |= bit(t.current);
                     self.next_branch(index).then_some(index)
@@ -504,11 +447,9 @@ impl Optimal {
                 t.current = branch.thread;
                 t.current_answers = branch.answers;
                 t.current_accesses = Accesses::new();
-                t.current_outcomes = None;
                 return true;
             }
-            t.sleep
-                .push(Sleeper::whole(branch.thread, access::unknown()));
+            t.sleep.push(Sleeper::new(branch.thread, access::unknown()));
         }
     }
 
@@ -548,7 +489,7 @@ impl Optimal {
     /// A new thread node for `decision`; `Err` when nothing may run (blocked).
     fn extend(&mut self, decision: &Decision<'_>, enabled: u64) -> Result<ThreadId, Pick> {
         let sleep = self.inherited_sleep();
-        let asleep = fully_asleep(&sleep);
+        let asleep = asleep(&sleep);
         let mut guide = self.guide();
         let free = enabled & !asleep;
         let sharded_root = self.shard.1 > 1 && self.root.is_none() && free.count_ones() > 1;
@@ -586,7 +527,6 @@ impl Optimal {
             current,
             current_answers: answers,
             current_accesses: Accesses::new(),
-            current_outcomes: None,
             pending,
         }));
         let index = self.stack.len() - 1;
@@ -602,7 +542,7 @@ impl Optimal {
         let Node::Thread(t) = &mut self.stack[index] else {
             unreachable!("just pushed")
         };
-        t.sleep.push(Sleeper::whole(current, access::unknown()));
+        t.sleep.push(Sleeper::new(current, access::unknown()));
         if self.next_branch(index) {
             let Node::Thread(t) = &self.stack[index] else {
                 unreachable!("just pushed")
@@ -617,80 +557,18 @@ impl Optimal {
     }
 }
 
-/// The outcomes to explore, in order, of `thread`'s step with `n` outcomes at a decision
-/// where `sleep` sleeps: every outcome not asleep there, those a wakeup sequence guides first
-/// (in its order), then the others (freely). Exploring only the guided ones lost traces: an
-/// outcome that never runs races with nothing, so nothing brings it back where it is needed
-/// (see the module docs' Outcomes). The source-DPOR search (`split`) explores every outcome.
-fn outcome_order(
-    n: usize,
-    guides: &[(usize, Wut)],
-    thread: ThreadId,
-    sleep: &[Sleeper],
-    source: bool,
-) -> Vec<usize> {
-    if source {
-        return (0..n).collect();
-    }
-    let asleep = asleep_outcomes(sleep, thread);
-    let awake = |a: usize| asleep & outcome_bit(a as u32) == 0;
-    let mut order: Vec<usize> = Vec::new();
+/// The outcomes to explore, in order, of a step with `n` outcomes: every one, those a wakeup
+/// sequence guides first (in its order), then the others (freely). Exploring only the guided
+/// ones lost traces: an outcome that never runs races with nothing, so nothing brings it back
+/// where it is needed (see the module docs' Outcomes).
+fn outcome_order(n: usize, guides: &[(usize, Wut)]) -> Vec<usize> {
+    let mut order: Vec<usize> = Vec::with_capacity(n);
     for a in guides.iter().map(|&(a, _)| a).chain(0..n) {
-        if awake(a) && !order.contains(&a) {
+        if !order.contains(&a) {
             order.push(a);
         }
     }
-    if order.is_empty() {
-        // Every outcome is asleep — not reached by the search (a thread asleep with every
-        // outcome is never chosen). Explore the first rather than fail: at worst one
-        // execution is counted redundant.
-        order.push(guides.first().map_or(0, |g| g.0));
-    }
     order
-}
-
-/// Add the sleepers a thread leaves at a decision once its branch there is explored to the
-/// decision's `sleep`: one for the whole step if every outcome is covered (explored, or asleep
-/// there already), else one per outcome explored. (In place: this runs once per branch.)
-fn add_explored_sleepers(
-    thread: ThreadId,
-    accesses: Accesses,
-    outcomes: Option<Outcomes>,
-    sleep: &mut Vec<Sleeper>,
-) {
-    let Some(Outcomes { n, explored }) = outcomes else {
-        sleep.push(Sleeper::whole(thread, accesses));
-        return;
-    };
-    let asleep = asleep_outcomes(sleep, thread);
-    // Every outcome not asleep is explored wherever the step runs (see `outcome_order`), so
-    // the branch covers every execution starting with the step, whatever sequences it
-    // absorbed (a whole sleeper was wrong only while a guided branch explored some outcomes).
-    let covered = (0..n as u32).all(|a| explored.contains(&a) || asleep & outcome_bit(a) != 0);
-    if covered {
-        // One sleeper for the whole step, touching what any of its outcomes touches (the
-        // outcomes asleep here already included, so that it wakes whenever one of them would).
-        let mut accesses = accesses;
-        for s in sleep
-            .iter()
-            .filter(|s| s.thread == thread && s.answer.is_some())
-        {
-            add_accesses(&mut accesses, &s.accesses);
-        }
-        sleep.push(Sleeper {
-            thread,
-            accesses,
-            answer: None,
-            outcomes: n,
-        });
-        return;
-    }
-    sleep.extend(explored.into_iter().map(|a| Sleeper {
-        thread,
-        accesses: accesses.clone(),
-        answer: Some(a),
-        outcomes: n,
-    }));
 }
 
 /// Does shard `(index, count)` own the branch of `thread` at a root where `enabled` could run?
@@ -771,7 +649,6 @@ impl Scheduler for Optimal {
                 }
             }
         } else {
-            let source = self.source;
             let (guides, order) = match self.stack.last_mut() {
                 Some(Node::Thread(t)) => {
                     let answers = std::mem::take(&mut t.current_answers);
@@ -780,11 +657,7 @@ impl Scheduler for Optimal {
                         .filter_map(|(a, w)| a.map(|a| (a as usize, w)))
                         .filter(|(a, _)| *a < n)
                         .collect();
-                    let order = outcome_order(n, &guides, t.current, &t.sleep, source);
-                    t.current_outcomes = Some(Outcomes {
-                        n,
-                        explored: vec![order[0] as u32],
-                    });
+                    let order = outcome_order(n, &guides);
                     (guides, order)
                 }
                 _ => (Vec::new(), (0..n).collect()),

@@ -81,11 +81,8 @@ impl Optimal {
             };
             n.pending = Wut::default();
             n.explored += k;
-            n.sleep.extend(
-                branches[..k]
-                    .iter()
-                    .map(|b| Sleeper::whole(b.0, b.2.clone())),
-            );
+            n.sleep
+                .extend(branches[..k].iter().map(|b| Sleeper::new(b.0, b.2.clone())));
             let _ = accesses;
             items.push(item);
         }
@@ -97,13 +94,12 @@ impl Optimal {
         n.pending = Wut::default();
         // Item 0 explores the current branch whole (every outcome: items search the
         // source-DPOR way): it sleeps here whole once this search moves on.
-        n.current_outcomes = None;
         n.explored += branches.len() - 1;
         n.sleep.extend(
             branches
                 .iter()
                 .skip(1)
-                .map(|b| Sleeper::whole(b.0, b.2.clone())),
+                .map(|b| Sleeper::new(b.0, b.2.clone())),
         );
         self.tracker = Default::default();
         self.keep = 0;
@@ -121,7 +117,6 @@ impl Optimal {
         n.current = thread;
         n.current_answers = answers;
         n.current_accesses = Default::default();
-        n.current_outcomes = None;
         // Its first execution replays the path to `at` and takes the branch there.
         item
     }
