@@ -21,8 +21,8 @@
 //! - **Sleep sets.** A thread explored at a decision sleeps in the later branches there until a
 //!   step dependent with its next step runs; a sleeping thread is never chosen.
 //! - **Outcomes.** A step with several outcomes (notify target, fault) is explored with every
-//!   outcome wherever its thread runs, but those asleep there: a wakeup sequence that guides
-//!   the step picks which outcomes go first and what follows them; the others follow freely.
+//!   outcome wherever its thread runs: a wakeup sequence that guides the step picks which
+//!   outcomes go first and what follows them; the others follow freely.
 //!   Exploring only the outcomes a sequence asks for — "another outcome is another step, whose
 //!   own races bring it there if it is needed" — lost traces: an outcome that never ran in an
 //!   execution races with nothing, so no race ever brings it (a thread whose first fault was
@@ -59,7 +59,7 @@ mod split;
 pub(crate) use split::ItemResult;
 
 use super::happens::Tracker;
-use super::wakeup::{is_initial, weak_initial, Branch, Step, Wut};
+use super::wakeup::{weak_initial, Branch, Step, Wut};
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
 use crate::access::{self, Access, Accesses, Role};
 use crate::exec::state::Wait;
@@ -326,13 +326,10 @@ impl Optimal {
         let Node::Thread(n) = &mut self.stack[node] else {
             return;
         };
+        // An equivalent execution was explored from here already? (A sleeper covers a sequence
+        // that starts with its step whatever outcome the sequence recorded: it explored every
+        // one.)
         if n.sleep.iter().any(|s| s.covers(&v)) {
-            return; // an equivalent execution was explored from here already
-        }
-        // An asleep thread covers a sequence that starts with its step, whichever outcome the
-        // sequence recorded (`None` where the step had no choice): it explored every one.
-        let asleep = asleep(&n.sleep);
-        if (0..v.len()).any(|k| asleep & bit(v[k].thread) != 0 && is_initial(&v, k)) {
             return;
         }
         n.pending.insert(v);

@@ -92,8 +92,8 @@ impl Optimal {
             unreachable!("a thread node")
         };
         n.pending = Wut::default();
-        // Item 0 explores the current branch whole (every outcome: items search the
-        // source-DPOR way): it sleeps here whole once this search moves on.
+        // Item 0 explores the current branch whole (every outcome of its step, as everywhere):
+        // it sleeps here once this search moves on.
         n.explored += branches.len() - 1;
         n.sleep.extend(
             branches
