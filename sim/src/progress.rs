@@ -54,8 +54,9 @@ impl Progress {
         }
     }
 
-    /// Note that `executions` have run; `estimate` is the estimated total, if known.
-    pub(crate) fn update(&mut self, executions: usize, estimate: Option<f64>) {
+    /// Note that `executions` have run; `estimate` gives the estimated total, if known (asked
+    /// only when a line is shown: it may walk the whole search path).
+    pub(crate) fn update(&mut self, executions: usize, estimate: impl FnOnce() -> Option<f64>) {
         if self.mode == Mode::Off {
             return;
         }
@@ -66,6 +67,7 @@ impl Progress {
         self.next = now + EVERY;
         let seconds = now.duration_since(self.started).as_secs_f64().max(1e-9);
         let rate = executions as f64 / seconds;
+        let estimate = estimate();
         let mut err = std::io::stderr().lock();
         let _ = match self.mode {
             Mode::Lines => writeln!(

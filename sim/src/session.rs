@@ -273,7 +273,7 @@ impl<'c> Session<'c> {
         while scheduler.next_execution() {
             let result = self.execute(&mut *scheduler);
             report.count(&result);
-            progress.update(report.executions, scheduler.estimate());
+            progress.update(report.executions, || scheduler.estimate());
             match &result.outcome {
                 Outcome::Ok { .. } => {
                     if let Err(message) = after(&result) {

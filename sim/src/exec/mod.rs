@@ -34,6 +34,13 @@ pub(crate) fn suspend(op: Op, wait: Wait) -> Option<usize> {
             return 0;
         }
         let current = e.current;
+        e.timed_waits |= matches!(
+            wait,
+            Wait::Condvar {
+                deadline: Some(_),
+                ..
+            }
+        );
         let thread = &mut e.threads[current];
         thread.next = op;
         thread.wait = wait;

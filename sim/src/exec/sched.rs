@@ -238,6 +238,13 @@ struct Run<'s> {
 impl Run<'_> {
     fn drive(&mut self) -> Outcome {
         loop {
+            if self.strategy.replaying() {
+                match self.replayed_step() {
+                    Some(Ok(())) => continue,
+                    Some(Err(outcome)) => return outcome,
+                    None => {}
+                }
+            }
             let (enabled, step) = match self.refresh_views() {
                 Ok(counts) => counts,
                 Err(panicked) => return panicked,
@@ -270,24 +277,71 @@ impl Run<'_> {
                 accesses: &self.accesses,
                 clock_jumped: self.clock_jumped,
             };
-            let thread = match self.strategy.pick_thread(&decision) {
-                Pick::Thread(t) if self.views.get(t).is_some_and(|v| v.enabled) => t,
-                Pick::Thread(t) => {
-                    return Outcome::Invalid(format!(
-                        "step {}: thread {t} was chosen but cannot run",
-                        step + 1
-                    ))
-                }
-                Pick::Prune => return Outcome::Pruned,
-                Pick::Invalid(message) => return Outcome::Invalid(message),
-            };
-            if enabled > 1 {
-                self.choices.push(thread as u32);
-            }
-            if let Err(message) = self.take_step(thread, step) {
-                return Outcome::Invalid(message);
+            let pick = self.strategy.pick_thread(&decision);
+            let runnable =
+                matches!(pick, Pick::Thread(t) if self.views.get(t).is_some_and(|v| v.enabled));
+            if let Err(outcome) = self.run_pick(pick, runnable, enabled, step) {
+                return outcome;
             }
         }
+    }
+
+    /// A step of a prefix the strategy replays: it picks from the mask of runnable threads
+    /// alone, without the threads' views or the last step's accesses (it analysed the prefix
+    /// when it first ran). `None` when it cannot be taken that way (nothing may run, or more
+    /// threads than a mask holds): the full decision handles it.
+    fn replayed_step(&mut self) -> Option<Result<(), Outcome>> {
+        let state = with_exec(|e| {
+            if let Some(p) = e.panics.iter().find(|p| p.thread == 0) {
+                return Err(Outcome::Panic(panic_info(p)));
+            }
+            e.fire_timers();
+            let threads = e.threads.len();
+            let mask = (0..threads.min(64))
+                .filter(|&t| e.enabled(t))
+                .fold(0u64, |mask, t| mask | 1 << t);
+            Ok((mask, threads, e.trace.len()))
+        });
+        let (mask, threads, step) = match state {
+            Ok(state) => state,
+            Err(outcome) => return Some(Err(outcome)),
+        };
+        if mask == 0 || threads > 64 {
+            return None;
+        }
+        if step >= self.config.max_steps {
+            return Some(Err(Outcome::Livelock));
+        }
+        let pick = self.strategy.replay(mask, threads);
+        let runnable = matches!(pick, Pick::Thread(t) if t < 64 && mask & 1 << t != 0);
+        let enabled = mask.count_ones() as usize;
+        Some(self.run_pick(pick, runnable, enabled, step))
+    }
+
+    /// Take the step of the thread the strategy picked (`runnable`: it can run) among the
+    /// `enabled` that can.
+    fn run_pick(
+        &mut self,
+        pick: Pick,
+        runnable: bool,
+        enabled: usize,
+        step: usize,
+    ) -> Result<(), Outcome> {
+        let thread = match pick {
+            Pick::Thread(t) if runnable => t,
+            Pick::Thread(t) => {
+                return Err(Outcome::Invalid(format!(
+                    "step {}: thread {t} was chosen but cannot run",
+                    step + 1
+                )))
+            }
+            Pick::Prune => return Err(Outcome::Pruned),
+            Pick::Invalid(message) => return Err(Outcome::Invalid(message)),
+        };
+        if enabled > 1 {
+            self.choices.push(thread as u32);
+        }
+        self.take_step(thread, step).map_err(Outcome::Invalid)
     }
 
     /// Rebuild the strategy's view of every thread (and its copy of the last step's accesses,
@@ -369,7 +423,16 @@ impl Run<'_> {
 
     /// Resolve the choice `thread`'s operation needs, record the step, run the thread.
     fn take_step(&mut self, thread: ThreadId, step: usize) -> Result<(), String> {
-        let (op, options) = with_exec(|e| (e.threads[thread].next, options_for(e, thread)));
+        let last = self.last;
+        let (op, options, preemption) = with_exec(|e| {
+            // Leaving a thread that could go on is a preemption (unless it yields or sleeps).
+            let preemption = last.is_some_and(|last| {
+                last != thread
+                    && e.enabled(last)
+                    && !matches!(e.threads[last].next.kind, OpKind::Yield | OpKind::Sleep)
+            });
+            (e.threads[thread].next, options_for(e, thread), preemption)
+        });
         let mut option_index = None;
         // Waking a waiter other than the longest waiting deviates from the default schedule
         // like a preemption does, and is counted as one (as the bounded search counts it).
@@ -388,11 +451,6 @@ impl Run<'_> {
             }
             None => None,
         };
-        let preemption = self.last.is_some_and(|last| {
-            last != thread
-                && self.views[last].enabled
-                && !matches!(self.views[last].next.kind, OpKind::Yield | OpKind::Sleep)
-        });
         self.preemptions += usize::from(preemption) + usize::from(other_waiter);
         let coroutine = with_exec(|e| {
             e.current = thread;

@@ -198,6 +198,9 @@ pub(crate) struct ExecState {
     pub(crate) accesses: Vec<Access>,
     /// The clock jumped (every thread was waiting) since the last step.
     pub(crate) clock_jumped: bool,
+    /// A timed condvar wait began in this execution: [`ExecState::fire_timers`] looks for
+    /// waits that timed out only then (it runs before every step).
+    pub(crate) timed_waits: bool,
     /// Objects each thread has made so far (their names, see [`access::made`]).
     pub(crate) made: Vec<u32>,
     /// Objects registered by address so far.
@@ -263,6 +266,7 @@ impl ExecState {
             async_objects: std::collections::BTreeMap::new(),
             accesses: Vec::new(),
             clock_jumped: false,
+            timed_waits: false,
             made: Vec::new(),
             registered: 0,
             coverage: Vec::new(),
@@ -291,6 +295,7 @@ impl ExecState {
         self.async_objects.clear();
         self.accesses.clear();
         self.clock_jumped = false;
+        self.timed_waits = false;
         self.made.clear();
         self.registered = 0;
         self.coverage.clear();
@@ -434,7 +439,12 @@ impl ExecState {
     /// idle clock is recorded as a jump instead).
     pub(crate) fn fire_timers(&mut self) {
         let now = self.now;
-        for id in 0..self.threads.len() {
+        let scanned = if self.timed_waits {
+            self.threads.len()
+        } else {
+            0
+        };
+        for id in 0..scanned {
             if let Wait::Condvar {
                 condvar,
                 deadline: Some(d),

@@ -327,12 +327,13 @@ impl Tracker {
     ) -> SmallVec<[(Key, usize); 1]> {
         let local = self.clocks[step.thread].get(step.thread);
         let id = event_id(step.thread, local, step.answer);
-        let mut keys: SmallVec<[Key; 4]> = step.accesses.iter().map(|a| a.key).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            let writes = step
-                .accesses
+        let accesses = &step.accesses;
+        // Each key once, at its first access (a step has a few).
+        let firsts =
+            (0..accesses.len()).filter(|&k| accesses[..k].iter().all(|a| a.key != accesses[k].key));
+        for first in firsts {
+            let key = accesses[first].key;
+            let writes = accesses[first..]
                 .iter()
                 .any(|a| a.key == key && a.role.writes());
             let history = match self.histories.entry(key) {

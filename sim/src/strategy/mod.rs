@@ -134,6 +134,19 @@ pub(crate) trait Scheduler {
     fn next_execution(&mut self) -> bool;
     /// Pick the thread that takes the next step.
     fn pick_thread(&mut self, decision: &Decision<'_>) -> Pick;
+    /// Is the next step part of a replayed prefix — a path followed before, whose steps the
+    /// strategy already analysed? Then [`Scheduler::replay`] picks it from the runnable threads
+    /// alone, and the executor builds no views for it (most steps of an exhaustive search
+    /// replay a prefix).
+    fn replaying(&self) -> bool {
+        false
+    }
+    /// Pick the next step of a replayed prefix: `enabled` is the mask of the threads that can
+    /// run (the strategy checks it against the recorded one), `threads` how many exist.
+    fn replay(&mut self, enabled: u64, threads: usize) -> Pick {
+        let _ = (enabled, threads);
+        Pick::Invalid("this strategy replays no prefix".to_owned())
+    }
     /// Answer a choice with `n ≥ 2` options for `thread`'s operation.
     fn pick_option(
         &mut self,

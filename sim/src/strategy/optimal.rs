@@ -185,8 +185,6 @@ pub(crate) struct Optimal {
     // Accounting.
     traces: HashSet<u64>,
     redundant: usize,
-    /// The share of the tree done after the last execution (see `share_done`).
-    share: f64,
 }
 
 impl Optimal {
@@ -210,7 +208,6 @@ impl Optimal {
             races: Vec::new(),
             traces: HashSet::new(),
             redundant: 0,
-            share: 0.0,
         }
     }
 
@@ -552,6 +549,29 @@ impl Optimal {
             Err(Pick::Prune)
         }
     }
+
+    /// Take the next decision of the path (it exists): its thread, if the same threads can
+    /// run as when it was made.
+    fn follow(&mut self, enabled: u64) -> Pick {
+        match self.stack.get(self.position) {
+            Some(Node::Thread(t)) if t.enabled == enabled => {
+                let chosen = t.current;
+                self.position += 1;
+                self.pending = Some((chosen, self.position - 1, None));
+                Pick::Thread(chosen)
+            }
+            _ => {
+                let message = format!(
+                    "the program did not repeat itself at decision {} (different runnable \
+                     threads or choices on the same path): it depends on something outside the \
+                     simulation (wall clock, HashMap order, a std atomic or lock, I/O)",
+                    self.position + 1
+                );
+                self.nondeterminism = Some(message.clone());
+                Pick::Invalid(message)
+            }
+        }
+    }
 }
 
 /// The outcomes to explore, in order, of a step with `n` outcomes: every one, those a wakeup
@@ -608,31 +628,32 @@ impl Scheduler for Optimal {
         }
         self.finalize(decision);
         let enabled = decision.enabled().fold(0u64, |acc, t| acc | bit(t));
-        let chosen = if self.position < self.stack.len() {
-            match &self.stack[self.position] {
-                Node::Thread(t) if t.enabled == enabled => {
-                    self.position += 1;
-                    t.current
-                }
-                _ => {
-                    let message = format!(
-                        "the program did not repeat itself at decision {} (different runnable \
-                         threads or choices on the same path): it depends on something outside \
-                         the simulation (wall clock, HashMap order, a std atomic or lock, I/O)",
-                        self.position + 1
-                    );
-                    self.nondeterminism = Some(message.clone());
-                    return Pick::Invalid(message);
-                }
+        if self.position < self.stack.len() {
+            return self.follow(enabled);
+        }
+        match self.extend(decision, enabled) {
+            Ok(chosen) => {
+                self.pending = Some((chosen, self.position - 1, None));
+                Pick::Thread(chosen)
             }
+            Err(pick) => pick,
+        }
+    }
+
+    fn replaying(&self) -> bool {
+        // The step about to be chosen is the last execution's (its analysis kept) while its
+        // index is below the kept events'; the previous step is `pending` until then.
+        self.cursor + usize::from(self.pending.is_some()) < self.tracker.events.len()
+    }
+
+    fn replay(&mut self, enabled: u64, threads: usize) -> Pick {
+        // What `finalize` does for a step of the kept prefix: count it.
+        if self.pending.take().is_some() {
+            self.cursor += 1;
         } else {
-            match self.extend(decision, enabled) {
-                Ok(t) => t,
-                Err(pick) => return pick,
-            }
-        };
-        self.pending = Some((chosen, self.position - 1, None));
-        Pick::Thread(chosen)
+            self.tracker.start(threads);
+        }
+        self.follow(enabled)
     }
 
     fn pick_option(&mut self, _: OptionKind, n: usize, _: ThreadId) -> Result<usize, String> {
@@ -688,7 +709,6 @@ impl Scheduler for Optimal {
             self.reverse_races();
             return;
         }
-        self.share = self.share_done();
         if !self.traces.insert(self.tracker.trace_hash()) {
             self.redundant += 1;
         }
@@ -704,7 +724,8 @@ impl Scheduler for Optimal {
     }
 
     fn estimate(&self) -> Option<f64> {
-        (self.share > 0.0).then(|| (self.executions as f64 / self.share).min(1e18))
+        // Between executions the path is the last one's.
+        (self.executions > 0).then(|| (self.executions as f64 / self.share_done()).min(1e18))
     }
 }
 
@@ -742,6 +763,28 @@ mod tests {
         assert_eq!(report.executions, 90, "6!/(2!·2!·2!) orders");
         let report = Builder::dfs(None).check(counter(2, 2));
         assert_eq!(report.executions, 6, "4!/(2!·2!)");
+    }
+
+    #[test]
+    fn a_program_that_does_not_repeat_itself_is_reported() {
+        // Whether the main thread spawns a third thread first depends on a counter outside
+        // the simulation: the second execution's replayed prefix finds other runnable threads.
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let failure = Builder::dfs(None)
+            .run(|| {
+                if RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                    thread::spawn::<Sim, _, _>(|| {});
+                }
+                counter(2, 2)();
+            })
+            .expect_err("a program that changes between executions");
+        assert_eq!(failure.kind, crate::FailureKind::Invalid);
+        assert!(
+            failure.message.contains("did not repeat itself at decision"),
+            "{}",
+            failure.message
+        );
+        assert!(RUNS.load(std::sync::atomic::Ordering::SeqCst) >= 2);
     }
 
     #[test]
