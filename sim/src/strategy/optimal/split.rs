@@ -59,7 +59,7 @@ impl Optimal {
             }
         }
         let mut items = Vec::with_capacity(branches.len());
-        for (k, (thread, answers, accesses)) in branches.iter().cloned().enumerate() {
+        for (k, (thread, answers, _)) in branches.iter().cloned().enumerate() {
             let mut item = if k == 0 {
                 self.clone()
             } else {
@@ -83,7 +83,6 @@ impl Optimal {
             n.explored += k;
             n.sleep
                 .extend(branches[..k].iter().map(|b| Sleeper::new(b.0, b.2.clone())));
-            let _ = accesses;
             items.push(item);
         }
         // This search resumes above the split decision once every item is done.
