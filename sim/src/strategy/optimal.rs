@@ -766,6 +766,31 @@ mod tests {
     }
 
     #[test]
+    fn the_estimate_bounds_the_executions_and_is_exact_at_the_end() {
+        use crate::strategy::Scheduler;
+        let config = Builder::dfs(None).resolved().unwrap();
+        let session =
+            crate::session::Session::for_test(&config, std::sync::Arc::new(counter(3, 2)));
+        let mut search = super::Optimal::new(None, None);
+        assert_eq!(search.estimate(), None, "nothing run yet");
+        let (mut executions, mut below_total, mut last) = (0, 0, 0.0);
+        while search.next_execution() {
+            session.execute(&mut search);
+            executions += 1;
+            last = search.estimate().expect("an estimate after an execution");
+            assert!(
+                last >= executions as f64 - 1e-6,
+                "{last} after {executions}"
+            );
+            below_total += usize::from(last < 90.0);
+        }
+        assert_eq!(executions, 90);
+        // The last path has nothing left on it: the estimate is what ran.
+        assert!((last - 90.0).abs() < 1e-6, "{last}");
+        assert!(below_total > 0, "the estimate changes as the tree unfolds");
+    }
+
+    #[test]
     fn a_program_that_does_not_repeat_itself_is_reported() {
         // Whether the main thread spawns a third thread first depends on a counter outside
         // the simulation: the second execution's replayed prefix finds other runnable threads.
@@ -780,7 +805,9 @@ mod tests {
             .expect_err("a program that changes between executions");
         assert_eq!(failure.kind, crate::FailureKind::Invalid);
         assert!(
-            failure.message.contains("did not repeat itself at decision"),
+            failure
+                .message
+                .contains("did not repeat itself at decision"),
             "{}",
             failure.message
         );
