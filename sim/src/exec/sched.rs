@@ -3,6 +3,10 @@
 //! Time is discrete-event: when no thread can run, the clock jumps to the earliest deadline
 //! (sleep, timed wait, async timer) and the timers due fire; a `yield_now` moves it by one
 //! microsecond so that busy-waiting threads also let time pass. Nothing reads the wall clock.
+//!
+//! A strategy that replays a prefix of a path it followed before (the exhaustive search: most of
+//! its steps) picks those steps from the mask of runnable threads alone — the threads' views
+//! and the step's accesses are built only for the decisions it makes afresh.
 
 use super::coroutine::{self, SimYielder};
 use super::state::{with_exec, ExecState, PanicRec, StepRec, Wait, EXEC};
@@ -347,7 +351,7 @@ impl Run<'_> {
     /// Rebuild the strategy's view of every thread (and its copy of the last step's accesses,
     /// timers that fired included); returns how many may run and the steps taken so far — or
     /// the end of the execution if the main thread panicked. One visit to the execution state
-    /// per step: this runs before every decision.
+    /// per step: this runs before every decision but those of a replayed prefix.
     fn refresh_views(&mut self) -> Result<(usize, usize), Outcome> {
         with_exec(|e| {
             // A panic ends the execution if it is the main thread's.
