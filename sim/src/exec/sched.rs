@@ -6,7 +6,7 @@
 //!
 //! A strategy that replays a prefix of a path it followed before (the exhaustive search: most of
 //! its steps) picks those steps from the mask of runnable threads alone — the threads' views
-//! and the step's accesses are built only for the decisions it makes afresh.
+//! (and its copy of the last step's accesses) are built only for the decisions it makes afresh.
 
 use super::coroutine::{self, SimYielder};
 use super::state::{with_exec, ExecState, PanicRec, StepRec, Wait, EXEC};
