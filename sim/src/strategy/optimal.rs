@@ -648,7 +648,8 @@ impl Scheduler for Optimal {
 
     fn replay(&mut self, enabled: u64, threads: usize) -> Pick {
         // What `finalize` does for a step of the kept prefix: count it.
-        if self.pending.take().is_some() {
+        if let Some((thread, ..)) = self.pending.take() {
+            debug_assert_eq!(self.tracker.events[self.cursor].thread, thread);
             self.cursor += 1;
         } else {
             self.tracker.start(threads);
