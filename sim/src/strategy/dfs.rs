@@ -40,7 +40,7 @@
 //! *exhausted*: within the bound, every behaviour of the program has been covered.
 
 use super::clock::VClock;
-use super::{Decision, Ended, OptionKind, Pick, Scheduler};
+use super::{Decision, Ended, OptionKind, Pick, Scheduler, ThreadView};
 use crate::access::{Key, Role};
 use crate::op::{Op, OpKind, ThreadId};
 use std::collections::HashMap;
@@ -538,8 +538,6 @@ impl Dfs {
                 self.nondeterminism = Some(message.clone());
                 return Err(Pick::Invalid(message));
             }
-            // Refresh the operations: with the same path they are the same.
-            self.stack[self.position].kind = kind;
             let chosen = self.stack[self.position].chosen;
             self.position += 1;
             return Ok(chosen);
@@ -673,13 +671,20 @@ impl Scheduler for Dfs {
         while self.clocks.len() < decision.threads.len() {
             self.clocks.push(VClock::default());
         }
-        self.update_backtracks(decision);
+        // A decision on the path was analysed when its node was made (the same state: the same
+        // prefix), and backtrack sets only grow: its races are added already.
+        let replayed = self.position < self.stack.len();
+        if !replayed {
+            self.update_backtracks(decision);
+        }
         let enabled = decision.enabled().fold(0u64, |acc, t| acc | bit(t));
-        let ops = decision
-            .threads
-            .iter()
-            .map(|v| (!v.finished).then_some(v.next))
-            .collect();
+        // A replayed node keeps the operations it was made with (the same ones).
+        let ops = if replayed {
+            Vec::new()
+        } else {
+            let next = |v: &ThreadView| (!v.finished).then_some(v.next);
+            decision.threads.iter().map(next).collect()
+        };
         let default = decision.non_preemptive();
         match self.follow_or_extend(NodeKind::Thread { ops }, enabled, default, decision.last) {
             Ok(t) => {
