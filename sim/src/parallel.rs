@@ -11,9 +11,10 @@
 use crate::exec::sched::Outcome;
 use crate::failure::Failure;
 use crate::session::{Report, Session};
+use crate::strategy::fastmap::FastSet;
 use crate::strategy::optimal::{ItemResult, Optimal};
 use crate::strategy::Scheduler;
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Instant;
@@ -161,7 +162,7 @@ impl Session<'_> {
     /// Explore one item to its end, splitting it as it runs.
     fn explore(&self, mut item: Optimal, pool: &Pool, stop: &Stop) -> ItemOutcome {
         let mut report = self.empty_report();
-        let mut traces = HashSet::new();
+        let mut traces = FastSet::default();
         let mut since_split = 0;
         while stop.next() && item.next_execution() {
             let result = self.execute(&mut item);
@@ -250,7 +251,7 @@ impl Session<'_> {
 /// Add `other`'s trace hashes to `into`, inserting the smaller set into the larger: items
 /// nest, and copying each level's set into its parent's would insert every hash once per
 /// level on the thread that waited for the parts.
-fn merge_traces(into: &mut HashSet<u64>, mut other: HashSet<u64>) {
+fn merge_traces(into: &mut FastSet<u64>, mut other: FastSet<u64>) {
     if other.len() > into.len() {
         std::mem::swap(into, &mut other);
     }

@@ -40,10 +40,10 @@
 //! *exhausted*: within the bound, every behaviour of the program has been covered.
 
 use super::clock::VClock;
+use super::fastmap::FastMap;
 use super::{Decision, Ended, OptionKind, Pick, Scheduler, ThreadView};
 use crate::access::{Key, Role};
 use crate::op::{Op, OpKind, ThreadId};
-use std::collections::HashMap;
 
 /// Thread ids above this cannot be tracked in the bit sets.
 const MAX_THREADS: usize = 64;
@@ -190,7 +190,7 @@ pub(crate) struct Dfs {
     // Happens-before state of the current execution.
     clocks: Vec<VClock>,
     /// Per object (named by its stable key, the same in every execution).
-    objects: HashMap<Key, ObjectHistory>,
+    objects: FastMap<Key, ObjectHistory>,
     /// The latest fork of the execution: dependent with every operation (see
     /// [`writes_everything`]).
     last_fork: Option<Access>,
@@ -243,7 +243,7 @@ impl Dfs {
             stack: Vec::new(),
             position: 0,
             clocks: Vec::new(),
-            objects: HashMap::new(),
+            objects: FastMap::default(),
             last_fork: None,
             steps: Vec::new(),
             pending: None,

@@ -10,36 +10,11 @@
 //! the critical section whose release it waited for; a race is kept only if it can be reversed.
 
 use super::clock::VClock;
+use super::fastmap::FastMap;
 use super::wakeup::Step;
 use crate::access::{self, Accesses, Key, Role};
 use crate::op::ThreadId;
 use smallvec::SmallVec;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// A multiply-shift hasher for the tracker's small integer keys (SipHash is needlessly slow
-/// here; keys are not attacker-controlled).
-#[derive(Debug, Default, Clone, Copy)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 /// One step of the current execution.
 #[derive(Debug, Clone)]

@@ -15,6 +15,7 @@ mod dpor_check;
 mod dpor_primitives;
 #[cfg(test)]
 pub(crate) mod exhaustive;
+pub(crate) mod fastmap;
 pub(crate) mod greybox;
 pub(crate) mod guided;
 pub(crate) mod happens;

@@ -58,13 +58,13 @@ mod split;
 
 pub(crate) use split::ItemResult;
 
+use super::fastmap::FastSet;
 use super::happens::Tracker;
 use super::wakeup::{weak_initial, Branch, Step, Wut};
 use super::{Decision, Ended, OptionKind, Pick, Scheduler};
 use crate::access::{self, Access, Accesses, Role};
 use crate::exec::state::Wait;
 use crate::op::ThreadId;
-use std::collections::HashSet;
 
 /// Thread ids above this cannot be tracked in the bit sets.
 const MAX_THREADS: usize = 64;
@@ -183,7 +183,7 @@ pub(crate) struct Optimal {
     pending: Option<(ThreadId, usize, Option<u32>)>,
     races: Vec<(usize, Second)>,
     // Accounting.
-    traces: HashSet<u64>,
+    traces: FastSet<u64>,
     redundant: usize,
 }
 
@@ -206,7 +206,7 @@ impl Optimal {
             keep: 0,
             pending: None,
             races: Vec::new(),
-            traces: HashSet::new(),
+            traces: FastSet::default(),
             redundant: 0,
         }
     }

@@ -17,12 +17,12 @@
 use super::super::wakeup::{Step, Wut};
 use super::{Node, Optimal, Sleeper};
 use crate::access;
-use std::collections::HashSet;
+use crate::strategy::fastmap::FastSet;
 
 /// What a finished work item hands back to the search that split.
 #[derive(Debug)]
 pub(crate) struct ItemResult {
-    pub(crate) traces: HashSet<u64>,
+    pub(crate) traces: FastSet<u64>,
     /// Wakeup sequences for decisions above the item's branch, in the order found.
     pub(crate) outbox: Vec<(usize, Vec<Step>)>,
 }
@@ -74,7 +74,7 @@ impl Optimal {
                 item.exhausted = !item.backtrack();
             }
             item.executions = 0;
-            item.traces = HashSet::new();
+            item.traces = FastSet::default();
             item.redundant = 0;
             let Node::Thread(n) = &mut item.stack[at] else {
                 unreachable!("a thread node")
