@@ -35,6 +35,13 @@
 //!   is shrunk to the fewest preemptions anyway: the shrinker uses [`Dfs::iterative`], every
 //!   bound from 0 up, each from scratch.
 //!
+//! - **Incremental.** Consecutive executions share the path up to the decision that changed.
+//!   Its steps keep their happens-before state (each step records how to undo what it did to
+//!   the clocks and object histories; only the steps after that decision are undone) and their
+//!   races (added when each decision's node was made — the same state — into backtrack sets
+//!   that only grow), so they are neither re-applied nor re-analysed, and the executor replays
+//!   them from the mask of runnable threads alone.
+//!
 //! Option decisions (which waiter `notify_one` wakes, whether a fault fires) are tree nodes
 //! whose every option within the bound is explored. When no branch is left the search is
 //! *exhausted*: within the bound, every behaviour of the program has been covered.
@@ -44,6 +51,7 @@ use super::fastmap::FastMap;
 use super::{Decision, Ended, OptionKind, Pick, Scheduler, ThreadView};
 use crate::access::{Key, Role};
 use crate::op::{Op, OpKind, ThreadId};
+use smallvec::SmallVec;
 
 /// Thread ids above this cannot be tracked in the bit sets.
 const MAX_THREADS: usize = 64;
@@ -159,6 +167,23 @@ impl Effects {
     }
 }
 
+/// An operation and the key of the object it is on.
+type OpOn = (Op, Option<Key>);
+
+/// How to take one step back out of the happens-before state: what it changed, as it was.
+#[derive(Debug, Clone)]
+struct StepUndo {
+    thread: ThreadId,
+    /// The thread's clock before the step.
+    thread_clock: VClock,
+    /// How many clocks there were (the step may add the threads it spawned).
+    threads: usize,
+    /// The histories of the objects it touched (`None`: it made them).
+    histories: SmallVec<[(Key, Option<ObjectHistory>); 2]>,
+    /// The latest fork before it, if it was a fork.
+    last_fork: Option<Option<Access>>,
+}
+
 /// One step of the current execution.
 #[derive(Debug, Clone)]
 struct StepInfo {
@@ -195,8 +220,15 @@ pub(crate) struct Dfs {
     /// [`writes_everything`]).
     last_fork: Option<Access>,
     steps: Vec<StepInfo>,
-    /// The operation chosen at the previous decision (applied once the next decision comes).
-    pending: Option<(ThreadId, (Op, Option<Key>), usize)>,
+    /// Per step, how to undo it: the next execution keeps the steps of the path's unchanged
+    /// prefix (the same steps, the same state) and undoes the rest.
+    undo: Vec<StepUndo>,
+    /// Steps of this execution seen so far (the first ones are kept from the last one).
+    cursor: usize,
+    /// The step chosen at the previous decision: its thread, operation (`None` for a kept
+    /// step, replayed without the threads' views) and node — applied once the next decision
+    /// comes.
+    pending: Option<(ThreadId, Option<OpOn>, usize)>,
     /// Set when the program did not repeat itself on a replayed prefix.
     nondeterminism: Option<String>,
     /// No reduction: every runnable thread within the bound is a branch (the reference the
@@ -246,6 +278,8 @@ impl Dfs {
             objects: FastMap::default(),
             last_fork: None,
             steps: Vec::new(),
+            undo: Vec::new(),
+            cursor: 0,
             pending: None,
             nondeterminism: None,
             enumerate: false,
@@ -288,6 +322,16 @@ impl Dfs {
         node: usize,
         threads_now: usize,
     ) {
+        let touched = [key, effects.released].into_iter().flatten();
+        self.undo.push(StepUndo {
+            thread,
+            thread_clock: self.clocks.get(thread).cloned().unwrap_or_default(),
+            threads: self.clocks.len(),
+            histories: touched
+                .map(|k| (k, self.objects.get(&k).cloned()))
+                .collect(),
+            last_fork: writes_everything(op).then(|| self.last_fork.clone()),
+        });
         if self.clocks.len() <= thread {
             self.clocks.resize(thread + 1, VClock::default());
         }
@@ -348,6 +392,27 @@ impl Dfs {
         // the spawn, which happens before everything they do.
         while self.clocks.len() < threads_now {
             self.clocks.push(self.clocks[thread].clone());
+        }
+    }
+
+    /// Undo every step from `keep` on.
+    fn truncate(&mut self, keep: usize) {
+        while self.steps.len() > keep {
+            self.steps.pop();
+            let undo = self.undo.pop().expect("an undo record per step");
+            for (key, history) in undo.histories.into_iter().rev() {
+                match history {
+                    Some(history) => self.objects.insert(key, history),
+                    None => self.objects.remove(&key),
+                };
+            }
+            if let Some(fork) = undo.last_fork {
+                self.last_fork = fork;
+            }
+            self.clocks.truncate(undo.threads);
+            if let Some(clock) = self.clocks.get_mut(undo.thread) {
+                *clock = undo.thread_clock;
+            }
         }
     }
 
@@ -444,9 +509,17 @@ impl Dfs {
 
     /// Apply the step chosen at the previous decision, whose accesses `decision` now holds.
     fn apply_pending(&mut self, decision: &Decision<'_>) {
-        let Some((thread, (op, key), node)) = self.pending.take() else {
+        let Some((thread, op, node)) = self.pending.take() else {
             return;
         };
+        let index = self.cursor;
+        self.cursor += 1;
+        if index < self.steps.len() {
+            // Kept from the last execution: applied (and its races added) then.
+            debug_assert_eq!(self.steps[index].thread, thread);
+            return;
+        }
+        let (op, key) = op.expect("a new step is chosen with the threads' views");
         let effects = Effects::of(op, key, decision.accesses);
         // A condvar wait also released its mutex, which its operation does not name: its races
         // on the mutex (a `try_lock` that found it held) are found now, against the state the
@@ -653,10 +726,24 @@ impl Scheduler for Dfs {
         }
         self.executions += 1;
         self.position = 0;
-        self.clocks.clear();
-        self.objects.clear();
-        self.last_fork = None;
-        self.steps.clear();
+        // The steps chosen before the decision that changed stay (an option changed: the step
+        // of the thread decision before it goes too).
+        let changed = match self.stack.last() {
+            Some(Node {
+                kind: NodeKind::Option { .. },
+                ..
+            }) => self.stack.len() - 2,
+            Some(_) => self.stack.len() - 1,
+            None => 0,
+        };
+        let keep = self.steps.iter().position(|s| s.node >= changed);
+        self.truncate(keep.unwrap_or(self.steps.len()));
+        if self.steps.is_empty() {
+            self.clocks.clear();
+            self.objects.clear();
+            self.last_fork = None;
+        }
+        self.cursor = 0;
         self.pending = None;
         true
     }
@@ -690,7 +777,28 @@ impl Scheduler for Dfs {
             Ok(t) => {
                 let node = self.position - 1;
                 let view = &decision.threads[t];
-                self.pending = Some((t, (view.next, view.race_key()), node));
+                self.pending = Some((t, Some((view.next, view.race_key())), node));
+                Pick::Thread(t)
+            }
+            Err(pick) => pick,
+        }
+    }
+
+    fn replaying(&self) -> bool {
+        // The step about to be chosen is kept from the last execution (see `next_execution`).
+        self.cursor + usize::from(self.pending.is_some()) < self.steps.len()
+    }
+
+    fn replay(&mut self, enabled: u64, _: usize) -> Pick {
+        // What `pick_thread` does on a kept step: count the previous one (kept too), follow the
+        // path (its node's races were added when it was made).
+        if self.pending.take().is_some() {
+            self.cursor += 1;
+        }
+        let kind = NodeKind::Thread { ops: Vec::new() };
+        match self.follow_or_extend(kind, enabled, 0, None) {
+            Ok(t) => {
+                self.pending = Some((t, None, self.position - 1));
                 Pick::Thread(t)
             }
             Err(pick) => pick,
@@ -739,5 +847,51 @@ impl Scheduler for Dfs {
         }
         let share = share + weight;
         Some((self.executions as f64 / share).min(1e18))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Builder, FailureKind, Sim};
+    use lockstep::sync::{thread, Arc, Mutex};
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    /// Two threads that each take `n`'s lock once, joined.
+    fn two_increments(n: &Arc<Mutex<u32, Sim>, Sim>) {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let n = n.clone();
+                thread::spawn::<Sim, _, _>(move || *n.lock() += 1)
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_program_that_does_not_repeat_itself_is_reported() {
+        // From the second execution on, a counter outside the simulation makes the main thread
+        // spawn one more thread between two rounds of increments: the next execution replays
+        // the first round (it backtracks in the second) and finds another runnable thread.
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        let failure = Builder::dfs(Some(2))
+            .run(|| {
+                let n: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
+                two_increments(&n);
+                if RUNS.fetch_add(1, SeqCst) > 0 {
+                    thread::spawn::<Sim, _, _>(|| {});
+                }
+                two_increments(&n);
+            })
+            .expect_err("a program that changes between executions");
+        assert_eq!(failure.kind, FailureKind::Invalid);
+        assert!(
+            failure
+                .message
+                .contains("did not repeat itself at decision"),
+            "{}",
+            failure.message
+        );
     }
 }
