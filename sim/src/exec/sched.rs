@@ -257,7 +257,7 @@ impl Run<'_> {
                 match self.idle() {
                     Some(outcome) => {
                         let step = with_exec(|e| e.trace.len());
-                        self.strategy.final_state(&Decision {
+                        let last = self.strategy.final_state(&Decision {
                             threads: &self.views,
                             last: self.last,
                             last_op: self.last_op,
@@ -265,7 +265,10 @@ impl Run<'_> {
                             accesses: &self.accesses,
                             clock_jumped: self.clock_jumped,
                         });
-                        return outcome;
+                        return match last {
+                            Ok(()) => outcome,
+                            Err(message) => Outcome::Invalid(message),
+                        };
                     }
                     None => continue,
                 }

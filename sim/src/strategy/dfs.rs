@@ -602,12 +602,7 @@ impl Dfs {
                     | (NodeKind::Option { .. }, NodeKind::Option { .. })
             );
             if !same_kind || node.enabled != enabled {
-                let message = format!(
-                    "the program did not repeat itself at decision {} (different runnable \
-                     threads or choices on the same path): it depends on something outside the \
-                     simulation (wall clock, HashMap order, a std atomic or lock, I/O)",
-                    self.position + 1
-                );
+                let message = super::not_repeated(self.position + 1);
                 self.nondeterminism = Some(message.clone());
                 return Err(Pick::Invalid(message));
             }
@@ -820,12 +815,19 @@ impl Scheduler for Dfs {
             })
     }
 
-    fn final_state(&mut self, decision: &Decision<'_>) {
+    fn final_state(&mut self, decision: &Decision<'_>) -> Result<(), String> {
+        if self.position < self.stack.len() {
+            // Ended inside the path: its state holds the last execution's later steps.
+            let message = super::not_repeated(self.position + 1);
+            self.nondeterminism = Some(message.clone());
+            return Err(message);
+        }
         self.apply_pending(decision);
         while self.clocks.len() < decision.threads.len() {
             self.clocks.push(VClock::default());
         }
         self.update_backtracks(decision);
+        Ok(())
     }
 
     fn end_execution(&mut self, _: Ended, _: usize) {
@@ -866,6 +868,31 @@ mod tests {
             .collect();
         for h in handles {
             h.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_program_that_ends_before_its_path_is_reported() {
+        // From the second execution on, a counter outside the simulation makes the main thread
+        // stop after the first round: the runnable threads match the path up to there (only
+        // the main thread), then nothing runs where the path goes on. Both searches.
+        static RUNS: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+        for (bound, runs) in [(None, &RUNS[0]), (Some(2), &RUNS[1])] {
+            let failure = Builder::dfs(bound)
+                .run(move || {
+                    let n: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
+                    two_increments(&n);
+                    if runs.fetch_add(1, SeqCst) == 0 {
+                        two_increments(&n);
+                    }
+                })
+                .expect_err("a program that changes between executions");
+            assert_eq!(failure.kind, FailureKind::Invalid, "bound {bound:?}");
+            assert!(
+                failure.message.contains("or it ended before it"),
+                "bound {bound:?}: {}",
+                failure.message
+            );
         }
     }
 

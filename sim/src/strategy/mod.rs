@@ -38,6 +38,16 @@ use crate::op::{Op, ThreadId};
 /// The indices of the executions a randomised strategy runs (all, or a shard's), lazily.
 pub(crate) type Indices = std::iter::StepBy<std::ops::Range<usize>>;
 
+/// Why an exhaustive search stopped at decision `decision` (counted from 1) of a path it
+/// followed before: the program did something else there this time.
+pub(crate) fn not_repeated(decision: usize) -> String {
+    format!(
+        "the program did not repeat itself at decision {decision} (different runnable threads or \
+         choices on the same path, or it ended before it): it depends on something outside the \
+         simulation (wall clock, HashMap order, a std atomic or lock, I/O)"
+    )
+}
+
 /// One thread as a strategy sees it at a decision.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ThreadView {
@@ -156,9 +166,11 @@ pub(crate) trait Scheduler {
         thread: ThreadId,
     ) -> Result<usize, String>;
     /// No thread can run any more: the last state of the execution (every thread's next
-    /// operation), so races with the final steps are seen.
-    fn final_state(&mut self, decision: &Decision<'_>) {
+    /// operation), so races with the final steps are seen. `Err`: the execution ended where
+    /// the strategy expected more (a replayed path that ended early).
+    fn final_state(&mut self, decision: &Decision<'_>) -> Result<(), String> {
         let _ = decision;
+        Ok(())
     }
     /// The execution ended after `steps` steps.
     fn end_execution(&mut self, ended: Ended, steps: usize);

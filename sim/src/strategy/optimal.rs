@@ -561,12 +561,7 @@ impl Optimal {
                 Pick::Thread(chosen)
             }
             _ => {
-                let message = format!(
-                    "the program did not repeat itself at decision {} (different runnable \
-                     threads or choices on the same path): it depends on something outside the \
-                     simulation (wall clock, HashMap order, a std atomic or lock, I/O)",
-                    self.position + 1
-                );
+                let message = super::not_repeated(self.position + 1);
                 self.nondeterminism = Some(message.clone());
                 Pick::Invalid(message)
             }
@@ -697,9 +692,16 @@ impl Scheduler for Optimal {
         Ok(answer)
     }
 
-    fn final_state(&mut self, decision: &Decision<'_>) {
+    fn final_state(&mut self, decision: &Decision<'_>) -> Result<(), String> {
+        if self.position < self.stack.len() {
+            // Ended inside the path: its tracker holds the last execution's later steps.
+            let message = super::not_repeated(self.position + 1);
+            self.nondeterminism = Some(message.clone());
+            return Err(message);
+        }
         self.finalize(decision);
         self.blocked_races(decision);
+        Ok(())
     }
 
     fn end_execution(&mut self, ended: Ended, _: usize) {

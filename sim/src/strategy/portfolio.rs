@@ -294,10 +294,13 @@ impl Scheduler for Portfolio {
         }
     }
 
-    fn final_state(&mut self, decision: &Decision<'_>) {
+    fn final_state(&mut self, decision: &Decision<'_>) -> Result<(), String> {
         if self.fallback.is_none() {
-            self.members[self.current].scheduler.final_state(decision);
+            // A member that cannot follow the program stops itself (its next execution is
+            // refused); the portfolio goes on with the others.
+            let _ = self.members[self.current].scheduler.final_state(decision);
         }
+        Ok(())
     }
 
     fn observe(&mut self, result: &crate::exec::sched::ExecResult) {
