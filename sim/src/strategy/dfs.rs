@@ -178,10 +178,22 @@ struct StepUndo {
     thread_clock: VClock,
     /// How many clocks there were (the step may add the threads it spawned).
     threads: usize,
-    /// The histories of the objects it touched (`None`: it made them).
-    histories: SmallVec<[(Key, Option<ObjectHistory>); 2]>,
+    /// The objects it touched, and how to restore their histories.
+    histories: SmallVec<[(Key, HistoryUndo); 2]>,
     /// The latest fork before it, if it was a fork.
     last_fork: Option<Option<Access>>,
+}
+
+/// How to restore one object's history a step changed.
+#[derive(Debug, Clone)]
+enum HistoryUndo {
+    /// The step made it: remove it.
+    Made,
+    /// The step read it: drop its read (the rest of a read step's history is as it was — so a
+    /// run of reads costs one record each, not a copy of the reads before it).
+    Read,
+    /// The step wrote it: the history before.
+    Wrote(ObjectHistory),
 }
 
 /// One step of the current execution.
@@ -323,12 +335,20 @@ impl Dfs {
         threads_now: usize,
     ) {
         let touched = [key, effects.released].into_iter().flatten();
+        let read = reads_only(op) && effects.released.is_none();
         self.undo.push(StepUndo {
             thread,
             thread_clock: self.clocks.get(thread).cloned().unwrap_or_default(),
             threads: self.clocks.len(),
             histories: touched
-                .map(|k| (k, self.objects.get(&k).cloned()))
+                .map(|k| {
+                    let undo = match self.objects.get(&k) {
+                        None => HistoryUndo::Made,
+                        Some(_) if read => HistoryUndo::Read,
+                        Some(history) => HistoryUndo::Wrote(history.clone()),
+                    };
+                    (k, undo)
+                })
                 .collect(),
             last_fork: writes_everything(op).then(|| self.last_fork.clone()),
         });
@@ -402,9 +422,18 @@ impl Dfs {
             let undo = self.undo.pop().expect("an undo record per step");
             for (key, history) in undo.histories.into_iter().rev() {
                 match history {
-                    Some(history) => self.objects.insert(key, history),
-                    None => self.objects.remove(&key),
-                };
+                    HistoryUndo::Made => {
+                        self.objects.remove(&key);
+                    }
+                    HistoryUndo::Read => {
+                        let history = self.objects.get_mut(&key);
+                        let read = history.and_then(|h| h.reads.pop());
+                        debug_assert!(read.is_some(), "a read step left a read to undo");
+                    }
+                    HistoryUndo::Wrote(history) => {
+                        self.objects.insert(key, history);
+                    }
+                }
             }
             if let Some(fork) = undo.last_fork {
                 self.last_fork = fork;
