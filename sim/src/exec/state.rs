@@ -399,6 +399,7 @@ impl ExecState {
     }
 
     /// Can `thread` take its next step now?
+    #[inline]
     pub(crate) fn enabled(&self, thread: ThreadId) -> bool {
         let free = |m: ObjId| self.objects[m as usize].holder.is_none();
         match self.threads[thread].wait {
