@@ -77,13 +77,14 @@ enum KeyUndo {
 /// A `(thread, lock)` slot and the acquisition it held before.
 type AcquireUndo = ((ThreadId, Key), Option<usize>);
 
-/// How to undo one step.
+/// How to undo one step. Its key and lock records are the tracker's logs' entries from
+/// `keys` and `acquires` on (kept out of the event, which stays small to push).
 #[derive(Debug, Clone, Default)]
 struct Undo {
     thread_clock: VClock,
     threads: usize,
-    keys: SmallVec<[KeyUndo; 2]>,
-    acquires: SmallVec<[AcquireUndo; 1]>,
+    keys: usize,
+    acquires: usize,
     /// The state before the clock jump that followed the step.
     jump: Option<Box<Snapshot>>,
 }
@@ -103,6 +104,10 @@ pub(crate) struct Tracker {
     histories: FastMap<Key, History>,
     /// `(thread, lock)` → the step that last acquired it.
     acquires: FastMap<(ThreadId, Key), usize>,
+    /// How to undo the events' effects on the key histories, in order (see [`Undo`]).
+    key_undo: Vec<KeyUndo>,
+    /// How to undo the events' acquisitions, in order.
+    acquire_undo: Vec<AcquireUndo>,
     /// The trace hash of the epochs closed by clock jumps.
     frozen: u64,
 }
@@ -130,7 +135,8 @@ impl Tracker {
             self.histories = jump.histories;
             self.frozen = jump.frozen;
         }
-        for key_undo in undo.keys.into_iter().rev() {
+        while self.key_undo.len() > undo.keys {
+            let key_undo = self.key_undo.pop().expect("longer than the event's start");
             match key_undo {
                 KeyUndo::Created(key) => {
                     self.histories.remove(&key);
@@ -155,7 +161,8 @@ impl Tracker {
                 }
             }
         }
-        for (slot, previous) in undo.acquires {
+        while self.acquire_undo.len() > undo.acquires {
+            let (slot, previous) = self.acquire_undo.pop().expect("longer than the start");
             match previous {
                 Some(index) => self.acquires.insert(slot, index),
                 None => self.acquires.remove(&slot),
@@ -179,9 +186,11 @@ impl Tracker {
         let mut undo = Undo {
             thread_clock: std::mem::replace(&mut self.clocks[step.thread], clock.clone()),
             threads: self.clocks.len(),
-            ..Undo::default()
+            keys: self.key_undo.len(),
+            acquires: self.acquire_undo.len(),
+            jump: None,
         };
-        let acquired_by = self.update(&step, index, &mut undo);
+        let acquired_by = self.update(&step, index);
         // Threads the step spawned start after it.
         while self.clocks.len() < threads {
             self.clocks.push(clock.clone());
@@ -294,12 +303,7 @@ impl Tracker {
 
     /// Record step `index`'s accesses in the histories (and the trace hash); returns its
     /// releases' acquisitions.
-    fn update(
-        &mut self,
-        step: &Step,
-        index: usize,
-        undo: &mut Undo,
-    ) -> SmallVec<[(Key, usize); 1]> {
+    fn update(&mut self, step: &Step, index: usize) -> SmallVec<[(Key, usize); 1]> {
         let local = self.clocks[step.thread].get(step.thread);
         let id = event_id(step.thread, local, step.answer);
         let accesses = &step.accesses;
@@ -311,17 +315,16 @@ impl Tracker {
             let writes = accesses[first..]
                 .iter()
                 .any(|a| a.key == key && a.role.writes());
-            let history = match self.histories.entry(key) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            let (history, created) = match self.histories.entry(key) {
+                std::collections::hash_map::Entry::Occupied(entry) => (entry.into_mut(), false),
                 std::collections::hash_map::Entry::Vacant(entry) => {
-                    undo.keys.push(KeyUndo::Created(key));
-                    entry.insert(History::default())
+                    self.key_undo.push(KeyUndo::Created(key));
+                    (entry.insert(History::default()), true)
                 }
             };
-            let created = matches!(undo.keys.last(), Some(KeyUndo::Created(k)) if *k == key);
             if writes {
                 if !created {
-                    undo.keys.push(KeyUndo::Wrote {
+                    self.key_undo.push(KeyUndo::Wrote {
                         key,
                         last_write: history.last_write,
                         reads: std::mem::take(&mut history.reads),
@@ -335,7 +338,7 @@ impl Tracker {
                 history.reads.clear();
             } else {
                 if !created {
-                    undo.keys.push(KeyUndo::Read(key, history.open_reads));
+                    self.key_undo.push(KeyUndo::Read(key, history.open_reads));
                 }
                 history.open_reads = history.open_reads.wrapping_add(mix(id, 0x9e37));
                 history.reads.push(index);
@@ -347,7 +350,7 @@ impl Tracker {
             match a.role {
                 Role::Acquire { .. } => {
                     let previous = self.acquires.insert(slot, index);
-                    undo.acquires.push((slot, previous));
+                    self.acquire_undo.push((slot, previous));
                 }
                 Role::Release { .. } => {
                     if let Some(&acquired) = self.acquires.get(&slot) {
