@@ -657,7 +657,7 @@ impl Scheduler for Optimal {
             match &self.stack[self.position] {
                 Node::Option(o) if o.n == n => o.current,
                 _ => {
-                    let message = "the program did not repeat itself (a choice changed)".to_owned();
+                    let message = super::not_repeated(self.position + 1);
                     self.nondeterminism = Some(message.clone());
                     return Err(message);
                 }
