@@ -818,6 +818,30 @@ mod tests {
     }
 
     #[test]
+    fn a_program_whose_choices_change_is_reported() {
+        // From the second execution on, the main thread meets a fault point first: the same
+        // thread runs, but its step now has a choice where the path has none.
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let failure = Builder::dfs(None)
+            .fault_budget(1)
+            .run(|| {
+                if RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                    crate::fault::fault("late");
+                }
+                counter(2, 2)();
+            })
+            .expect_err("a program that changes between executions");
+        assert_eq!(failure.kind, crate::FailureKind::Invalid);
+        assert!(
+            failure
+                .message
+                .contains("did not repeat itself at decision"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
     fn private_objects_give_one_execution() {
         let report = Builder::dfs(None).check(|| {
             let handles: Vec<_> = (0..3)
