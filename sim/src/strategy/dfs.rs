@@ -631,9 +631,10 @@ impl Dfs {
                     | (NodeKind::Option { .. }, NodeKind::Option { .. })
             );
             if !same_kind || node.enabled != enabled {
-                let message = super::not_repeated(self.position + 1);
-                self.nondeterminism = Some(message.clone());
-                return Err(Pick::Invalid(message));
+                return Err(Pick::Invalid(super::not_repeated(
+                    &mut self.nondeterminism,
+                    self.position,
+                )));
             }
             let chosen = self.stack[self.position].chosen;
             self.position += 1;
@@ -847,9 +848,7 @@ impl Scheduler for Dfs {
     fn final_state(&mut self, decision: &Decision<'_>) -> Result<(), String> {
         if self.position < self.stack.len() {
             // Ended inside the path: its state holds the last execution's later steps.
-            let message = super::not_repeated(self.position + 1);
-            self.nondeterminism = Some(message.clone());
-            return Err(message);
+            return Err(super::not_repeated(&mut self.nondeterminism, self.position));
         }
         self.apply_pending(decision);
         while self.clocks.len() < decision.threads.len() {
@@ -883,7 +882,7 @@ impl Scheduler for Dfs {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Builder, FailureKind, Sim};
+    use crate::{Builder, Sim};
     use lockstep::sync::{thread, Arc, Mutex};
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
@@ -916,12 +915,7 @@ mod tests {
                     }
                 })
                 .expect_err("a program that changes between executions");
-            assert_eq!(failure.kind, FailureKind::Invalid, "bound {bound:?}");
-            assert!(
-                failure.message.contains("or it ended before it"),
-                "bound {bound:?}: {}",
-                failure.message
-            );
+            super::super::assert_not_repeated(&failure, "or it ended before it");
         }
     }
 
@@ -941,13 +935,6 @@ mod tests {
                 two_increments(&n);
             })
             .expect_err("a program that changes between executions");
-        assert_eq!(failure.kind, FailureKind::Invalid);
-        assert!(
-            failure
-                .message
-                .contains("did not repeat itself at decision"),
-            "{}",
-            failure.message
-        );
+        super::super::assert_not_repeated(&failure, "did not repeat itself at decision");
     }
 }

@@ -79,7 +79,7 @@ type AcquireUndo = ((ThreadId, Key), Option<usize>);
 
 /// How to undo one step. Its key and lock records are the tracker's logs' entries from
 /// `keys` and `acquires` on (kept out of the event, which stays small to push).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Undo {
     thread_clock: VClock,
     threads: usize,

@@ -38,14 +38,31 @@ use crate::op::{Op, ThreadId};
 /// The indices of the executions a randomised strategy runs (all, or a shard's), lazily.
 pub(crate) type Indices = std::iter::StepBy<std::ops::Range<usize>>;
 
-/// Why an exhaustive search stopped at decision `decision` (counted from 1) of a path it
-/// followed before: the program did something else there this time.
-pub(crate) fn not_repeated(decision: usize) -> String {
-    format!(
-        "the program did not repeat itself at decision {decision} (different runnable threads or \
+/// An exhaustive search found the program doing something else at `position` (counted from 0)
+/// of a path it followed before: record why in `nondeterminism` (the search stops there) and
+/// return it.
+pub(crate) fn not_repeated(nondeterminism: &mut Option<String>, position: usize) -> String {
+    let message = format!(
+        "the program did not repeat itself at decision {} (different runnable threads or \
          choices on the same path, or it ended before it): it depends on something outside the \
-         simulation (wall clock, HashMap order, a std atomic or lock, I/O)"
-    )
+         simulation (wall clock, HashMap order, a std atomic or lock, I/O)",
+        position + 1
+    );
+    *nondeterminism = Some(message.clone());
+    message
+}
+
+/// Assert that a search refused `failure`'s program as one that does not repeat itself, with a
+/// message that `says` it.
+#[cfg(test)]
+pub(crate) fn assert_not_repeated(failure: &crate::Failure, says: &str) {
+    assert_eq!(
+        failure.kind,
+        crate::FailureKind::Invalid,
+        "{}",
+        failure.message
+    );
+    assert!(failure.message.contains(says), "{}", failure.message);
 }
 
 /// One thread as a strategy sees it at a decision.

@@ -560,11 +560,7 @@ impl Optimal {
                 self.pending = Some((chosen, self.position - 1, None));
                 Pick::Thread(chosen)
             }
-            _ => {
-                let message = super::not_repeated(self.position + 1);
-                self.nondeterminism = Some(message.clone());
-                Pick::Invalid(message)
-            }
+            _ => Pick::Invalid(super::not_repeated(&mut self.nondeterminism, self.position)),
         }
     }
 }
@@ -657,9 +653,7 @@ impl Scheduler for Optimal {
             match &self.stack[self.position] {
                 Node::Option(o) if o.n == n => o.current,
                 _ => {
-                    let message = super::not_repeated(self.position + 1);
-                    self.nondeterminism = Some(message.clone());
-                    return Err(message);
+                    return Err(super::not_repeated(&mut self.nondeterminism, self.position));
                 }
             }
         } else {
@@ -695,9 +689,7 @@ impl Scheduler for Optimal {
     fn final_state(&mut self, decision: &Decision<'_>) -> Result<(), String> {
         if self.position < self.stack.len() {
             // Ended inside the path: its tracker holds the last execution's later steps.
-            let message = super::not_repeated(self.position + 1);
-            self.nondeterminism = Some(message.clone());
-            return Err(message);
+            return Err(super::not_repeated(&mut self.nondeterminism, self.position));
         }
         self.finalize(decision);
         self.blocked_races(decision);
@@ -806,14 +798,7 @@ mod tests {
                 counter(2, 2)();
             })
             .expect_err("a program that changes between executions");
-        assert_eq!(failure.kind, crate::FailureKind::Invalid);
-        assert!(
-            failure
-                .message
-                .contains("did not repeat itself at decision"),
-            "{}",
-            failure.message
-        );
+        super::super::assert_not_repeated(&failure, "did not repeat itself at decision");
         assert!(RUNS.load(std::sync::atomic::Ordering::SeqCst) >= 2);
     }
 
@@ -831,14 +816,7 @@ mod tests {
                 counter(2, 2)();
             })
             .expect_err("a program that changes between executions");
-        assert_eq!(failure.kind, crate::FailureKind::Invalid);
-        assert!(
-            failure
-                .message
-                .contains("did not repeat itself at decision"),
-            "{}",
-            failure.message
-        );
+        super::super::assert_not_repeated(&failure, "did not repeat itself at decision");
     }
 
     #[test]
