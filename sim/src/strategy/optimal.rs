@@ -354,7 +354,13 @@ impl Optimal {
         let asleep = n.sleep.iter().fold(0u64, |acc, s| acc | bit(s.thread));
         let can_start = n.enabled & !asleep;
         if let Some(&q) = initials.iter().find(|&&t| can_start & bit(t) != 0) {
-            let accesses = v.iter().find(|s| s.thread == q).map(|s| s.accesses.clone());
+            // What the step touches: `v`'s, unless the step has outcomes (an answer), whose
+            // others may touch more — a split puts the branch to sleep before it ran.
+            let accesses = v
+                .iter()
+                .find(|s| s.thread == q)
+                .filter(|s| s.answer.is_none())
+                .map(|s| s.accesses.clone());
             n.pending.branches.push(Branch {
                 thread: q,
                 accesses: accesses.unwrap_or_else(access::unknown),

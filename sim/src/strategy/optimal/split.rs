@@ -47,8 +47,23 @@ impl Optimal {
             unreachable!("found a thread node")
         };
         // The branches: the current one, the pending ones, then every other thread that may
-        // run there (a full expansion makes the items independent).
-        let mut branches = vec![(node.current, Vec::new(), node.current_accesses.clone())];
+        // run there (a full expansion makes the items independent). Each sleeps in the items
+        // after it with what its step touches, over every outcome — the serial search puts a
+        // branch to sleep only once all ran. The current step's outcomes seen so far tell it
+        // only when none is left (a pending branch's accesses are complete, see
+        // `insert_source`); otherwise it sleeps touching everything (asleep with fewer
+        // accesses, it stayed asleep past a step that races with an outcome not seen yet, and
+        // states were lost).
+        let outcomes_done = match self.stack.get(at + 1) {
+            Some(Node::Option(o)) => o.remaining.is_empty(),
+            _ => true,
+        };
+        let current_accesses = if outcomes_done {
+            node.current_accesses.clone()
+        } else {
+            access::unknown()
+        };
+        let mut branches = vec![(node.current, Vec::new(), current_accesses)];
         for b in &node.pending.branches {
             branches.push((b.thread, b.answers.clone(), b.accesses.clone()));
         }
