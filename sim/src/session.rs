@@ -200,6 +200,7 @@ impl<'c> Session<'c> {
                     seed,
                     shard: c.shard,
                     fault_probability: p,
+                    fault_budget: c.fault_budget,
                     max_steps: c.max_steps,
                     corpus: c.corpus.clone(),
                 },
@@ -219,7 +220,7 @@ impl<'c> Session<'c> {
             Strategy::Dfs {
                 preemption_bound: None,
                 max_executions,
-            } => Box::new(Optimal::new(max_executions, c.shard)),
+            } => Box::new(Optimal::new(max_executions, c.shard).with_fault_budget(c.fault_budget)),
             Strategy::Dfs {
                 preemption_bound,
                 max_executions,

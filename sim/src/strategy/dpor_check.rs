@@ -743,17 +743,25 @@ fn optimal_dfs_runs_one_execution_per_trace_and_loses_no_state() {
         // outcomes a wakeup sequence asked for lost traces: cases 1,695 and 9,595, pinned by
         // `wakeup_trees_with_fault_outcomes_lose_no_trace` and
         // `wakeup_trees_with_two_faults_after_a_try_lock_lose_no_trace`.)
+        // A run with a fault budget searches the source-DPOR way (see
+        // `Optimal::with_fault_budget`); without one, with wakeup trees.
         let faults = program
             .iter()
             .flatten()
             .any(|op| matches!(op, Op::Fault(_)));
-        let got = explore(&program, &mut Optimal::new(None, None));
+        let budget = if faults { FAULT_BUDGET } else { 0 };
+        let got = explore(
+            &program,
+            &mut Optimal::new(None, None).with_fault_budget(budget),
+        );
         assert_eq!(
             got.states, states,
             "case {checked}: final states differ on {program:?}"
         );
-        // (At most one blocked execution per trace measured over 10,000 programs.)
-        let allowed_blocked = if faults { traces } else { 0 };
+        // (Source-DPOR runs blocked executions: 2,649 over the 58,519 traces of 10,000
+        // programs, 7 for one program's 5; the wakeup trees ran at most one per trace, but
+        // lost states where a fault's outcomes touch different objects.)
+        let allowed_blocked = if faults { 2 * traces } else { 0 };
         assert!(
             got.executions - got.blocked == traces
                 && got.redundant == 0

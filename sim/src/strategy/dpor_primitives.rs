@@ -4,9 +4,11 @@
 //! async tasks (mutex, notify, mpsc) and processes (a fork whose child takes its copy of a lock
 //! the parent's threads use, or blocks on it for ever; a fresh process) must reach exactly the
 //! final states that full
-//! enumeration ([`Exhaustive`]) reaches, with no redundant and no blocked execution and never
-//! more executions. `dpor_check` counts traces exactly for a smaller set of primitives; this
-//! one checks that the accesses the rest record lose no behaviour.
+//! enumeration ([`Exhaustive`]) reaches, with no redundant execution (and no blocked one without
+//! faults) and never more executions. `dpor_check` counts traces exactly for a smaller set of
+//! primitives; this one checks that the accesses the rest record lose no behaviour. Runs with
+//! faults whose steps touch different objects per outcome are checked the same way, serial
+//! and split (`runs_with_faults_reach_every_state_full_enumeration_reaches`).
 //!
 //! Default run: `CASES` programs. Larger: `LOCKSTEP_DPOR_CASES=20000 cargo test -p
 //! lockstep-sim --release dpor_primitives`.
@@ -312,8 +314,14 @@ fn optimal_dfs_reaches_every_state_full_enumeration_reaches() {
             skipped += 1;
             continue;
         };
-        let mut optimal = Optimal::new(None, None);
-        let got = explore(&program, &mut optimal, usize::MAX).expect("no limit");
+        // As a run searches: the source-DPOR way with faults that may fire (blocked
+        // executions then leave partial states, dropped here), with wakeup trees otherwise.
+        let faults = program.iter().flatten().any(|op| *op == Op::Fault);
+        let mut optimal = Optimal::new(None, None).with_fault_budget(usize::from(faults));
+        let mut got = explore(&program, &mut optimal, usize::MAX).expect("no limit");
+        if faults {
+            got.states.retain(|(tag, _)| *tag != "blocked");
+        }
         assert_eq!(got.states, full.states, "case {case}: {program:?}");
         assert!(
             got.executions <= full.executions && optimal.redundant() == 0,
@@ -367,10 +375,10 @@ fn bounded_dfs_orders_forks_against_everything() {
     assert!(checked > 0);
 }
 
-/// A program for the split search: fault points whose steps read the clock only on one
-/// outcome (outcome-dependent accesses, where a split once lost states), among steps that
-/// move the clock or touch the atomic.
-fn random_split_program(rng: &mut Rng) -> Program {
+/// A program with fault points whose steps read the clock only on one outcome (accesses that
+/// depend on the outcome, where the wakeup trees and a split once lost states), among steps
+/// that move the clock or touch the atomic.
+fn random_fault_program(rng: &mut Rng) -> Program {
     let threads = 2 + rng.below(2);
     (0..threads)
         .map(|_| {
@@ -387,21 +395,21 @@ fn random_split_program(rng: &mut Rng) -> Program {
         .collect()
 }
 
-/// The final states the parallel (split) search reaches on `threads` OS threads, and its
-/// execution count; `None` if it fails (a deadlock ends its run).
-fn explore_split(program: &Program, threads: usize) -> Option<(BTreeSet<Final>, usize)> {
+/// The final states a run of the unbounded search reaches — serial, or split on `threads` OS
+/// threads — and its execution count; `None` if it fails (a deadlock ends its run).
+fn explore_run(program: &Program, threads: Option<usize>) -> Option<(BTreeSet<Final>, usize)> {
     let sink: std::sync::Arc<std::sync::Mutex<BTreeSet<Final>>> = std::sync::Arc::default();
     let mut config = Config::new(Strategy::Dfs {
         preemption_bound: None,
         max_executions: None,
     });
-    config.threads = Some(threads);
+    config.threads = threads;
     config.fault_budget = 1;
     config.max_steps = 2_000;
     let recording = {
         let (program, sink) = (program.clone(), sink.clone());
         move || {
-            // Executions run on several OS threads at once: each logs on its own.
+            // A split search runs executions on several OS threads at once: each logs alone.
             let log: Log = std::sync::Arc::default();
             model(program.clone(), log.clone())();
             let seen = log.lock().unwrap().clone();
@@ -416,25 +424,26 @@ fn explore_split(program: &Program, threads: usize) -> Option<(BTreeSet<Final>, 
 }
 
 #[test]
-fn the_split_search_reaches_every_state_full_enumeration_reaches() {
-    // A split puts a branch to sleep in the items after it before the branch is explored:
-    // it must sleep touching everything, since what its step touches is known only once
-    // every outcome of it ran (with the accesses seen so far, 3 states of 400 programs like
-    // these were lost).
+fn runs_with_faults_reach_every_state_full_enumeration_reaches() {
+    // The search a run with a fault budget uses, serial and split: the wakeup trees lost
+    // states of 2 programs in 2,000 like these (see `a_run_with_faults_orders_each_outcome`),
+    // and a split, before it put such steps to sleep touching everything, 3 in 400.
     let mut rng = Rng::new(0x5eed_0006);
     let (mut checked, mut drawn) = (0, 0);
     while checked < cases() / 2 && drawn < cases() * 10 {
         drawn += 1;
-        let program = random_split_program(&mut rng);
+        let program = random_fault_program(&mut rng);
         let Some(full) = explore(&program, &mut Exhaustive::default(), 20_000) else {
             continue;
         };
         if full.states.iter().any(|(tag, _)| *tag != "ok") {
-            continue; // a deadlock ends a split search's run: programs that always finish
+            continue; // a deadlock ends a run: programs that always finish
         }
+        let (serial, _) = explore_run(&program, None).expect("no failure");
+        assert_eq!(serial, full.states, "case {checked}, serial: {program:?}");
         let mut counts = Vec::new();
         for threads in [1, 2] {
-            let (states, executions) = explore_split(&program, threads).expect("no failure");
+            let (states, executions) = explore_run(&program, Some(threads)).expect("no failure");
             assert_eq!(
                 states, full.states,
                 "case {checked}, {threads} threads: {program:?}"
@@ -448,7 +457,24 @@ fn the_split_search_reaches_every_state_full_enumeration_reaches() {
         checked * 4 >= cases(),
         "{checked} programs checked of {drawn} drawn"
     );
-    eprintln!("{checked} programs: the split search reaches every state");
+    eprintln!("{checked} programs with faults: every state reached, serial and split");
+}
+
+#[test]
+fn a_run_with_faults_orders_each_outcome() {
+    // Thread 1's fault must fire after both other threads' yields (it reads the clock then),
+    // with thread 2's add before thread 0's. The wakeup trees put the reversal of the fired
+    // fault and thread 2's yield under the fault's branch, as if it commuted with every
+    // outcome (it does with the outcome that does not fire), and never ran it.
+    use Op::*;
+    let program = vec![
+        vec![Yield, Add],
+        vec![FaultNow(true), Yield],
+        vec![Yield, Add],
+    ];
+    let full = explore(&program, &mut Exhaustive::default(), 20_000).expect("small");
+    let (states, _) = explore_run(&program, None).expect("no failure");
+    assert_eq!(states, full.states, "{program:?}");
 }
 
 #[test]
@@ -472,7 +498,40 @@ fn a_split_puts_steps_with_outcomes_to_sleep_touching_everything() {
     ];
     for program in programs {
         let full = explore(&program, &mut Exhaustive::default(), 20_000).expect("small");
-        let (states, _) = explore_split(&program, 1).expect("no failure");
+        let (states, _) = explore_run(&program, Some(1)).expect("no failure");
         assert_eq!(states, full.states, "{program:?}");
     }
+}
+
+#[test]
+fn notify_targets_with_timeouts_lose_no_state() {
+    // The wakeup trees' other outcomes: which waiter a `notify_one` wakes. They differ only
+    // in the waiter woken, which a timeout (a clock move) also touches — programs of timed
+    // waits, `notify_one`, sleeps, yields and clock reads, against full enumeration.
+    let mut rng = Rng::new(0x5eed_0077);
+    let mut checked = 0;
+    for _ in 0..cases() * 2 {
+        let threads = 2 + rng.below(2);
+        let program: Program = (0..threads)
+            .map(|_| {
+                (0..1 + rng.below(3))
+                    .map(|_| match rng.below(6) {
+                        0 | 1 => Op::TimedAwait(0, 1 + rng.below(3) as u64),
+                        2 => Op::Signal(0, false),
+                        3 => Op::Sleep(1 + rng.below(2) as u64),
+                        4 => Op::Yield,
+                        _ => Op::Now,
+                    })
+                    .collect()
+            })
+            .collect();
+        let Some(full) = explore(&program, &mut Exhaustive::default(), 20_000) else {
+            continue;
+        };
+        let got = explore(&program, &mut Optimal::new(None, None), usize::MAX).expect("no limit");
+        assert_eq!(got.states, full.states, "case {checked}: {program:?}");
+        checked += 1;
+    }
+    assert!(checked * 2 >= cases(), "{checked} programs checked");
+    eprintln!("{checked} programs of timed waits and notify_one: every state reached");
 }

@@ -37,12 +37,18 @@
 //!   a thread without outcomes does. The price: an outcome no race asked for may find only
 //!   threads asleep after it — a sleep-set-blocked execution (counted in `blocked`; its races
 //!   are reversed like those of any execution).
-//! - **Faults.** A run whose faults may fire (a fault budget) uses the same wakeup trees:
-//!   sound, each trace once, at the price of some blocked executions after a fault outcome
-//!   nothing asked for (1,978 over the differential check's 10,000 programs, 58,519 traces;
-//!   source-DPOR, which such runs used before, 2,649). The losses that had sent them to
-//!   source-DPOR came from exploring only the outcomes a sequence asked for (24 executions
-//!   for 30 traces, then case 9,595 of 10,000: 27 for 30).
+//! - **Faults.** A run whose faults may fire (a fault budget) searches the source-DPOR way
+//!   ([`Optimal::with_fault_budget`]): every trace, at the price of some blocked executions
+//!   (2,649 over the differential check's 10,000 programs, 58,519 traces). The wakeup trees ran
+//!   fewer (1,978) but lost states where a fault's outcomes touch different objects (its
+//!   thread reads the clock only when it fires): "absorbs the wakeup sequences that merely
+//!   commute with it" above holds only if they commute with every outcome, and a branch knows
+//!   the accesses of the outcome its race saw — a sequence commuting with that one joined the
+//!   branch though it raced with the other (2 programs in 2,000 such, against full
+//!   enumeration: `a_run_with_faults_orders_each_outcome`). Giving such a sequence a branch of
+//!   its own loses traces instead (`wakeup_trees_with_fault_outcomes_lose_no_trace`). Notify
+//!   targets, the other outcomes, differ only in the waiter woken: programs of timed waits,
+//!   `notify_one`, sleeps and yields lose nothing (`notify_targets_with_timeouts_lose_no_state`).
 //! - **Time.** When every thread waits and the clock jumps, nothing before the jump can be
 //!   reordered with anything after it: the jump is a barrier.
 //!
@@ -156,7 +162,8 @@ enum Second {
 pub(crate) struct Optimal {
     /// Reverse races the source-DPOR way (a race adds one thread that starts its reversal, no
     /// guidance): complete without wakeup trees, so the search can be split into independent
-    /// work items (see `split`), at the price of some blocked executions.
+    /// work items (see `split`), at the price of some blocked executions; also the search of
+    /// runs whose faults may fire (see [`Optimal::with_fault_budget`]).
     source: bool,
     /// A work item of a split search explores only the branch of this thread node (see
     /// [`Optimal::split`]); its insertions above it go to `outbox`.
@@ -312,6 +319,15 @@ impl Optimal {
         let mut search = Self::new(None, None);
         search.source = true;
         search
+    }
+
+    /// The search for a run whose fault points may fire (`budget` > 0): source-DPOR (see
+    /// `source`). The wakeup trees lose states where a fault's outcomes touch different
+    /// objects (its thread reads the clock only when it fires): a sequence that commutes with
+    /// the outcome a race saw goes under that branch, though it races with another outcome.
+    pub(crate) fn with_fault_budget(mut self, budget: usize) -> Self {
+        self.source |= budget > 0;
+        self
     }
 
     /// Add wakeup sequence `v` at thread node `node`, unless a thread explored there already

@@ -43,6 +43,8 @@ pub(crate) struct Setup {
     pub(crate) seed: u64,
     pub(crate) shard: Option<(usize, usize)>,
     pub(crate) fault_probability: f64,
+    /// Faults that may fire per execution (the exhaustive member's search depends on it).
+    pub(crate) fault_budget: usize,
     /// The run's step bound (the fuzzer's delays stop well before it).
     pub(crate) max_steps: usize,
     /// The fuzzer's corpus, if the run was given one.
@@ -124,7 +126,11 @@ pub(crate) fn members(s: Setup) -> Vec<Member> {
         )
         .slots(30),
         member(Checker::SimSurw, Urw::new(s.seed(0), s.indices(), p, true)).slots(4),
-        member(Checker::SimDfs, Optimal::new(None, s.shard)).complete(&s),
+        member(
+            Checker::SimDfs,
+            Optimal::new(None, s.shard).with_fault_budget(s.fault_budget),
+        )
+        .complete(&s),
         member(Checker::SimPct, Pct::new(s.seed(1), 3, s.indices(), p)),
         member(Checker::SimUrw, Urw::new(s.seed(2), s.indices(), p, false)),
         member(Checker::SimPct, Pct::new(s.seed(3), 4, s.indices(), p)),
@@ -374,6 +380,7 @@ mod tests {
             seed: 0,
             shard: None,
             fault_probability: 0.0,
+            fault_budget: 0,
             max_steps: 1_000,
             corpus: None,
         }
