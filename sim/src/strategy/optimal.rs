@@ -99,6 +99,14 @@ impl Sleeper {
     }
 }
 
+/// Could a step touching `accesses` have several outcomes where it runs from another state? A
+/// fault point (the fault budget) and a notification that wakes someone (its waiters).
+fn may_have_outcomes(accesses: &[Access]) -> bool {
+    accesses
+        .iter()
+        .any(|a| a.key == access::FAULTS || matches!(a.role, Role::Wake { .. }))
+}
+
 /// Add to `into` each access of `from` it does not hold yet.
 fn add_accesses(into: &mut Accesses, from: &[Access]) {
     for a in from {
@@ -370,12 +378,14 @@ impl Optimal {
         let asleep = n.sleep.iter().fold(0u64, |acc, s| acc | bit(s.thread));
         let can_start = n.enabled & !asleep;
         if let Some(&q) = initials.iter().find(|&&t| can_start & bit(t) != 0) {
-            // What the step touches: `v`'s, unless the step has outcomes (an answer), whose
-            // others may touch more — a split puts the branch to sleep before it ran.
+            // What the step touches: `v`'s, unless it may have outcomes here whose others touch
+            // more — an answer in `v`, or a fault point or a notification, which may have more
+            // outcomes here than where `v` ran them (budget left, waiters not yet woken). A
+            // split puts the branch to sleep before it ran.
             let accesses = v
                 .iter()
                 .find(|s| s.thread == q)
-                .filter(|s| s.answer.is_none())
+                .filter(|s| s.answer.is_none() && !may_have_outcomes(&s.accesses))
                 .map(|s| s.accesses.clone());
             n.pending.branches.push(Branch {
                 thread: q,
