@@ -263,15 +263,23 @@ struct Explored {
     executions: usize,
 }
 
-/// Everything `scheduler` explores of `program`; `None` past `limit` executions.
-fn explore(program: &Program, scheduler: &mut dyn Scheduler, limit: usize) -> Option<Explored> {
-    let log: Log = std::sync::Arc::default();
+/// The configuration every check here runs under: the unbounded search (serial, or split on
+/// `threads` OS threads), one fault that may fire, a step bound.
+fn config(threads: Option<usize>) -> Config {
     let mut config = Config::new(Strategy::Dfs {
         preemption_bound: None,
         max_executions: None,
     });
+    config.threads = threads;
     config.fault_budget = 1;
     config.max_steps = 2_000;
+    config
+}
+
+/// Everything `scheduler` explores of `program`; `None` past `limit` executions.
+fn explore(program: &Program, scheduler: &mut dyn Scheduler, limit: usize) -> Option<Explored> {
+    let log: Log = std::sync::Arc::default();
+    let config = config(None);
     let model = model(program.clone(), log.clone());
     let session = Session::for_test(&config, std::sync::Arc::new(model));
     let mut out = Explored {
@@ -399,13 +407,7 @@ fn random_fault_program(rng: &mut Rng) -> Program {
 /// threads — and its execution count; `None` if it fails (a deadlock ends its run).
 fn explore_run(program: &Program, threads: Option<usize>) -> Option<(BTreeSet<Final>, usize)> {
     let sink: std::sync::Arc<std::sync::Mutex<BTreeSet<Final>>> = std::sync::Arc::default();
-    let mut config = Config::new(Strategy::Dfs {
-        preemption_bound: None,
-        max_executions: None,
-    });
-    config.threads = threads;
-    config.fault_budget = 1;
-    config.max_steps = 2_000;
+    let config = config(threads);
     let recording = {
         let (program, sink) = (program.clone(), sink.clone());
         move || {
