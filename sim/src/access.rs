@@ -91,6 +91,11 @@ pub(crate) fn unknown() -> Accesses {
     smallvec::smallvec![Access::new(ANY, Role::Write)]
 }
 
+/// Are these accesses (or some of them) not known yet ([`unknown`])?
+pub(crate) fn is_unknown(accesses: &[Access]) -> bool {
+    accesses.iter().any(|a| a.key == ANY)
+}
+
 /// The key of `thread`'s wake-up flag (condvar notifications, timeouts, async wakers).
 pub(crate) fn wake(thread: ThreadId) -> Key {
     WAKE | thread as Key

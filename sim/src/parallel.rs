@@ -1,8 +1,11 @@
-//! The parallel exhaustive search: the optimal search splits into independent work items
-//! ([`Optimal::split`](crate::strategy::optimal)), items split again as they run, and a pool
-//! of OS threads explores them (fork-join: a thread waiting for an item's parts helps run
-//! them). What the parts found is merged in item order, so the executions explored, the
-//! counts and the verdict are the same for any number of threads, one included.
+//! The parallel exhaustive search: the source-DPOR search splits into work items
+//! ([`Optimal::split`](crate::strategy::optimal)) whenever a thread runs out of work, items
+//! split again the same way, and a pool of OS threads explores them (fork-join: a thread
+//! waiting for an item's parts helps run them). A split changes nothing that is explored —
+//! the items together run exactly the executions the serial source-DPOR search runs — so the
+//! executions, the counts and the verdict are the same for any number of threads, one
+//! included, though when splits happen depends on timing. What the parts found is merged in
+//! item order.
 //!
 //! When parts fail, the failure reported is the first in the serial order of the search (the
 //! parts of a split in order, depth first), once everything before it finished; its execution
@@ -18,10 +21,6 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Instant;
-
-/// Executions an item runs itself before it tries to split (whatever the number of threads;
-/// the crate's own tests split after every execution, to exercise splits on small programs).
-const SPLIT_AFTER: usize = if cfg!(test) { 1 } else { 256 };
 
 /// What one work item explored, or the failure it found (its execution count is the item's
 /// own until the merge adds what came before).
@@ -65,11 +64,14 @@ struct Slot {
 /// A queued item and where its outcome goes.
 type Job = (Optimal, Arc<Slot>);
 
-/// The items waiting for a thread, and the threads' stop signal.
+/// The items waiting for a thread, and the threads' stop signal; how many threads wait for
+/// work and how many items are queued, for the running items to see whether to split.
 #[derive(Default)]
 struct Pool {
     queue: Mutex<(VecDeque<Job>, bool)>,
     changed: Condvar,
+    idle: AtomicUsize,
+    queued: AtomicUsize,
 }
 
 impl Pool {
@@ -77,13 +79,42 @@ impl Pool {
         let slot = Arc::new(Slot::default());
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
         queue.0.push_back((item, slot.clone()));
+        self.queued.store(queue.0.len(), Ordering::Relaxed);
         self.changed.notify_all();
         slot
     }
 
     fn pop(&self) -> Option<Job> {
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-        queue.0.pop_front()
+        Self::pop_locked(&mut queue.0, &self.queued)
+    }
+
+    fn pop_locked(queue: &mut VecDeque<Job>, queued: &AtomicUsize) -> Option<Job> {
+        let job = queue.pop_front();
+        queued.store(queue.len(), Ordering::Relaxed);
+        job
+    }
+
+    /// Wait (holding `queue`'s lock) until an item is queued or completes, counted idle.
+    fn wait<'a>(
+        &self,
+        queue: std::sync::MutexGuard<'a, (VecDeque<Job>, bool)>,
+    ) -> std::sync::MutexGuard<'a, (VecDeque<Job>, bool)> {
+        self.idle.fetch_add(1, Ordering::Relaxed);
+        let queue = self
+            .changed
+            .wait(queue)
+            .unwrap_or_else(PoisonError::into_inner);
+        self.idle.fetch_sub(1, Ordering::Relaxed);
+        queue
+    }
+
+    /// Should a running item split now? When a thread waits for work that no queued item
+    /// gives it. (This crate's own tests split after every execution, to exercise splits on
+    /// small programs.) A split changes nothing that is explored (see `Optimal::split`), so
+    /// it may depend on timing.
+    fn wants_split(&self) -> bool {
+        cfg!(test) || self.idle.load(Ordering::Relaxed) > self.queued.load(Ordering::Relaxed)
     }
 
     fn stop(&self) {
@@ -131,16 +162,13 @@ impl Session<'_> {
             let job = {
                 let mut queue = pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
                 loop {
-                    if let Some(job) = queue.0.pop_front() {
+                    if let Some(job) = Pool::pop_locked(&mut queue.0, &pool.queued) {
                         break Some(job);
                     }
                     if queue.1 {
                         break None;
                     }
-                    queue = pool
-                        .changed
-                        .wait(queue)
-                        .unwrap_or_else(PoisonError::into_inner);
+                    queue = pool.wait(queue);
                 }
             };
             let Some((item, slot)) = job else {
@@ -163,33 +191,30 @@ impl Session<'_> {
     fn explore(&self, mut item: Optimal, pool: &Pool, stop: &Stop) -> ItemOutcome {
         let mut report = self.empty_report();
         let mut traces = FastSet::default();
-        let mut since_split = 0;
         while stop.next() && item.next_execution() {
             let result = self.execute(&mut item);
             report.count(&result);
             if !matches!(result.outcome, Outcome::Ok { .. } | Outcome::Pruned) {
                 return Err(self.failure_of(result, report.executions));
             }
-            since_split += 1;
-            if since_split < SPLIT_AFTER {
+            if !pool.wants_split() {
                 continue;
             }
-            since_split = 0;
             let Some(parts) = item.split() else {
                 continue;
             };
-            let mut outboxes = Vec::new();
+            let mut results = Vec::new();
             for outcome in self.run_parts(parts, pool, stop) {
                 let before = report.executions;
-                let (part, found) = outcome.map_err(|mut failure| {
+                let (part, mut found) = outcome.map_err(|mut failure| {
                     failure.executions += before;
                     failure
                 })?;
                 report.merge(&part);
-                merge_traces(&mut traces, found.traces);
-                outboxes.push(found.outbox);
+                merge_traces(&mut traces, std::mem::take(&mut found.traces));
+                results.push(found);
             }
-            item.resume(outboxes);
+            item.resume(results);
         }
         report.exhausted = item.exhausted();
         let mut result = item.item_result();
@@ -238,11 +263,7 @@ impl Session<'_> {
                 .is_some();
             if !ready && queue.0.is_empty() {
                 // Woken when any item completes or is queued.
-                drop(
-                    pool.changed
-                        .wait(queue)
-                        .unwrap_or_else(PoisonError::into_inner),
-                );
+                drop(pool.wait(queue));
             }
         }
     }

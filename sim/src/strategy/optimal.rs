@@ -308,17 +308,7 @@ impl Optimal {
                 Second::Blocked(step) => self.tracker.wakeup_sequence(i, None, Some(step)),
             };
             let node = self.tracker.events[i].node;
-            match self.floor {
-                // Above a work item's branch: the search that split hands it on.
-                Some(floor) if node < floor => {
-                    self.outbox.push((node, v));
-                    continue;
-                }
-                // At the branch itself: every other branch is a work item of its own.
-                Some(floor) if node == floor => continue,
-                _ => {}
-            }
-            self.insert(node, v);
+            self.hand_up_or_insert(node, v);
         }
     }
 
@@ -378,13 +368,21 @@ impl Optimal {
         let asleep = n.sleep.iter().fold(0u64, |acc, s| acc | bit(s.thread));
         let can_start = n.enabled & !asleep;
         if let Some(&q) = initials.iter().find(|&&t| can_start & bit(t) != 0) {
-            // What the step touches: `v`'s, unless it may have outcomes here whose others touch
-            // more — an answer in `v`, or a fault point or a notification, which may have more
-            // outcomes here than where `v` ran them (budget left, waiters not yet woken). A
-            // split puts the branch to sleep before it ran.
+            // What the step will touch here, if `v` tells it exactly (a split hands out the
+            // branches after this one only then; the serial search puts the branch to sleep
+            // with what it touched once it ran). Not when it may have outcomes here whose
+            // others touch more — an answer in `v`, or a fault point or a notification, which
+            // may have more outcomes here than where `v` ran them (budget left, waiters not yet
+            // woken) — nor when it is `v`'s last step, the race's second: run here, before the
+            // race's first, it may read other values and go on to touch other objects (a
+            // clock read only if a load saw 0). Every other step of `v` depends on nothing it
+            // moves past, so it reads what it read in `v`.
+            let last = v.len() - 1;
             let accesses = v
                 .iter()
-                .find(|s| s.thread == q)
+                .position(|s| s.thread == q)
+                .filter(|&k| k != last)
+                .map(|k| &v[k])
                 .filter(|s| s.answer.is_none() && !may_have_outcomes(&s.accesses))
                 .map(|s| s.accesses.clone());
             n.pending.branches.push(Branch {

@@ -1,88 +1,76 @@
-//! Splitting the optimal search into independent work items, for a parallel search whose
-//! counts and verdicts do not depend on how many threads run it.
+//! Splitting the source-DPOR search into independent work items, for a parallel search that
+//! explores exactly the executions of the serial one, wherever and whenever it splits.
 //!
-//! The optimal search is sequential by nature: a branch's exploration adds wakeup sequences to
-//! the branches after it and to the decisions above it. A split removes the first dependency
-//! by *expanding* a decision fully: every thread that may run there (and is not asleep) becomes
-//! a branch — a work item — whose sleep set holds the items before it, as if they had been
-//! explored first; a wakeup sequence that one item would add to another is then covered by the
-//! other item's own exploration (exploring a branch without guidance loses nothing; guidance
-//! only avoids blocked executions). Sequences for the decisions above go to an outbox that the
-//! splitting search applies, in item order, once every item is done — as the serial search
-//! would have. Which decision splits, and when, depends only on the search itself (never on
-//! the number of threads), so any number of threads, one included, explores exactly the same
-//! executions. The price: an expanded branch covered entirely by the ones before it runs one
-//! blocked execution.
+//! A split hands branches of one decision to work items: the branch explored now and the next
+//! branches still to explore there, in order. The serial search would explore them one after
+//! the other, each with the ones before it asleep; an item does exactly that, with those
+//! branches asleep from its start. That needs what each earlier branch's step touches — the
+//! accesses it sleeps with — before that branch has run, so a split hands out branches only
+//! while the one before is known exactly: the current branch once every outcome of its step
+//! ran, a pending branch whose step `insert_source` could read off its wakeup sequence (see
+//! there). The remaining branches stay with the splitting search.
+//!
+//! Everything an item's races would add to decisions at or above its branch's goes to its
+//! outbox; once every item is done, the splitting search puts the items' branches to sleep
+//! with what their steps touched and applies the outboxes in item order, exactly as the serial
+//! search would have done meanwhile (a decision's new branches come after the ones already
+//! there, so none would have run before the items' branches either), and carries on with the
+//! decision's remaining branches. The split search therefore explores the serial source-DPOR
+//! search's executions whatever the splits, so it may split at any moment — when a thread
+//! runs out of work — and still report the same counts and verdict for any number of
+//! threads (checked against the serial search in `dpor_check`).
 
 use super::super::wakeup::{Step, Wut};
-use super::{Node, Optimal, Sleeper};
-use crate::access;
+use super::{bit, Node, Optimal, Sleeper};
+use crate::access::{self, Accesses};
+use crate::op::ThreadId;
 use crate::strategy::fastmap::FastSet;
 
 /// What a finished work item hands back to the search that split.
 #[derive(Debug)]
 pub(crate) struct ItemResult {
     pub(crate) traces: FastSet<u64>,
-    /// Wakeup sequences for decisions above the item's branch, in the order found.
+    /// Wakeup sequences for decisions at or above the item's branch, in the order found.
     pub(crate) outbox: Vec<(usize, Vec<Step>)>,
+    /// The item's branch: its thread, and what its step touched (over every outcome); `None`
+    /// for the whole search, which is no item.
+    branch: Option<(ThreadId, Accesses)>,
 }
 
 impl Optimal {
-    /// Split the search at the shallowest decision that still has branches to explore: this
-    /// search hands its current branch there, and every other branch, to work items (returned
-    /// in order) and waits for [`Optimal::resume`]. `None` when nothing can be split (or the
-    /// search is sharded or capped, where a split would change what is explored).
+    /// Split the search at the shallowest decision whose current branch can be handed out
+    /// with a branch after it: this search hands both (and more, see the module docs) to work
+    /// items, returned in order, and waits for [`Optimal::resume`]. `None` when nothing can be
+    /// split (or the search is sharded or capped, where a split would change what is
+    /// explored).
     pub(crate) fn split(&mut self) -> Option<Vec<Optimal>> {
         if !self.source || self.shard.1 > 1 || self.max_executions.is_some() || self.exhausted {
             return None;
         }
         // Below this item's own branch decision (an item splits within its branch).
         let from = self.floor.map_or(0, |floor| floor + 1);
-        let at = from
-            + self.stack[from..].iter().position(|n| match n {
-                Node::Thread(t) => !t.pending.branches.is_empty(),
-                Node::Option(_) => false,
-            })?;
-        let Node::Thread(node) = &self.stack[at] else {
-            unreachable!("found a thread node")
+        let at = (from..self.stack.len()).find(|&i| self.splittable_at(i))?;
+        let Node::Thread(node) = &mut self.stack[at] else {
+            unreachable!("a thread node")
         };
-        // The branches: the current one, the pending ones, then every other thread that may
-        // run there (a full expansion makes the items independent). Each sleeps in the items
-        // after it with what its step touches, over every outcome — the serial search puts a
-        // branch to sleep only once all ran. The current step's outcomes seen so far tell it
-        // only when none is left (a pending branch's accesses are complete, see
-        // `insert_source`); otherwise it sleeps touching everything (asleep with fewer
-        // accesses, it stayed asleep past a step that races with an outcome not seen yet, and
-        // states were lost).
-        let outcomes_done = match self.stack.get(at + 1) {
-            Some(Node::Option(o)) => o.remaining.is_empty(),
-            _ => true,
-        };
-        let current_accesses = if outcomes_done {
-            node.current_accesses.clone()
-        } else {
-            access::unknown()
-        };
-        let mut branches = vec![(node.current, Vec::new(), current_accesses)];
-        for b in &node.pending.branches {
-            branches.push((b.thread, b.answers.clone(), b.accesses.clone()));
-        }
-        let asleep: Vec<usize> = node.sleep.iter().map(|s| s.thread).collect();
-        for t in (0..64).filter(|&t| node.enabled & (1u64 << t) != 0) {
-            if !asleep.contains(&t) && !branches.iter().any(|b| b.0 == t) {
-                branches.push((t, Vec::new(), access::unknown()));
+        // The branches handed out: the current one, then pending ones while the one before is
+        // known exactly (an unknown one can still go last: nothing handed out sleeps with it).
+        let mut handed = vec![(node.current, node.current_accesses.clone(), Vec::new())];
+        while !node.pending.branches.is_empty() {
+            if access::is_unknown(&handed[handed.len() - 1].1) {
+                break;
             }
+            let b = node.pending.branches.remove(0);
+            handed.push((b.thread, b.accesses, b.answers));
         }
-        let mut items = Vec::with_capacity(branches.len());
-        for (k, (thread, answers, _)) in branches.iter().cloned().enumerate() {
+        let mut items = Vec::with_capacity(handed.len());
+        for (k, (thread, _, answers)) in handed.iter().cloned().enumerate() {
             let mut item = if k == 0 {
                 self.clone()
             } else {
                 self.fresh_item(at, thread, answers)
             };
             item.floor = Some(at);
-            // Insertions above the split decision go to the splitting search's outbox (and
-            // from there, above its own floor, further up).
             item.outbox = Vec::new();
             if k == 0 {
                 // Move on from the execution that just ran, within the branch.
@@ -95,29 +83,31 @@ impl Optimal {
                 unreachable!("a thread node")
             };
             n.pending = Wut::default();
-            n.explored += k;
-            n.sleep
-                .extend(branches[..k].iter().map(|b| Sleeper::new(b.0, b.2.clone())));
+            for (t, accesses, _) in &handed[..k] {
+                n.sleep.push(Sleeper::new(*t, accesses.clone()));
+                n.explored += 1;
+                n.done |= bit(*t);
+            }
             items.push(item);
         }
-        // This search resumes above the split decision once every item is done.
+        // This search resumes at the split decision once every item is done.
         self.stack.truncate(at + 1);
-        let Node::Thread(n) = &mut self.stack[at] else {
-            unreachable!("a thread node")
-        };
-        n.pending = Wut::default();
-        // Item 0 explores the current branch whole (every outcome of its step, as everywhere):
-        // it sleeps here once this search moves on.
-        n.explored += branches.len() - 1;
-        n.sleep.extend(
-            branches
-                .iter()
-                .skip(1)
-                .map(|b| Sleeper::new(b.0, b.2.clone())),
-        );
         self.tracker = Default::default();
         self.keep = 0;
         Some(items)
+    }
+
+    /// Can the search split at `at`: a thread decision with a branch still to explore, whose
+    /// current step has run every outcome (what it touches is known)?
+    fn splittable_at(&self, at: usize) -> bool {
+        let Node::Thread(n) = &self.stack[at] else {
+            return false;
+        };
+        let outcomes_done = match self.stack.get(at + 1) {
+            Some(Node::Option(o)) => o.remaining.is_empty(),
+            _ => true,
+        };
+        !n.pending.branches.is_empty() && outcomes_done
     }
 
     /// A work item exploring `thread`'s branch at thread node `at`, from scratch.
@@ -137,24 +127,54 @@ impl Optimal {
 
     /// What this (finished) work item found.
     pub(crate) fn item_result(&mut self) -> ItemResult {
+        let branch = self.floor.map(|floor| {
+            let Node::Thread(n) = &mut self.stack[floor] else {
+                unreachable!("a work item's branch is a thread node")
+            };
+            (n.current, std::mem::take(&mut n.current_accesses))
+        });
         ItemResult {
             traces: std::mem::take(&mut self.traces),
             outbox: std::mem::take(&mut self.outbox),
+            branch,
         }
     }
 
-    /// Continue after a split: apply the items' outboxes in item order (as the serial search
-    /// would have inserted them; sequences above this search's own floor go on to its outbox),
-    /// then carry on above the split decision.
-    pub(crate) fn resume(&mut self, outboxes: impl IntoIterator<Item = Vec<(usize, Vec<Step>)>>) {
-        for outbox in outboxes {
-            for (node, v) in outbox {
-                match self.floor {
-                    Some(floor) if node < floor => self.outbox.push((node, v)),
-                    Some(floor) if node == floor => {}
-                    _ => self.insert(node, v),
-                }
+    /// Continue after a split, with the items' results in item order: the items' branches
+    /// are explored (each sleeps at the split decision with what its step touched; the last
+    /// stays current, for `backtrack` to retire as it retires any branch), then their outboxes
+    /// apply in order — as the serial search would have inserted them (sequences at or above
+    /// this search's own floor go on to its outbox).
+    pub(crate) fn resume(&mut self, results: Vec<ItemResult>) {
+        let at = self.stack.len() - 1;
+        let Node::Thread(n) = &mut self.stack[at] else {
+            unreachable!("a split decision is a thread node")
+        };
+        let last = results.len() - 1;
+        for (k, result) in results.iter().enumerate() {
+            let (thread, accesses) = result.branch.clone().expect("a work item's result");
+            if k == last {
+                n.current = thread;
+                n.current_accesses = accesses;
+            } else {
+                n.sleep.push(Sleeper::new(thread, accesses));
+                n.explored += 1;
+                n.done |= bit(thread);
             }
+        }
+        for result in results {
+            for (node, v) in result.outbox {
+                self.hand_up_or_insert(node, v);
+            }
+        }
+    }
+
+    /// Insert wakeup sequence `v` at `node`, or, at or above this work item's branch, hand it
+    /// to the search that split (its outbox).
+    pub(super) fn hand_up_or_insert(&mut self, node: usize, v: Vec<Step>) {
+        match self.floor {
+            Some(floor) if node <= floor => self.outbox.push((node, v)),
+            _ => self.insert(node, v),
         }
     }
 }
