@@ -3,8 +3,15 @@
 //!
 //! A step is one visible operation and everything its thread then does until the next one. Its
 //! accesses are the operation's own (a lock writes the mutex, a load reads the atomic) plus
-//! those recorded while the thread ran on (a `notify_one` wakes one particular waiter, a
-//! failed `try_lock` only reads the mutex, `now()` reads the clock). Two steps of different
+//! those recorded while it runs (a `notify_one` wakes one particular waiter, a failed
+//! `try_lock` only reads the mutex). What a step touches must not depend on values it read
+//! and then acted on before the next operation: run elsewhere (a race reversed), the step
+//! would touch other objects than the searches took it to. So reading the clock is an
+//! operation of its own ([`OpKind::ReadClock`]): read after a load, it belonged to the load's
+//! step only when the load saw a given value, and states were lost
+//! (`a_clock_read_a_load_leads_to_is_a_step_of_its_own`). One such case remains: an async
+//! primitive known by address is registered (a [`REGISTRY`] write) just before its first
+//! operation, inside the step before. Two steps of different
 //! threads are *dependent* when they access a common [`Key`] and one of them writes it;
 //! independent steps commute (same state, same enabledness) — that is the contract every `Sim`
 //! primitive keeps by recording what it touches.
@@ -199,6 +206,10 @@ pub(crate) fn of_op(
             None,
         ],
         OpKind::Sleep => [Some(Access::new(CLOCK, Role::ReadClock { until })), None],
+        OpKind::ReadClock => [
+            Some(Access::new(CLOCK, Role::ReadClock { until: None })),
+            None,
+        ],
         OpKind::Lock | OpKind::WriteLock => [on(acquire(false)), None],
         OpKind::ReadLock => [on(acquire(true)), None],
         OpKind::Reacquire => [

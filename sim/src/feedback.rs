@@ -75,6 +75,7 @@ impl Effect {
             | OpKind::SpawnProcess
             | OpKind::Yield
             | OpKind::Sleep
+            | OpKind::ReadClock
             | OpKind::Fault
             | OpKind::Park => Effect::None,
         }

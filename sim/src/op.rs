@@ -55,6 +55,9 @@ pub(crate) enum OpKind {
     Reinit,
     /// The thread's last step (its result becomes joinable).
     Exit,
+    /// Reads the virtual clock (`now()`, a deadline computed from it): a step of its own, so
+    /// that what a step touches never depends on values it read (see `access`).
+    ReadClock,
 }
 
 impl OpKind {
@@ -70,6 +73,7 @@ impl OpKind {
             OpKind::Join => "joins",
             OpKind::Yield => "yields",
             OpKind::Sleep => "sleeps",
+            OpKind::ReadClock => "reads the clock",
             OpKind::Lock => "locks",
             OpKind::TryLock => "try-locks",
             OpKind::Unlock => "releases",

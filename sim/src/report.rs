@@ -113,9 +113,15 @@ fn action(result: &ExecResult, index: usize, step: &StepRec) -> String {
         (OpKind::Exit, _) if result.panics.iter().any(|p| p.thread == step.thread) => {
             "exits, panicking".to_owned()
         }
-        (OpKind::Start | OpKind::Exit | OpKind::Yield | OpKind::Sleep | OpKind::Spawn, _) => {
-            verb.to_owned()
-        }
+        (
+            OpKind::Start
+            | OpKind::Exit
+            | OpKind::Yield
+            | OpKind::Sleep
+            | OpKind::ReadClock
+            | OpKind::Spawn,
+            _,
+        ) => verb.to_owned(),
         (OpKind::Fault, _) => {
             // A fault that fires is recorded with the trace length after its step.
             let fired = result.faults.iter().find(|(s, _)| *s == index + 1);

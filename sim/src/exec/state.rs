@@ -337,9 +337,16 @@ impl ExecState {
         }
     }
 
-    /// Record that the running step read the clock (`now()`, a deadline computed from it).
+    /// Record that the running step read the clock (a timed wait's deadline, computed inside
+    /// its step).
     pub(crate) fn read_clock(&mut self) -> Duration {
         self.record(access::CLOCK, Role::ReadClock { until: None });
+        self.now
+    }
+
+    /// The clock, for a [`OpKind::ReadClock`](crate::op::OpKind::ReadClock) step (whose
+    /// access the operation itself records).
+    pub(crate) fn clock(&self) -> Duration {
         self.now
     }
 

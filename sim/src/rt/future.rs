@@ -210,8 +210,9 @@ impl AsyncRuntime for Sim {
 /// Ready once the virtual clock reaches `deadline`; until then a timer wakes the current task.
 fn until(deadline: LogicalInstant) -> Poll<()> {
     let deadline = deadline.since_start();
+    let now = crate::rt::read_clock().since_start();
     with_exec(|e| {
-        if e.read_clock() >= deadline {
+        if now >= deadline {
             return Poll::Ready(());
         }
         let thread = e.current;

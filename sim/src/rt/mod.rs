@@ -52,8 +52,18 @@ pub struct SimJoinHandle<T> {
 }
 
 /// The virtual time `duration` from now (saturating): the deadline of a sleep or a timeout.
+#[track_caller]
 pub(crate) fn deadline_after(duration: Duration) -> LogicalInstant {
-    <Sim as Runtime>::now().saturating_add(duration)
+    read_clock().saturating_add(duration)
+}
+
+/// Read the virtual clock, a step of its own ([`OpKind::ReadClock`]): read in the step before,
+/// the read would be there only if that step's values led to it (a load that saw 0), and the
+/// searches take a step to touch the same objects wherever it runs.
+#[track_caller]
+pub(crate) fn read_clock() -> LogicalInstant {
+    step(OpKind::ReadClock, None);
+    with_exec(|e| LogicalInstant(e.clock()))
 }
 
 /// Virtual time advanced by one `yield_now`, so that busy-waiting threads let time pass.
@@ -213,8 +223,9 @@ impl Runtime for Sim {
 
     type Instant = LogicalInstant;
 
+    #[track_caller]
     fn now() -> Self::Instant {
-        with_exec(|e| LogicalInstant(e.read_clock()))
+        read_clock()
     }
 
     fn instant_add(instant: Self::Instant, duration: Duration) -> Self::Instant {

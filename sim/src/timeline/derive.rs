@@ -19,6 +19,7 @@ impl From<OpKind> for StepOp {
             OpKind::Join => StepOp::Join,
             OpKind::Yield => StepOp::Yield,
             OpKind::Sleep => StepOp::Sleep,
+            OpKind::ReadClock => StepOp::ReadClock,
             OpKind::Lock => StepOp::Lock,
             OpKind::TryLock => StepOp::TryLock,
             OpKind::Unlock => StepOp::Unlock,

@@ -39,6 +39,8 @@ pub enum StepOp {
     Yield,
     /// Sleeps until a virtual deadline.
     Sleep,
+    /// Reads the virtual clock (`Instant::now()`, or a deadline computed from it).
+    ReadClock,
     /// Locks a mutex.
     Lock,
     /// Tries to lock a mutex ([`StepLinks::acquires`] says whether it got it).
@@ -95,6 +97,7 @@ impl StepOp {
             StepOp::Join => "join",
             StepOp::Yield => "yield",
             StepOp::Sleep => "sleep",
+            StepOp::ReadClock => "read_clock",
             StepOp::Lock => "lock",
             StepOp::TryLock => "try_lock",
             StepOp::Unlock => "unlock",
