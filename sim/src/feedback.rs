@@ -76,6 +76,7 @@ impl Effect {
             | OpKind::Yield
             | OpKind::Sleep
             | OpKind::ReadClock
+            | OpKind::Register
             | OpKind::Fault
             | OpKind::Park => Effect::None,
         }

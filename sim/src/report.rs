@@ -119,6 +119,7 @@ fn action(result: &ExecResult, index: usize, step: &StepRec) -> String {
             | OpKind::Yield
             | OpKind::Sleep
             | OpKind::ReadClock
+            | OpKind::Register
             | OpKind::Spawn,
             _,
         ) => verb.to_owned(),

@@ -41,6 +41,8 @@ pub enum StepOp {
     Sleep,
     /// Reads the virtual clock (`Instant::now()`, or a deadline computed from it).
     ReadClock,
+    /// Registers an async primitive at its first use in the execution.
+    Register,
     /// Locks a mutex.
     Lock,
     /// Tries to lock a mutex ([`StepLinks::acquires`] says whether it got it).
@@ -98,6 +100,7 @@ impl StepOp {
             StepOp::Yield => "yield",
             StepOp::Sleep => "sleep",
             StepOp::ReadClock => "read_clock",
+            StepOp::Register => "register",
             StepOp::Lock => "lock",
             StepOp::TryLock => "try_lock",
             StepOp::Unlock => "unlock",
