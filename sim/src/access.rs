@@ -9,9 +9,9 @@
 //! would touch other objects than the searches took it to. So reading the clock is an
 //! operation of its own ([`OpKind::ReadClock`]): read after a load, it belonged to the load's
 //! step only when the load saw a given value, and states were lost
-//! (`a_clock_read_a_load_leads_to_is_a_step_of_its_own`). Likewise a thread's first use of an
-//! async primitive known by address registers it ([`OpKind::Register`], a [`REGISTRY`]
-//! write) in a step of its own. Two steps of different
+//! (`a_clock_read_a_load_leads_to_is_a_step_of_its_own`). One such case remains: an async
+//! primitive known by address is registered (a [`REGISTRY`] write) just before its first
+//! operation, inside the step before. Two steps of different
 //! threads are *dependent* when they access a common [`Key`] and one of them writes it;
 //! independent steps commute (same state, same enabledness) — that is the contract every `Sim`
 //! primitive keeps by recording what it touches.
@@ -210,7 +210,6 @@ pub(crate) fn of_op(
             Some(Access::new(CLOCK, Role::ReadClock { until: None })),
             None,
         ],
-        OpKind::Register => [Some(Access::new(REGISTRY, Role::Write)), None],
         OpKind::Lock | OpKind::WriteLock => [on(acquire(false)), None],
         OpKind::ReadLock => [on(acquire(true)), None],
         OpKind::Reacquire => [

@@ -76,7 +76,6 @@ impl Effect {
             | OpKind::Yield
             | OpKind::Sleep
             | OpKind::ReadClock
-            | OpKind::Register
             | OpKind::Fault
             | OpKind::Park => Effect::None,
         }

@@ -58,10 +58,6 @@ pub(crate) enum OpKind {
     /// Reads the virtual clock (`now()`, a deadline computed from it): a step of its own, so
     /// that what a step touches never depends on values it read (see `access`).
     ReadClock,
-    /// Registers an async primitive known by address at its first use in the execution
-    /// (names it by registration order, see `access::REGISTRY`): a step of its own, for the
-    /// same reason as `ReadClock`.
-    Register,
 }
 
 impl OpKind {
@@ -78,7 +74,6 @@ impl OpKind {
             OpKind::Yield => "yields",
             OpKind::Sleep => "sleeps",
             OpKind::ReadClock => "reads the clock",
-            OpKind::Register => "registers an async primitive",
             OpKind::Lock => "locks",
             OpKind::TryLock => "try-locks",
             OpKind::Unlock => "releases",

@@ -191,7 +191,8 @@ impl Session<'_> {
     fn explore(&self, mut item: Optimal, pool: &Pool, stop: &Stop) -> ItemOutcome {
         let mut report = self.empty_report();
         let mut traces = FastSet::default();
-        while stop.next() && item.next_execution() {
+        // (The item first: a finished item takes no unit of the run's execution budget.)
+        while item.next_execution() && stop.next() {
             let result = self.execute(&mut item);
             report.count(&result);
             if !matches!(result.outcome, Outcome::Ok { .. } | Outcome::Pruned) {
@@ -277,4 +278,40 @@ fn merge_traces(into: &mut FastSet<u64>, mut other: FastSet<u64>) {
         std::mem::swap(into, &mut other);
     }
     into.extend(other);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Builder, Sim};
+    use lockstep::sync::{thread, Arc, Mutex};
+
+    #[test]
+    fn a_split_search_runs_exactly_its_execution_budget() {
+        // This crate's tests split after every execution, so items finish all the time; a
+        // finished item once took a unit of the budget too, and the run stopped short.
+        let counter = || {
+            let n: Arc<Mutex<u32, Sim>, Sim> = Arc::new(Mutex::new(0));
+            let handles: Vec<_> = (0..3)
+                .map(|_| {
+                    let n = n.clone();
+                    thread::spawn::<Sim, _, _>(move || {
+                        for _ in 0..2 {
+                            *n.lock() += 1;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap();
+            }
+        };
+        for threads in [1, 2] {
+            let report = Builder::dfs(None)
+                .max_executions(60)
+                .threads(threads)
+                .check(counter);
+            assert!(!report.exhausted, "{threads} threads: {report:?}");
+            assert_eq!(report.executions, 60, "{threads} threads: {report:?}");
+        }
+    }
 }

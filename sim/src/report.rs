@@ -119,7 +119,6 @@ fn action(result: &ExecResult, index: usize, step: &StepRec) -> String {
             | OpKind::Yield
             | OpKind::Sleep
             | OpKind::ReadClock
-            | OpKind::Register
             | OpKind::Spawn,
             _,
         ) => verb.to_owned(),

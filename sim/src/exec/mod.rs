@@ -120,20 +120,13 @@ pub(crate) fn register_made(kind: ObjKind) -> std::sync::atomic::AtomicU64 {
 /// sinks): registered as an object of this execution on first use.
 #[track_caller]
 pub(crate) fn step_on_address(kind: OpKind, address: usize) {
-    // A thread's first use of the object is a registration step of its own: done in the step
-    // before, it would be there only if that step's values led here (see `crate::access`).
-    // Each thread takes it (whether the thread used the object before is its own history, so
-    // the step is the same wherever it runs); the first in the execution names the object.
-    if with_exec(|e| !e.async_used.contains(&(e.current, address))) {
-        step(OpKind::Register, None);
-        with_exec(|e| {
-            e.async_used.insert((e.current, address));
-            if !e.async_objects.contains_key(&address) {
-                let id = e.registered_object(ObjKind::Async);
-                e.async_objects.insert(address, id);
-            }
-        });
-    }
-    let id = with_exec(|e| e.async_objects[&address]);
+    let id = with_exec(|e| {
+        if let Some(&id) = e.async_objects.get(&address) {
+            return id;
+        }
+        let id = e.registered_object(ObjKind::Async);
+        e.async_objects.insert(address, id);
+        id
+    });
     step(kind, Some(id));
 }

@@ -193,8 +193,6 @@ pub(crate) struct ExecState {
     pub(crate) coroutines: Vec<Option<super::coroutine::SimCoroutine>>,
     /// Async primitives (known by address) registered in this execution.
     pub(crate) async_objects: std::collections::BTreeMap<usize, ObjId>,
-    /// Which thread has used which of them (each registers one at its first use).
-    pub(crate) async_used: std::collections::BTreeSet<(ThreadId, usize)>,
     /// What the running step has accessed so far (its operation's own accesses, then what the
     /// primitives record as the thread runs on): the partial-order reduction's input.
     pub(crate) accesses: Vec<Access>,
@@ -266,7 +264,6 @@ impl ExecState {
             stack_size: 0,
             coroutines: Vec::new(),
             async_objects: std::collections::BTreeMap::new(),
-            async_used: std::collections::BTreeSet::new(),
             accesses: Vec::new(),
             clock_jumped: false,
             timed_waits: false,
@@ -296,7 +293,6 @@ impl ExecState {
         self.tearing_down = false;
         self.stack_size = stack_size;
         self.async_objects.clear();
-        self.async_used.clear();
         self.accesses.clear();
         self.clock_jumped = false;
         self.timed_waits = false;
@@ -341,16 +337,10 @@ impl ExecState {
         }
     }
 
-    /// Record that the running step read the clock (a timed wait's deadline, computed inside
-    /// its step).
+    /// Record that the running step read the clock (inside an operation: a
+    /// [`OpKind::ReadClock`](crate::op::OpKind::ReadClock) step, a timed wait's deadline).
     pub(crate) fn read_clock(&mut self) -> Duration {
         self.record(access::CLOCK, Role::ReadClock { until: None });
-        self.now
-    }
-
-    /// The clock, for a [`OpKind::ReadClock`](crate::op::OpKind::ReadClock) step (whose
-    /// access the operation itself records).
-    pub(crate) fn clock(&self) -> Duration {
         self.now
     }
 

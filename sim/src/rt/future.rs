@@ -176,23 +176,28 @@ impl AsyncRuntime for Sim {
 
     type Instant = LogicalInstant;
 
+    #[track_caller]
     fn now() -> Self::Instant {
-        <Sim as Runtime>::now()
+        crate::rt::read_clock()
     }
 
     fn instant_saturating_sub(later: Self::Instant, earlier: Self::Instant) -> Duration {
         later.saturating_duration_since(earlier)
     }
 
+    #[track_caller]
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        let at = Location::caller();
         let deadline = crate::rt::deadline_after(duration);
-        poll_fn(move |_| until(deadline))
+        poll_fn(move |_| until(deadline, at))
     }
 
+    #[track_caller]
     fn timeout<F: Future + Send>(
         duration: Duration,
         future: F,
     ) -> impl Future<Output = Result<F::Output, Elapsed>> + Send {
+        let at = Location::caller();
         let deadline = crate::rt::deadline_after(duration);
         async move {
             let mut future = pin!(future);
@@ -200,7 +205,7 @@ impl AsyncRuntime for Sim {
                 if let Poll::Ready(output) = future.as_mut().poll(cx) {
                     return Poll::Ready(Ok(output));
                 }
-                until(deadline).map(|()| Err(Elapsed))
+                until(deadline, at).map(|()| Err(Elapsed))
             })
             .await
         }
@@ -208,9 +213,10 @@ impl AsyncRuntime for Sim {
 }
 
 /// Ready once the virtual clock reaches `deadline`; until then a timer wakes the current task.
-fn until(deadline: LogicalInstant) -> Poll<()> {
+/// `at`: where the timer was made (its clock reads are reported there).
+fn until(deadline: LogicalInstant, at: &'static Location<'static>) -> Poll<()> {
     let deadline = deadline.since_start();
-    let now = crate::rt::read_clock().since_start();
+    let now = crate::rt::read_clock_at(at).since_start();
     with_exec(|e| {
         if now >= deadline {
             return Poll::Ready(());

@@ -62,8 +62,14 @@ pub(crate) fn deadline_after(duration: Duration) -> LogicalInstant {
 /// searches take a step to touch the same objects wherever it runs.
 #[track_caller]
 pub(crate) fn read_clock() -> LogicalInstant {
-    step(OpKind::ReadClock, None);
-    with_exec(|e| LogicalInstant(e.clock()))
+    read_clock_at(Location::caller())
+}
+
+/// [`read_clock`] for a read made at `at` (an async timer polled away from its call site).
+/// The read is recorded too: while a thread unwinds from a panic its operations are no steps.
+pub(crate) fn read_clock_at(at: &'static Location<'static>) -> LogicalInstant {
+    suspend(Op::new(OpKind::ReadClock, None, at), Wait::None);
+    with_exec(|e| LogicalInstant(e.read_clock()))
 }
 
 /// Virtual time advanced by one `yield_now`, so that busy-waiting threads let time pass.

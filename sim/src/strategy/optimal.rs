@@ -43,8 +43,8 @@
 //!   fewer (1,978) but lost states where a fault's outcomes touch different objects (its
 //!   thread read the clock only when it fired, in the fault's step — since clock reads are
 //!   steps of their own, the 2,000 fault programs of that check lose nothing with the wakeup
-//!   trees either, see [`crate::access`]; not switched back: nothing shows yet that no other
-//!   access can depend on an outcome): "absorbs the wakeup sequences that merely
+//!   trees either, but a first use of an async primitive still registers it inside the step
+//!   before, see [`crate::access`]): "absorbs the wakeup sequences that merely
 //!   commute with it" above holds only if they commute with every outcome, and a branch knows
 //!   the accesses of the outcome its race saw — a sequence commuting with that one joined the
 //!   branch though it raced with the other (2 programs in 2,000 such, against full

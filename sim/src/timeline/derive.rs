@@ -20,7 +20,6 @@ impl From<OpKind> for StepOp {
             OpKind::Yield => StepOp::Yield,
             OpKind::Sleep => StepOp::Sleep,
             OpKind::ReadClock => StepOp::ReadClock,
-            OpKind::Register => StepOp::Register,
             OpKind::Lock => StepOp::Lock,
             OpKind::TryLock => StepOp::TryLock,
             OpKind::Unlock => StepOp::Unlock,

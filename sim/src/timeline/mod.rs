@@ -41,8 +41,6 @@ pub enum StepOp {
     Sleep,
     /// Reads the virtual clock (`Instant::now()`, or a deadline computed from it).
     ReadClock,
-    /// Registers an async primitive at its first use in the execution.
-    Register,
     /// Locks a mutex.
     Lock,
     /// Tries to lock a mutex ([`StepLinks::acquires`] says whether it got it).
@@ -100,7 +98,6 @@ impl StepOp {
             StepOp::Yield => "yield",
             StepOp::Sleep => "sleep",
             StepOp::ReadClock => "read_clock",
-            StepOp::Register => "register",
             StepOp::Lock => "lock",
             StepOp::TryLock => "try_lock",
             StepOp::Unlock => "unlock",
