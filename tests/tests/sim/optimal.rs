@@ -221,3 +221,59 @@ fn waking_out_of_turn_is_a_preemption() {
         "{failure}"
     );
 }
+
+#[test]
+fn parked_async_senders_deliver_in_either_order() {
+    // Both senders find a capacity-1 channel full and park; the receiver's pop wakes both, and
+    // whichever polls first delivers. A poll after a wake-up changes the channel: while it was
+    // part of the sender's wake-up step (touching only its wake-up flag), the two deliveries
+    // looked independent, and the wakeup trees ran blocked executions.
+    use lockstep::future::{self, mpsc};
+    use std::future::{poll_fn, Future};
+    use std::pin::pin;
+    type Seen =
+        std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<(Vec<u32>, bool, bool)>>>;
+    let seen: Seen = std::sync::Arc::default();
+    let sink = seen.clone();
+    let report = Builder::dfs(None).check(move || {
+        let (tx, mut rx) = mpsc::channel::<u32, Sim>(1);
+        tx.try_send(0).unwrap();
+        // Send `v`; did the send park?
+        let send = |tx: mpsc::Sender<u32, Sim>, v: u32| {
+            thread::spawn::<Sim, _, _>(move || {
+                future::block_on::<Sim, _>(async move {
+                    let mut parked = false;
+                    let mut sending = pin!(tx.send(v));
+                    poll_fn(|cx| {
+                        let poll = sending.as_mut().poll(cx);
+                        parked |= poll.is_pending();
+                        poll
+                    })
+                    .await
+                    .unwrap();
+                    parked
+                })
+            })
+        };
+        let first = send(tx.clone(), 1);
+        let second = send(tx, 2);
+        let got = future::block_on::<Sim, _>(async move {
+            let mut got = Vec::new();
+            while let Some(v) = rx.recv().await {
+                got.push(v);
+            }
+            got
+        });
+        let parked = (first.join().unwrap(), second.join().unwrap());
+        sink.lock().unwrap().insert((got, parked.0, parked.1));
+    });
+    // (Blocked executions were the symptom: 9 of 293 while the deliveries looked independent.)
+    assert!(report.exhausted && report.blocked == 0, "{report:?}");
+    let seen = seen.lock().unwrap();
+    for got in [vec![0, 1, 2], vec![0, 2, 1]] {
+        assert!(
+            seen.contains(&(got.clone(), true, true)),
+            "{got:?} after both parked: {seen:?}"
+        );
+    }
+}

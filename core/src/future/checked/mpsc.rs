@@ -69,7 +69,13 @@ impl<T: Send, H: SchedulingPoint> Sender<T, H> {
     pub fn send(&self, value: T) -> impl Future<Output = Result<(), SendError<T>>> + Send + '_ {
         H::point(addr(&*self.shared));
         let mut value = Some(value);
+        let mut polled = false;
         poll_fn(move |cx| {
+            // A poll after a wake-up changes the channel: an operation of its own (the first
+            // one shares the call's).
+            if std::mem::replace(&mut polled, true) {
+                H::point(addr(&*self.shared));
+            }
             let mut state = lock(&self.shared.state);
             let v = value.take().expect("send polled after completion");
             if !state.receiver_alive {
@@ -110,7 +116,11 @@ impl<T: Send, H: SchedulingPoint> Receiver<T, H> {
     /// Receive; `None` once the channel is empty and every sender is gone.
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + Send + '_ {
         H::point(addr(&*self.shared));
+        let mut polled = false;
         poll_fn(move |cx| {
+            if std::mem::replace(&mut polled, true) {
+                H::point(addr(&*self.shared));
+            }
             let mut state = lock(&self.shared.state);
             if let Some((value, senders)) = Self::pop(&mut state) {
                 drop(state);
